@@ -1,0 +1,72 @@
+package io.aido.backup.core.catalog;
+
+import io.aido.backup.core.storage.ObjectKey;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * The repository layout, format 1. Every object name the project writes comes from here.
+ *
+ * <pre>
+ * format.json                            repository format version, created once
+ * catalog/&lt;kind&gt;/&lt;backup-id&gt;.json        the backup record, written last
+ * data/&lt;kind&gt;/&lt;backup-id&gt;/&lt;part&gt;         payload objects, compressed then encrypted
+ * wal/&lt;timeline&gt;/&lt;segment&gt;               archived WAL segments
+ * verify/&lt;kind&gt;/&lt;backup-id&gt;/&lt;time&gt;.json  verification results, appended
+ * audit/&lt;yyyy-MM-dd&gt;/&lt;time&gt;-&lt;event&gt;.json audit events, appended
+ * </pre>
+ */
+public final class Layout {
+  /** The repository format this version reads and writes. */
+  public static final int REPOSITORY_FORMAT = 1;
+
+  public static final String CATALOG = "catalog/";
+  public static final String DATA = "data/";
+  public static final String WAL = "wal/";
+  public static final String VERIFY = "verify/";
+  public static final String AUDIT = "audit/";
+
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+  private Layout() {}
+
+  public static ObjectKey format() {
+    return ObjectKey.of("format.json");
+  }
+
+  public static ObjectKey record(BackupKind kind, BackupId id) {
+    return ObjectKey.of(CATALOG + kind.id() + "/" + id + ".json");
+  }
+
+  /** {@code catalog/} or {@code catalog/<kind>/}. */
+  public static String recordPrefix(BackupKind kind) {
+    return kind == null ? CATALOG : CATALOG + kind.id() + "/";
+  }
+
+  public static String dataPrefix(BackupKind kind, BackupId id) {
+    return DATA + kind.id() + "/" + id + "/";
+  }
+
+  public static ObjectKey part(BackupKind kind, BackupId id, String partName) {
+    return ObjectKey.of(dataPrefix(kind, id) + partName);
+  }
+
+  public static ObjectKey walSegment(String timeline, String segment) {
+    return ObjectKey.of(WAL + timeline + "/" + segment);
+  }
+
+  public static String verifyPrefix(BackupKind kind, BackupId id) {
+    return VERIFY + kind.id() + "/" + id + "/";
+  }
+
+  public static ObjectKey verification(BackupKind kind, BackupId id, Instant at) {
+    return ObjectKey.of(verifyPrefix(kind, id) + STAMP.format(at) + ".json");
+  }
+
+  /** A time stamp for object names: {@code 20261124T020000.123Z}. */
+  public static String stamp(Instant at) {
+    return STAMP.format(at);
+  }
+}
