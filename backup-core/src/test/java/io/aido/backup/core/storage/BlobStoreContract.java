@@ -106,7 +106,7 @@ public abstract class BlobStoreContract {
   }
 
   @Test
-  void create_contentStreamFails_leavesNoObject() throws IOException {
+  protected void create_contentStreamFails_leavesNoObject() throws IOException {
     ObjectKey key = ObjectKey.of("data/dapr/id-2/part-0");
 
     assertThatThrownBy(() -> store.create(key, new FailingInputStream(600 * 1024)))
@@ -121,7 +121,7 @@ public abstract class BlobStoreContract {
   }
 
   @Test
-  void create_afterFailedCreate_succeeds() throws IOException {
+  protected void create_afterFailedCreate_succeeds() throws IOException {
     ObjectKey key = ObjectKey.of("data/dapr/id-3/part-0");
     assertThatThrownBy(() -> store.create(key, new FailingInputStream(10)))
         .isInstanceOf(IOException.class);
