@@ -88,6 +88,11 @@ public final class LocalBlobStore implements BlobStore {
   @Override
   public ObjectInfo create(ObjectKey key, InputStream content) throws IOException {
     Path target = pathOf(key);
+    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException(
+          StorageMessages.failed(
+              "create", key, description, "a directory of that name holds other objects"));
+    }
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       throw new ObjectExistsException(key, description);
     }

@@ -127,6 +127,17 @@ class LocalBlobStoreTest extends BlobStoreContract {
   }
 
   @Test
+  void create_nameOfDirectory_failsWithoutClaimingItExists() throws IOException {
+    store.create(ObjectKey.of("a/b"), in("nested"));
+
+    assertThatThrownBy(() -> store.create(ObjectKey.of("a"), in("file")))
+        .isInstanceOf(IOException.class)
+        .isNotInstanceOf(ObjectExistsException.class)
+        .hasMessageContaining("unable to create object 'a'")
+        .hasMessageContaining("directory");
+  }
+
+  @Test
   void open_directory_isNotAnObject() throws IOException {
     store.create(ObjectKey.of("a/b"), in("x"));
 
