@@ -25,6 +25,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -287,6 +288,9 @@ public final class KeyEncryptionKeys {
       throw new IOException("unable to open missing keyset file '" + file + "' for read", e);
     } catch (AccessDeniedException e) {
       throw new IOException("unable to read keyset file '" + file + "': permission denied", e);
+    } catch (FileSystemException e) {
+      String reason = e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+      throw new IOException("unable to read keyset file '" + file + "': " + reason, e);
     } catch (IOException e) {
       throw new IOException("unable to read keyset file '" + file + "': " + e.getMessage(), e);
     }

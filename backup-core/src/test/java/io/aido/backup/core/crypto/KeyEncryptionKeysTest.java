@@ -88,6 +88,17 @@ class KeyEncryptionKeysTest {
   }
 
   @Test
+  void open_pathThroughARegularFile_failsNamingFile() throws Exception {
+    Path notADirectory = dir.resolve("plain");
+    Files.writeString(notADirectory, "x");
+    Path file = notADirectory.resolve("kek.json");
+
+    assertThatThrownBy(() -> KeyEncryptionKeys.open(file.toString()))
+        .isInstanceOf(IOException.class)
+        .hasMessage("unable to read keyset file '" + file + "': Not a directory");
+  }
+
+  @Test
   void open_unreadableFile_failsNamingFile() throws Exception {
     Path file = dir.resolve("kek.json");
     KeyEncryptionKeys.generateKeysetFile(file);
