@@ -2,7 +2,6 @@ package io.aido.backup.core.crypto;
 
 import com.google.api.client.http.HttpResponseException;
 import com.google.crypto.tink.Aead;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.util.Objects;
 
@@ -44,8 +43,8 @@ public final class KeyEncryptionKey {
   /**
    * Whether a failure to decrypt says nothing about the key being right: the service could not be
    * reached or refused the call. Cloud KMS answers a ciphertext that its key does not open with
-   * HTTP 400; any other HTTP status or I/O failure (but a malformed wrapped key, which Tink reports
-   * as a protobuf parse failure) means it was never asked or would not answer.
+   * HTTP 400; any other HTTP status or I/O failure means it was never asked or would not answer.
+   * (Tink reports a malformed wrapped key without an I/O cause.)
    */
   boolean unreachable(Throwable failure) {
     if (!remote) {
@@ -55,7 +54,7 @@ public final class KeyEncryptionKey {
       if (t instanceof HttpResponseException http) {
         return http.getStatusCode() != 400;
       }
-      if (t instanceof IOException && !(t instanceof InvalidProtocolBufferException)) {
+      if (t instanceof IOException) {
         return true;
       }
     }

@@ -223,14 +223,13 @@ public final class KeyEncryptionKeys {
     try {
       credentials = GoogleCredentials.getApplicationDefault();
     } catch (IOException e) {
-      // Only the exception type is quoted: a broken credentials file can show up in the message.
+      // The cause's message stays out: a broken credentials file can show up in it.
       throw new GeneralSecurityException(
           "unable to open key-encryption key '"
               + uri
               + "': no Google Cloud application default credentials found (set"
               + " GOOGLE_APPLICATION_CREDENTIALS to a service account key file, or run with"
-              + " Workload Identity): "
-              + e.getClass().getSimpleName(),
+              + " Workload Identity)",
           e);
     }
     if (credentials.createScopedRequired()) {

@@ -1,5 +1,7 @@
 package io.aido.backup.core.crypto;
 
+import com.google.api.client.googleapis.json.GoogleJsonResponseException;
+import com.google.api.client.http.HttpResponseException;
 import java.security.GeneralSecurityException;
 
 /**
@@ -15,7 +17,8 @@ public class KeyUnavailableException extends GeneralSecurityException {
   /**
    * @param what what was attempted, such as "unable to wrap the data key with key-encryption key
    *     'gcp-kms://...'"
-   * @param cause the failure; its innermost message is appended
+   * @param cause the failure; the HTTP status and Cloud KMS's explanation, or else the innermost
+   *     cause's first message line, is appended
    */
   public KeyUnavailableException(String what, Throwable cause) {
     super(what + ": " + describe(cause), cause);
@@ -23,14 +26,25 @@ public class KeyUnavailableException extends GeneralSecurityException {
 
   private static String describe(Throwable cause) {
     Throwable root = cause;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof GoogleJsonResponseException http) {
+        String detail = http.getDetails() == null ? null : http.getDetails().getMessage();
+        return "Cloud KMS answered HTTP "
+            + http.getStatusCode()
+            + (detail == null ? "" : ": " + firstLine(detail));
+      }
+      if (t instanceof HttpResponseException http) {
+        return "Cloud KMS answered HTTP " + http.getStatusCode();
+      }
+      root = t;
     }
-    String message = root.getMessage() == null ? "" : root.getMessage().strip();
-    if (message.length() > 300) {
-      message = message.substring(0, 300) + "...";
-    }
+    String message = root.getMessage() == null ? "" : firstLine(root.getMessage());
     String type = root.getClass().getSimpleName();
     return message.isEmpty() ? type : type + ": " + message;
+  }
+
+  private static String firstLine(String text) {
+    String line = text.strip().lines().findFirst().orElse("");
+    return line.length() > 300 ? line.substring(0, 300) + "..." : line;
   }
 }

@@ -189,10 +189,12 @@ class KeyEncryptionKeysTest {
       Duration took = Duration.ofNanos(System.nanoTime() - start);
       assertThat(e)
           .isInstanceOf(GeneralSecurityException.class)
-          .hasMessageStartingWith(
+          .hasMessage(
               "unable to open key-encryption key '"
                   + uri
-                  + "': no Google Cloud application default credentials found");
+                  + "': no Google Cloud application default credentials found (set"
+                  + " GOOGLE_APPLICATION_CREDENTIALS to a service account key file, or run with"
+                  + " Workload Identity)");
       assertThat(took).isLessThan(Duration.ofSeconds(15));
       return;
     }
