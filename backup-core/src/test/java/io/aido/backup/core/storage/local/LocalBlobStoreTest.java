@@ -149,6 +149,22 @@ class LocalBlobStoreTest extends BlobStoreContract {
   }
 
   @Test
+  void list_rootIsSymbolicLink_listsThroughIt() throws IOException {
+    Path volume = Files.createDirectories(dir.resolve("volume"));
+    Path link = Files.createSymbolicLink(dir.resolve("linked-repo"), volume);
+    LocalBlobStore linked = new LocalBlobStore(link);
+    linked.create(ObjectKey.of("catalog/dapr/id.json"), in("{}"));
+
+    assertThat(linked.list(""))
+        .extracting(i -> i.key().name())
+        .containsExactly("catalog/dapr/id.json");
+    assertThat(linked.list("catalog/da"))
+        .extracting(i -> i.key().name())
+        .containsExactly("catalog/dapr/id.json");
+    assertThat(Files.exists(volume.resolve("catalog/dapr/id.json"))).isTrue();
+  }
+
+  @Test
   void list_strayFileWithInvalidName_isSkipped() throws IOException {
     store.create(ObjectKey.of("a/ok"), in("x"));
     Files.writeString(root().resolve("a/back\\slash"), "stray", StandardCharsets.UTF_8);
