@@ -41,6 +41,8 @@ import java.util.Optional;
  *       listing, stat or open ever shows. The name contains a backslash, which {@link ObjectKey}
  *       forbids, so no real object can ever live there.
  *   <li>Listing walks only the directories a prefix can reach, not the whole tree.
+ *   <li>Objects are readable by their owner only (mode 0600 on POSIX filesystems): backups are
+ *       encrypted, but a repository is still nobody else's business.
  * </ul>
  *
  * <p>Restrictions: the filesystem must support hard links (ext4, xfs, NFS and the usual Kubernetes
@@ -115,14 +117,14 @@ public final class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * Removing the temporary file is tidiness, not correctness (it is never listed), so a failure
-   * here must not hide the outcome of the create.
+   * Best-effort removal during cleanup: a failure here must not hide the failure or success being
+   * reported (a temporary file left in INCOMING is never listed).
    */
-  private static void deleteTemporary(Path temp) {
+  private static void deleteTemporary(Path path) {
     try {
-      Files.deleteIfExists(temp);
+      Files.deleteIfExists(path);
     } catch (IOException e) {
-      // left behind in INCOMING, invisible
+      // nothing more to do; see above
     }
   }
 
@@ -161,6 +163,9 @@ public final class LocalBlobStore implements BlobStore {
     try {
       forceDirectory(target.getParent());
     } catch (IOException e) {
+      // the name may not survive a crash, so take it back rather than report a visible object as
+      // failed
+      deleteTemporary(target);
       throw failed("create", key, e);
     }
   }

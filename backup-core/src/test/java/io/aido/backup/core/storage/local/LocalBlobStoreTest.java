@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -162,6 +163,14 @@ class LocalBlobStoreTest extends BlobStoreContract {
         .extracting(i -> i.key().name())
         .containsExactly("catalog/dapr/id.json");
     assertThat(Files.exists(volume.resolve("catalog/dapr/id.json"))).isTrue();
+  }
+
+  @Test
+  void create_newObject_isOwnerOnly() throws IOException {
+    store.create(ObjectKey.of("data/x/part-0"), in("secret-ish"));
+
+    assertThat(Files.getPosixFilePermissions(root().resolve("data/x/part-0")))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
   }
 
   @Test
