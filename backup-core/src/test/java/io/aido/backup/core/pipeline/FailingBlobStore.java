@@ -14,7 +14,7 @@ import java.util.Optional;
  * connection would. A test double: no real store fails on demand. Everything else goes to the
  * wrapped store, which keeps its all-or-nothing rule when the content stream throws.
  */
-public final class FailingBlobStore implements BlobStore {
+public class FailingBlobStore implements BlobStore {
   private final BlobStore inner;
   private final String prefix;
   private final long failAfter;

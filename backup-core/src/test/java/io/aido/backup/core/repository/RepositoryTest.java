@@ -78,6 +78,27 @@ class RepositoryTest {
   }
 
   @Test
+  void open_anotherJobCreatesFormatFirst_usesTheirs() throws IOException {
+    RepositoryFormat theirs = new RepositoryFormat(1, Instant.parse("2026-01-01T00:00:00Z"), "0.9");
+    // a test double: the race between stat and create cannot be timed with a real store
+    FailingBlobStore racing =
+        new FailingBlobStore(store, "nothing-fails/", 0) {
+          @Override
+          public io.aido.backup.core.storage.ObjectInfo create(ObjectKey key, InputStream content)
+              throws IOException {
+            if (key.equals(Layout.format()) && store.stat(key).isEmpty()) {
+              store.create(key, new ByteArrayInputStream(RecordJson.write(theirs)));
+            }
+            return super.create(key, content);
+          }
+        };
+
+    Repository repo = Repository.open(racing, pipeline, CLOCK);
+
+    assertThat(repo.format()).isEqualTo(theirs);
+  }
+
+  @Test
   void open_newerFormat_refused() throws IOException {
     store.create(
         Layout.format(),
