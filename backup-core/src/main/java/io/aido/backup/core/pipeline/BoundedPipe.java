@@ -66,6 +66,11 @@ final class BoundedPipe {
     }
   }
 
+  /** Why the writer aborted, or null. */
+  Throwable writerFailure() {
+    return writerFailure;
+  }
+
   /** The reader gives up: the writer throws on its next write. */
   void abortReader(Throwable reason) {
     if (readerFailure == null) {

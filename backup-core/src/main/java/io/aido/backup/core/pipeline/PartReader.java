@@ -114,6 +114,11 @@ final class PartReader extends PartInputStream {
       return n;
     } catch (Throwable t) {
       StageFailure f = StageFailure.of(Stage.DECOMPRESS, t);
+      if (pipe.writerFailure() instanceof StageFailure download) {
+        // Tink reports a read error inside its first segment as "no matching key": the
+        // download failing first is the real cause, and it is not a sign of tampering
+        f = download;
+      }
       failure = new PipelineException("read", key, storeName, f.stage(), f.getCause());
       release();
       throw failure;

@@ -236,6 +236,37 @@ class PipelineTest {
   }
 
   @Test
+  void load_downloadFailsMidway_namesDownloadNotDecrypt() throws IOException {
+    pipeline.store(new ByteArrayInputStream(TestData.bytes(3_000_000, 13)), store, KEY, dataKey);
+    // a test double: a connection that drops after some bytes
+    FailingBlobStore dropping =
+        new FailingBlobStore(store, "nothing/", 0) {
+          @Override
+          public InputStream open(ObjectKey key, long offset, long length) throws IOException {
+            InputStream real = super.open(key, offset, length);
+            return new java.io.FilterInputStream(real) {
+              private int count;
+
+              @Override
+              public int read(byte[] b, int off, int len) throws IOException {
+                if (count > 1_000_000) {
+                  throw new IOException("connection reset by peer");
+                }
+                int n = in.read(b, off, len);
+                count += Math.max(n, 0);
+                return n;
+              }
+            };
+          }
+        };
+
+    assertThatThrownBy(() -> pipeline.load(dropping, KEY, dataKey, OutputStream.nullOutputStream()))
+        .isInstanceOf(PipelineException.class)
+        .hasMessageContaining("download stage failed: connection reset by peer")
+        .satisfies(e -> assertThat(((PipelineException) e).stage()).isEqualTo(Stage.DOWNLOAD));
+  }
+
+  @Test
   void load_sinkFails_namesSinkStage() throws IOException {
     pipeline.store(new ByteArrayInputStream(TestData.bytes(500_000, 11)), store, KEY, dataKey);
     OutputStream brokenSink =

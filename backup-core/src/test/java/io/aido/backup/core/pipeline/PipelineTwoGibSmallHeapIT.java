@@ -69,21 +69,22 @@ class PipelineTwoGibSmallHeapIT {
     assertThat(HexFormat.of().formatHex(out.digest())).isEqualTo(expected);
     assertThat(stored.storedSize()).isEqualTo(store.stat(object).orElseThrow().size());
 
-    long peakHeap = 0;
+    StringBuilder peaks = new StringBuilder();
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       if (pool.getType() == MemoryType.HEAP) {
-        peakHeap += pool.getPeakUsage().getUsed();
+        peaks.append(' ').append(pool.getName()).append('=');
+        peaks.append(pool.getPeakUsage().getUsed() / MIB).append("MiB");
       }
     }
     log.info(
         "2 GiB round trip: store {} ms ({} MiB/s), load {} ms ({} MiB/s), stored {} MiB,"
-            + " max heap {} MiB, peak heap pools {} MiB",
+            + " max heap {} MiB, peak per heap pool:{}",
         (t1 - t0) / 1_000_000,
         SIZE / MIB * 1_000_000_000L / (t1 - t0),
         (t2 - t1) / 1_000_000,
         SIZE / MIB * 1_000_000_000L / (t2 - t1),
         stored.storedSize() / MIB,
         Runtime.getRuntime().maxMemory() / MIB,
-        peakHeap / MIB);
+        peaks);
   }
 }

@@ -318,6 +318,36 @@ class RepositoryTest {
   }
 
   @Test
+  void readPart_downloadFails_isStorageFailureNotCorruption() throws Exception {
+    Repository repo = Repository.open(store, pipeline, CLOCK);
+    BackupRecord r = backup(repo, TestData.bytes(2_000_000, 7));
+    // a test double: a connection that drops part-way
+    FailingBlobStore dropping =
+        new FailingBlobStore(store, "nothing/", 0) {
+          @Override
+          public InputStream open(ObjectKey key, long offset, long length) throws IOException {
+            InputStream real = super.open(key, offset, length);
+            if (!key.startsWith("data/")) {
+              return real;
+            }
+            return new java.io.FilterInputStream(real) {
+              @Override
+              public int read(byte[] b, int off, int len) throws IOException {
+                throw new IOException("connection reset by peer");
+              }
+            };
+          }
+        };
+    Repository flaky = Repository.open(dropping, pipeline, CLOCK);
+
+    assertThatThrownBy(
+            () -> flaky.reader(r, kek).readPart(r.parts().get(0), OutputStream.nullOutputStream()))
+        .isNotInstanceOf(CorruptPartException.class)
+        .hasMessageContaining("backup " + r.id() + " part 'part-0'")
+        .hasMessageContaining("download stage failed: connection reset by peer");
+  }
+
+  @Test
   void reader_wrongKek_failsNamingKeys() throws Exception {
     Repository repo = Repository.open(store, pipeline, CLOCK);
     BackupRecord r = backup(repo, new byte[] {1});
