@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.storage.local.LocalBlobStore;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A 2 GiB stream through the pipeline and back with the heap capped at 64 MiB. The build runs this
  * class alone in a JVM started with {@code -Xmx64m} (the {@code small-heap} failsafe execution in
- * backup-core's pom); the first assertion proves the cap is in force.
+ * backup-core's pom); the first assertion proves the cap is in force. The store is the real
+ * filesystem store, so the ciphertext really goes to disk and back.
  */
 class PipelineTwoGibSmallHeapIT {
   private static final Logger log = LoggerFactory.getLogger(PipelineTwoGibSmallHeapIT.class);
@@ -32,7 +34,7 @@ class PipelineTwoGibSmallHeapIT {
     assertThat(Runtime.getRuntime().maxMemory())
         .as("this test must run with -Xmx64m")
         .isLessThanOrEqualTo(64 * MIB);
-    DirectoryBlobStore store = new DirectoryBlobStore(dir);
+    LocalBlobStore store = new LocalBlobStore(dir.toAbsolutePath());
     Pipeline pipeline = new Pipeline(PipelineSettings.defaults());
     DataKey key = DataKey.generate();
     ObjectKey object = ObjectKey.of("data/db-logical/20261124T020000Z-a1b2c3/big.dump");
