@@ -73,10 +73,10 @@ class RunMetricsTest {
     assertThat(r.path()).isEqualTo("/metrics/job/db-backup/cluster/prod/command/backup");
     assertThat(r.body())
         .contains("backup_run_success 1.0")
-        .contains("backup_run_start_timestamp_seconds 1.7859456E9")
+        .contains("backup_run_start_timestamp_seconds 1.7954856E9")
         .contains("backup_run_duration_seconds 0.0")
-        .contains("backup_run_last_success_timestamp_seconds 1.7859456E9")
-        .contains("backup_last_success_timestamp_seconds{kind=\"db-logical\"} 1.7859456E9")
+        .contains("backup_run_last_success_timestamp_seconds 1.7954856E9")
+        .contains("backup_last_success_timestamp_seconds{kind=\"db-logical\"} 1.7954856E9")
         .contains("backup_stored_bytes{kind=\"db-logical\"} 1234.0")
         .contains("backup_plaintext_bytes{kind=\"db-logical\"} 5678.0")
         .contains("backup_rows_total{table=\"todos\"} 42.0");
