@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "test-job",
     description = "A job for tests.",
-    subcommands = {TestJob.Work.class})
+    subcommands = {TestJob.Work.class, TestJob.Measured.class})
 final class TestJob extends JobMain {
 
   /** Reads TEST_PASSWORD as a secret, logs with it around, then ends as {@code --outcome} says. */
@@ -68,6 +68,22 @@ final class TestJob extends JobMain {
     @Override
     protected boolean pushesMetrics() {
       return false;
+    }
+  }
+
+  /** A job command whose runs are pushed as metrics. */
+  @Command(name = "measured", description = "Records a metric.")
+  static final class Measured extends JobCommand {
+    @Option(names = "--fail")
+    boolean fail;
+
+    @Override
+    protected int run() throws IOException {
+      metrics().gauge("backup_test_value", "A test value.", 7);
+      if (fail) {
+        throw new IOException("measured work failed");
+      }
+      return ExitCodes.DONE;
     }
   }
 }
