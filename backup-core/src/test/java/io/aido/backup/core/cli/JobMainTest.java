@@ -1,9 +1,11 @@
 package io.aido.backup.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aido.backup.core.config.Secret;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 class JobMainTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,6 +72,41 @@ class JobMainTest {
     assertThat(run.err().lines().filter(l -> l.startsWith("error:"))).hasSize(1);
     assertThat(run.all()).doesNotContain("SUPERSECRETKEYBYTES").doesNotContain("at io.aido");
     assertThat(run.out()).doesNotContain("work done");
+  }
+
+  @Test
+  void execute_secretPutIntoASetting_isMaskedInTheProblem() throws Exception {
+    String secret = "hunter2-setting-" + System.nanoTime();
+    Map<String, String> env = with(goodEnv(), "TEST_PASSWORD", secret, "BACKUP_LOG_FORMAT", secret);
+
+    Run run = Run.of(new TestJob(), env, "work", "--cluster-name", "x");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("--log-format (BACKUP_LOG_FORMAT): '***' is not a log format");
+    assertThat(run.all()).doesNotContain(secret);
+  }
+
+  @Test
+  void commandLine_secretTypedOption_isRefusedAtStartup() {
+    assertThatThrownBy(() -> new SecretOptionJob().commandLine(JobContext.system()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("--password");
+  }
+
+  @Command(
+      name = "bad-job",
+      subcommands = {SecretOptionJob.Login.class})
+  static final class SecretOptionJob extends JobMain {
+    @Command(name = "login")
+    static final class Login extends JobCommand {
+      @Option(names = "--password")
+      Secret password;
+
+      @Override
+      protected int run() {
+        return ExitCodes.DONE;
+      }
+    }
   }
 
   @Test
