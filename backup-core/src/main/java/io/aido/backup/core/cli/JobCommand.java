@@ -71,13 +71,16 @@ public abstract class JobCommand implements Callable<Integer> {
   @Override
   public final Integer call() throws Exception {
     ConfigProblems problems = new ConfigProblems();
-    for (String unknown : spec.commandLine().getUnmatchedArguments()) {
-      problems.add(
-          (unknown.startsWith("-") ? "unknown option '" : "unexpected argument '")
-              + unknown
-              + "' (see '"
-              + spec.qualifiedName()
-              + " --help')");
+    // the job's name and each parent command may have been given unknown arguments too
+    for (CommandSpec s = spec; s != null; s = s.parent()) {
+      for (String unknown : s.commandLine().getUnmatchedArguments()) {
+        problems.add(
+            (unknown.startsWith("-") ? "unknown option '" : "unexpected argument '")
+                + unknown
+                + "' (see '"
+                + s.qualifiedName()
+                + " --help')");
+      }
     }
     main().runOptions().validate(problems);
     for (CommandSpec mixin : spec.mixins().values()) {

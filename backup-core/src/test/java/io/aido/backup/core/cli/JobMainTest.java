@@ -111,6 +111,17 @@ class JobMainTest {
   }
 
   @Test
+  void execute_unknownOptionsBeforeTheCommand_areReportedToo() throws Exception {
+    Run run = Run.of(new TestJob(), goodEnv(), "--bogus", "work", "--other");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err())
+        .contains("configuration has 2 problems:")
+        .contains("unknown option '--bogus' (see 'test-job --help')")
+        .contains("unknown option '--other' (see 'test-job work --help')");
+  }
+
+  @Test
   void execute_missingSettings_namesEachSettingAndItsVariable() {
     Run run = Run.of(new TestJob(), Map.of(), "work");
 
