@@ -116,9 +116,11 @@ public abstract class JobMain {
 
   /** The job's name, such as {@code db-backup}. */
   public final String jobName() {
-    return commandLine == null
-        ? new CommandLine(this).getCommandName()
-        : commandLine.getCommandName();
+    if (commandLine != null) {
+      return commandLine.getCommandName();
+    }
+    Command command = getClass().getAnnotation(Command.class);
+    return command == null ? getClass().getSimpleName() : command.name();
   }
 
   private int run(ParseResult parsed) {
