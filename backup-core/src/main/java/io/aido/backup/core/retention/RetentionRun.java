@@ -91,6 +91,17 @@ public final class RetentionRun {
    *     has been deleted from the group being read)
    */
   public RetentionReport apply(List<BackupRecord> records, Instant now) throws IOException {
+    return apply(records, now, removal -> {});
+  }
+
+  /**
+   * Decides and removes, telling {@code listener} about every removal that deleted something.
+   *
+   * @throws IOException as {@link #apply(List, Instant)}, or when {@code listener} throws (then no
+   *     further backup is removed)
+   */
+  public RetentionReport apply(List<BackupRecord> records, Instant now, RemovalListener listener)
+      throws IOException {
     Map<GroupKey, List<BackupRecord>> groups = new TreeMap<>();
     for (BackupRecord r : records) {
       groups.computeIfAbsent(GroupKey.of(r), k -> new ArrayList<>()).add(r);
@@ -117,10 +128,13 @@ public final class RetentionRun {
     List<Removal> removals = new ArrayList<>();
     Set<String> handled = new HashSet<>();
     for (BackupRecord r : toRemove) {
-      removals.add(removeBackup(r.kind(), r.id(), now));
+      Removal removal = removeBackup(r.kind(), r.id(), now);
+      removals.add(removal);
       handled.add(r.kind().id() + "/" + r.id());
+      notify(listener, removal);
     }
-    return new RetentionReport(dryRun, plans, removals, sweepLeftovers(now, handled));
+    List<Removal> leftovers = sweepLeftovers(now, handled, listener);
+    return new RetentionReport(dryRun, plans, removals, leftovers);
   }
 
   private Removal removeBackup(BackupKind kind, BackupId id, Instant now) throws IOException {
@@ -206,7 +220,14 @@ public final class RetentionRun {
     return objects;
   }
 
-  private List<Removal> sweepLeftovers(Instant now, Set<String> handled) throws IOException {
+  private void notify(RemovalListener listener, Removal removal) throws IOException {
+    if (!dryRun && removal.objects() > 0) {
+      listener.removed(removal);
+    }
+  }
+
+  private List<Removal> sweepLeftovers(Instant now, Set<String> handled, RemovalListener listener)
+      throws IOException {
     Map<String, List<ObjectInfo>> byBackup = new TreeMap<>();
     for (String area : LEFTOVER_AREAS) {
       for (ObjectInfo o : store.list(area)) {
@@ -229,7 +250,9 @@ public final class RetentionRun {
       if (!old || store.stat(Layout.record(kind, id)).isPresent()) {
         continue;
       }
-      removals.add(remove(kind, id, true, e.getValue()));
+      Removal removal = remove(kind, id, true, e.getValue());
+      removals.add(removal);
+      notify(listener, removal);
     }
     return removals;
   }

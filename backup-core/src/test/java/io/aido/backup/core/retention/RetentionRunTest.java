@@ -348,6 +348,41 @@ class RetentionRunTest {
   }
 
   @Test
+  void apply_listener_hearsOfEveryDeletionAndNothingInADryRun() throws IOException {
+    List<BackupRecord> records = daily(35);
+    BackupRecord leftover = repo.backup(BackupKind.DAPR, "x", NOW.minus(Duration.ofDays(3)));
+    repo.store.delete(Layout.record(leftover.kind(), leftover.id()));
+    List<Removal> heard = new ArrayList<>();
+    RetentionRun dry = new RetentionRun(repo.store, RetentionPolicy.DEFAULT, GRACE, true);
+    RetentionRun real = new RetentionRun(repo.store, RetentionPolicy.DEFAULT, GRACE, false);
+
+    dry.apply(records, NOW, heard::add);
+    assertThat(heard).isEmpty();
+    RetentionReport report = real.apply(records, NOW, heard::add);
+
+    assertThat(heard).hasSize(6).containsAll(report.removals()).containsAll(report.leftovers());
+  }
+
+  @Test
+  void apply_listenerFails_stopsBeforeTheNextRemoval() throws IOException {
+    List<BackupRecord> records = daily(35);
+    RetentionRun run = new RetentionRun(repo.store, RetentionPolicy.DEFAULT, GRACE, false);
+
+    assertThatThrownBy(
+            () ->
+                run.apply(
+                    records,
+                    NOW,
+                    r -> {
+                      throw new IOException("unable to store audit event");
+                    }))
+        .hasMessage("unable to store audit event");
+
+    assertThat(records.subList(1, 5))
+        .allSatisfy(r -> assertThat(repo.names()).containsAll(TestRepository.namesOf(r)));
+  }
+
+  @Test
   void newRun_negativeGrace_fails() {
     assertThatThrownBy(
             () ->
