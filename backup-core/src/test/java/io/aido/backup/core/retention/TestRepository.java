@@ -59,8 +59,18 @@ final class TestRepository {
   }
 
   final MutableClock clock = new MutableClock(Instant.EPOCH);
-  final MemoryBlobStore store = new MemoryBlobStore(clock, "memory://test");
+  final BlobStore store;
   private int next;
+
+  /** In memory, with object times set by {@link #clock}. */
+  TestRepository() {
+    this.store = new MemoryBlobStore(clock, "memory://test");
+  }
+
+  /** In {@code store}; {@link #clock} has no effect on object times. */
+  TestRepository(BlobStore store) {
+    this.store = store;
+  }
 
   /** Writes a backup of two parts (100 and 50 bytes), then its record, at {@code start}. */
   BackupRecord backup(BackupKind kind, String database, Instant start) throws IOException {
