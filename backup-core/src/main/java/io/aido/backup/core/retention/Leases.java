@@ -18,7 +18,9 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -99,14 +101,31 @@ public final class Leases {
    */
   public static List<Lease> live(BlobReader reader, BackupKind kind, BackupId id, Instant now)
       throws IOException {
-    List<Lease> live = new ArrayList<>();
-    for (ObjectInfo info : reader.list(Layout.leasePrefix(kind, id))) {
-      Lease lease = read(reader, info);
-      if (lease == null) {
+    return liveAmong(reader, reader.list(Layout.leasePrefix(kind, id)), now)
+        .getOrDefault(id, List.of());
+  }
+
+  /**
+   * The live leases of every backup of {@code kind}, by backup, with one listing.
+   *
+   * @throws IOException if listing fails
+   */
+  public static Map<BackupId, List<Lease>> liveByBackup(
+      BlobReader reader, BackupKind kind, Instant now) throws IOException {
+    return liveAmong(reader, reader.list(Layout.LEASE + kind.id() + "/"), now);
+  }
+
+  private static Map<BackupId, List<Lease>> liveAmong(
+      BlobReader reader, List<ObjectInfo> objects, Instant now) throws IOException {
+    Map<BackupId, List<Lease>> live = new HashMap<>();
+    for (ObjectInfo info : objects) {
+      String[] segments = info.key().name().split("/");
+      if (segments.length != 4 || !BackupId.isValid(segments[2])) {
         continue;
       }
-      if (now.minus(CLOCK_TOLERANCE).isBefore(lease.expiresAt())) {
-        live.add(lease);
+      Lease lease = read(reader, info);
+      if (lease != null && now.minus(CLOCK_TOLERANCE).isBefore(lease.expiresAt())) {
+        live.computeIfAbsent(new BackupId(segments[2]), k -> new ArrayList<>()).add(lease);
       }
     }
     return live;

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -108,13 +109,20 @@ public final class RetentionRun {
     }
     Map<GroupKey, Plan> plans = new TreeMap<>();
     List<BackupRecord> toRemove = new ArrayList<>();
+    Map<BackupKind, Set<BackupId>> verified = new EnumMap<>(BackupKind.class);
+    Map<BackupKind, Map<BackupId, List<Lease>>> leased = new EnumMap<>(BackupKind.class);
     for (Map.Entry<GroupKey, List<BackupRecord>> group : groups.entrySet()) {
+      BackupKind kind = group.getKey().kind();
+      if (!verified.containsKey(kind)) {
+        verified.put(kind, VerificationRecords.verifiedBackups(store, kind));
+        leased.put(kind, Leases.liveByBackup(store, kind, now));
+      }
       List<Candidate> candidates = new ArrayList<>();
       Map<BackupId, BackupRecord> byId = new TreeMap<>();
       for (BackupRecord r : group.getValue()) {
-        boolean verified = VerificationRecords.verified(store, r.kind(), r.id());
-        boolean inUse = !Leases.live(store, r.kind(), r.id(), now).isEmpty();
-        candidates.add(Candidate.of(r, verified, inUse));
+        candidates.add(
+            Candidate.of(
+                r, verified.get(kind).contains(r.id()), leased.get(kind).containsKey(r.id())));
         byId.put(r.id(), r);
       }
       Plan plan = Retention.decide(candidates, policy, now);

@@ -1,5 +1,6 @@
 package io.aido.backup.core.retention;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aido.backup.core.catalog.BackupId;
@@ -7,11 +8,15 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.storage.BlobReader;
 import io.aido.backup.core.storage.ObjectInfo;
+import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.ObjectNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The minimal reader of verification results that retention needs, until job-verify defines the
@@ -35,21 +40,44 @@ public final class VerificationRecords {
    */
   public static boolean verified(BlobReader reader, BackupKind kind, BackupId id)
       throws IOException {
-    List<ObjectInfo> results = reader.list(Layout.verifyPrefix(kind, id));
-    ObjectInfo newest =
-        results.stream()
-            .filter(i -> i.key().name().endsWith(".json"))
-            .max(Comparator.comparing(ObjectInfo::key))
-            .orElse(null);
-    if (newest == null) {
-      return false;
+    return verifiedAmong(reader, reader.list(Layout.verifyPrefix(kind, id))).contains(id);
+  }
+
+  /**
+   * Every backup of {@code kind} whose newest verification result is a success, with one listing.
+   *
+   * @throws IOException if listing or reading fails
+   */
+  public static Set<BackupId> verifiedBackups(BlobReader reader, BackupKind kind)
+      throws IOException {
+    return verifiedAmong(reader, reader.list(Layout.VERIFY + kind.id() + "/"));
+  }
+
+  private static Set<BackupId> verifiedAmong(BlobReader reader, List<ObjectInfo> results)
+      throws IOException {
+    Map<BackupId, ObjectKey> newest = new HashMap<>();
+    for (ObjectInfo info : results) {
+      String[] segments = info.key().name().split("/");
+      if (segments.length == 4 && segments[3].endsWith(".json") && BackupId.isValid(segments[2])) {
+        newest.merge(new BackupId(segments[2]), info.key(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+      }
     }
-    try (InputStream in = reader.open(newest.key())) {
+    Set<BackupId> verified = new HashSet<>();
+    for (Map.Entry<BackupId, ObjectKey> e : newest.entrySet()) {
+      if (isOk(reader, e.getValue())) {
+        verified.add(e.getKey());
+      }
+    }
+    return verified;
+  }
+
+  private static boolean isOk(BlobReader reader, ObjectKey result) throws IOException {
+    try (InputStream in = reader.open(result)) {
       JsonNode node = JSON.readTree(in.readNBytes(MAX_RESULT_BYTES));
       return node != null && node.path("ok").isBoolean() && node.path("ok").booleanValue();
     } catch (ObjectNotFoundException gone) {
       return false;
-    } catch (com.fasterxml.jackson.core.JacksonException malformed) {
+    } catch (JacksonException malformed) {
       return false;
     }
   }

@@ -79,4 +79,28 @@ class LeasesTest {
         .singleElement()
         .satisfies(l -> assertThat(l.purpose()).isEqualTo("unreadable lease"));
   }
+
+  @Test
+  void liveByBackup_oneListing_groupsLiveLeasesByBackup() throws IOException {
+    BackupId other = new BackupId("20261123T020000Z-000001");
+    Leases.acquire(store, BackupKind.DAPR, ID, "a", "restore", Duration.ofHours(1), NOW);
+    Leases.acquire(store, BackupKind.DAPR, ID, "b", "verify", Duration.ofHours(1), NOW);
+    Leases.acquire(
+        store,
+        BackupKind.DAPR,
+        other,
+        "c",
+        "verify",
+        Duration.ofMinutes(1),
+        NOW.minus(Duration.ofDays(1)));
+    Leases.acquire(store, BackupKind.MANIFESTS, other, "d", "verify", Duration.ofHours(1), NOW);
+
+    assertThat(Leases.liveByBackup(store, BackupKind.DAPR, NOW))
+        .containsOnlyKeys(ID)
+        .satisfies(
+            m ->
+                assertThat(m.get(ID))
+                    .extracting(Lease::holder)
+                    .containsExactlyInAnyOrder("a", "b"));
+  }
 }

@@ -57,4 +57,18 @@ class VerificationRecordsTest {
     result(T2, "{not json");
     assertThat(VerificationRecords.verified(store, KIND, ID)).isFalse();
   }
+
+  @Test
+  void verifiedBackups_oneListing_findsEachBackupsNewestResult() throws IOException {
+    BackupId other = new BackupId("20261123T020000Z-000001");
+    BackupId unverified = new BackupId("20261122T020000Z-000002");
+    result(T1, "{\"ok\":true}");
+    TestRepository.put(store, Layout.verification(KIND, other, T1), "{\"ok\":true}");
+    TestRepository.put(store, Layout.verification(KIND, other, T2), "{\"ok\":false}");
+    TestRepository.put(store, Layout.verification(KIND, unverified, T1), "{}");
+    TestRepository.put(
+        store, Layout.verification(BackupKind.DAPR, unverified, T1), "{\"ok\":true}");
+
+    assertThat(VerificationRecords.verifiedBackups(store, KIND)).containsExactly(ID);
+  }
 }
