@@ -111,7 +111,10 @@ public final class ApplyCommand extends JobCommand {
   @Option(
       names = "--now",
       paramLabel = "TIME",
-      description = "Apply the policy as if it were TIME (ISO-8601, like 2027-01-01T00:00:00Z).")
+      description =
+          "Apply the policy, the leases and the leftover grace period as if it were TIME"
+              + " (ISO-8601, like 2027-01-01T00:00:00Z), for drills; a TIME in the future can treat"
+              + " a backup still being written as a leftover, so drill with --dry-run.")
   private String now;
 
   private RetentionPolicy policy;
