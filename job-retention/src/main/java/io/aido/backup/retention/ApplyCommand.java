@@ -17,6 +17,7 @@ import io.aido.backup.core.retention.RetentionPolicy;
 import io.aido.backup.core.retention.RetentionReport;
 import io.aido.backup.core.retention.RetentionRun;
 import io.aido.backup.core.storage.BlobStore;
+import java.io.IOException;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +25,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -214,10 +216,10 @@ public final class ApplyCommand extends JobCommand {
     return ExitCodes.DONE;
   }
 
-  private void audit(AuditLog audit, Removal removal) throws java.io.IOException {
+  private void audit(AuditLog audit, Removal removal) throws IOException {
     Map<String, String> details = new LinkedHashMap<>();
     details.put("reason", removal.leftover() ? "leftover older than " + grace : policy.toString());
-    details.put("outcome", removal.outcome().name().toLowerCase(java.util.Locale.ROOT));
+    details.put("outcome", removal.outcome().name().toLowerCase(Locale.ROOT));
     details.put("objects", Integer.toString(removal.objects()));
     details.put("bytes", Long.toString(removal.bytes()));
     if (!removal.message().isEmpty()) {

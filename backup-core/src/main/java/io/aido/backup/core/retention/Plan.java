@@ -1,5 +1,6 @@
 package io.aido.backup.core.retention;
 
+import io.aido.backup.core.catalog.BackupId;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -45,7 +46,7 @@ public record Plan(RetentionPolicy policy, Instant now, List<Decision> decisions
   }
 
   /** The decision for {@code id}, if that backup was part of the input. */
-  public Optional<Decision> decision(io.aido.backup.core.catalog.BackupId id) {
+  public Optional<Decision> decision(BackupId id) {
     return decisions.stream().filter(d -> d.backup().id().equals(id)).findFirst();
   }
 
