@@ -1,19 +1,15 @@
 package io.aido.backup.core.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Catalog;
+import io.aido.backup.core.catalog.RecordJson;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -32,15 +28,6 @@ import picocli.CommandLine.Parameters;
     description = "List and show the complete backups in the repository.",
     subcommands = {CatalogCommand.ListBackups.class, CatalogCommand.Show.class})
 public final class CatalogCommand {
-
-  static final ObjectMapper JSON =
-      JsonMapper.builder()
-          .addModule(new JavaTimeModule())
-          .addModule(new SimpleModule().addSerializer(BackupId.class, ToStringSerializer.instance))
-          .enable(SerializationFeature.WRITE_ENUMS_USING_TO_STRING)
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .build();
 
   private static BackupKind kind(String kind, ConfigProblems problems) {
     if (kind == null || kind.isBlank()) {
@@ -86,7 +73,14 @@ public final class CatalogCommand {
     protected int run() throws IOException {
       List<BackupRecord> records = new Catalog(repository.openStore()).list(kind);
       if (json) {
-        out().println(JSON.writeValueAsString(records));
+        out().print("[");
+        String separator = "\n";
+        for (BackupRecord r : records) {
+          out().print(separator);
+          out().print(json(r));
+          separator = ",\n";
+        }
+        out().println(records.isEmpty() ? "]" : "\n]");
         return ExitCodes.DONE;
       }
       String format = "%-24s  %-10s  %-20s  %9s  %10s  %5s  %s%n";
@@ -150,7 +144,7 @@ public final class CatalogCommand {
     @Override
     protected int run() throws IOException {
       BackupRecord record = new Catalog(repository.openStore()).resolve(which, kind);
-      out().println(JSON.writeValueAsString(record));
+      out().println(json(record));
       return ExitCodes.DONE;
     }
 
@@ -158,6 +152,11 @@ public final class CatalogCommand {
     protected boolean pushesMetrics() {
       return false;
     }
+  }
+
+  /** The record exactly as the catalog stores it; records hold no secret. */
+  private static String json(BackupRecord record) {
+    return new String(RecordJson.write(record), StandardCharsets.UTF_8).strip();
   }
 
   static String duration(Duration d) {

@@ -1,0 +1,131 @@
+package io.aido.backup.core.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aido.backup.core.catalog.BackupId;
+import io.aido.backup.core.catalog.BackupKind;
+import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.catalog.Layout;
+import io.aido.backup.core.catalog.PartRecord;
+import io.aido.backup.core.catalog.RecordJson;
+import io.aido.backup.core.catalog.Source;
+import io.aido.backup.core.crypto.WrappedDataKey;
+import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.core.storage.BlobStores;
+import java.io.ByteArrayInputStream;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CatalogCommandListingTest {
+  private static final BackupId DUMP = new BackupId("20261124T020000Z-a1b2c3");
+  private static final BackupId DAPR = new BackupId("20261124T030000Z-d4e5f6");
+
+  private String url;
+  private Map<String, String> env;
+
+  private static BackupRecord record(BackupId id, BackupKind kind, String database) {
+    Instant start = id.time();
+    return new BackupRecord(
+        BackupRecord.FORMAT,
+        id,
+        kind,
+        new Source("prod", "todo", database, "15.8", Map.of()),
+        "dev",
+        start,
+        start.plusSeconds(75),
+        BackupRecord.COMPLETE,
+        List.of(
+            new PartRecord(
+                "part-0",
+                Layout.part(kind, id, "part-0").name(),
+                1536,
+                4096,
+                "ab".repeat(32),
+                "zstd")),
+        new WrappedDataKey("tink-keyset:1185434645", "AES256_GCM_HKDF_1MB", "d3JhcHBlZA=="),
+        Map.of("rows", 3));
+  }
+
+  @BeforeEach
+  void repository() throws Exception {
+    url = "memory://catalog-" + System.nanoTime();
+    env = Map.of("BACKUP_STORAGE_URL", url, "BACKUP_LOG_FORMAT", "text");
+    BlobStore store = BlobStores.open(url);
+    for (BackupRecord r :
+        List.of(record(DUMP, BackupKind.DB_LOGICAL, "todo"), record(DAPR, BackupKind.DAPR, null))) {
+      store.create(Layout.record(r.kind(), r.id()), new ByteArrayInputStream(RecordJson.write(r)));
+    }
+  }
+
+  @Test
+  void list_allKinds_printsATableOldestFirst() {
+    Run run = Run.of(new TestJob(), env, "catalog", "list");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.DONE);
+    List<String> lines = run.out().lines().toList();
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(0)).startsWith("ID").contains("KIND", "STARTED", "STORED", "SOURCE");
+    assertThat(lines.get(1))
+        .startsWith(DUMP.value())
+        .contains("db-logical", "2026-11-24T02:00:00Z", "1m15s", "1.5 KiB", "prod/todo/todo");
+    assertThat(lines.get(2)).startsWith(DAPR.value()).contains("dapr");
+  }
+
+  @Test
+  void list_oneKindAsJson_printsTheStoredRecords() throws Exception {
+    Run run = Run.of(new TestJob(), env, "catalog", "list", "--kind", "dapr", "--json");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.DONE);
+    JsonNode array = new ObjectMapper().readTree(run.out());
+    assertThat(array.isArray()).isTrue();
+    assertThat(array).hasSize(1);
+    assertThat(array.get(0).get("id").asText()).isEqualTo(DAPR.value());
+    assertThat(array.get(0).get("kind").asText()).isEqualTo("dapr");
+  }
+
+  @Test
+  void list_emptyRepository_printsOnlyTheHeader() {
+    Run run =
+        Run.of(
+            new TestJob(),
+            Map.of("BACKUP_STORAGE_URL", "memory://empty-" + System.nanoTime()),
+            "catalog",
+            "list");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.DONE);
+    assertThat(run.out().lines()).singleElement().asString().startsWith("ID");
+  }
+
+  @Test
+  void show_id_printsTheRecordExactlyAsStored() throws Exception {
+    Run run = Run.of(new TestJob(), env, "catalog", "show", DUMP.value());
+
+    assertThat(run.code()).isEqualTo(ExitCodes.DONE);
+    JsonNode shown = new ObjectMapper().readTree(run.out());
+    JsonNode stored =
+        new ObjectMapper().readTree(RecordJson.write(record(DUMP, BackupKind.DB_LOGICAL, "todo")));
+    assertThat(shown).isEqualTo(stored);
+  }
+
+  @Test
+  void show_latestOfKind_printsTheNewest() throws Exception {
+    Run run = Run.of(new TestJob(), env, "catalog", "show", "latest", "--kind", "db-logical");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.DONE);
+    assertThat(new ObjectMapper().readTree(run.out()).get("id").asText()).isEqualTo(DUMP.value());
+  }
+
+  @Test
+  void show_missingBackup_exitsOneNamingIt() {
+    Run run = Run.of(new TestJob(), env, "catalog", "show", "20261124T040000Z-000000");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.FAILED);
+    assertThat(run.err()).contains("error: no backup 20261124T040000Z-000000 in " + url);
+    assertThat(run.out()).isEmpty();
+  }
+}
