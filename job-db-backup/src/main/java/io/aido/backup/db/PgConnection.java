@@ -1,0 +1,182 @@
+package io.aido.backup.db;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * How to reach a PostgreSQL server, read from the libpq environment variables so that the job, its
+ * {@code pg_dump} and {@code pg_restore} children and an operator's {@code psql} all agree.
+ *
+ * <p>Variables: {@code PGHOST} (default {@code localhost}; a TCP host, not a socket directory),
+ * {@code PGPORT} (default 5432), {@code PGUSER} (default the OS user, like libpq), {@code
+ * PGPASSWORD}, or else a password file ({@code PGPASSFILE}, default {@code ~/.pgpass}) in libpq's
+ * format, looked up per database.
+ *
+ * <p>Guarantees: the password never appears in {@link #toString()}, in an exception message or on a
+ * command line; child processes receive it in their environment ({@link #childEnv}) only.
+ *
+ * <pre>{@code
+ * PgConnection pg = PgConnection.fromEnv(System.getenv());
+ * try (Connection c = pg.open("todo")) { ... }
+ * }</pre>
+ */
+public final class PgConnection {
+  private static final int CONNECT_TIMEOUT_SECONDS = 10;
+
+  private final String host;
+  private final int port;
+  private final String user;
+  private final String password;
+  private final PassFile passFile;
+
+  private PgConnection(String host, int port, String user, String password, PassFile passFile) {
+    this.host = Objects.requireNonNull(host, "host");
+    this.port = port;
+    this.user = Objects.requireNonNull(user, "user");
+    this.password = password;
+    this.passFile = passFile;
+  }
+
+  /** A connection with an explicit password ({@code null} for none). */
+  public static PgConnection of(String host, int port, String user, String password) {
+    return new PgConnection(host, port, user, password, null);
+  }
+
+  /**
+   * Reads the libpq variables from {@code env}.
+   *
+   * @throws IllegalArgumentException listing every problem (a malformed port, a socket directory as
+   *     host, an unreadable password file), never quoting a password
+   */
+  public static PgConnection fromEnv(Map<String, String> env) {
+    List<String> problems = new ArrayList<>();
+    String host = nonBlank(env.get("PGHOST")).orElse("localhost");
+    if (host.startsWith("/")) {
+      problems.add(
+          "PGHOST '" + host + "' is a unix socket directory; this job connects over TCP only");
+    }
+    int port = 5432;
+    Optional<String> portText = nonBlank(env.get("PGPORT"));
+    if (portText.isPresent()) {
+      try {
+        port = Integer.parseInt(portText.get());
+        if (port < 1 || port > 65535) {
+          problems.add("PGPORT '" + portText.get() + "' is not a port (1 to 65535)");
+        }
+      } catch (NumberFormatException e) {
+        problems.add("PGPORT '" + portText.get() + "' is not a number");
+      }
+    }
+    String user =
+        nonBlank(env.get("PGUSER")).orElseGet(() -> System.getProperty("user.name", "postgres"));
+    String password = env.get("PGPASSWORD");
+    PassFile passFile = null;
+    if (password == null) {
+      Optional<String> explicit = nonBlank(env.get("PGPASSFILE"));
+      Path file =
+          explicit
+              .map(Paths::get)
+              .orElseGet(() -> Paths.get(System.getProperty("user.home", "/"), ".pgpass"));
+      if (Files.isRegularFile(file)) {
+        try {
+          passFile = PassFile.read(file);
+        } catch (IOException e) {
+          problems.add("unable to read password file '" + file + "': " + e.getMessage());
+        }
+      } else if (explicit.isPresent()) {
+        problems.add("password file '" + file + "' (PGPASSFILE) does not exist");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
+    }
+    return new PgConnection(host, port, user, password, passFile);
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String user() {
+    return user;
+  }
+
+  /** {@code host:port}, for messages. */
+  public String server() {
+    return host + ":" + port;
+  }
+
+  /** Whether a password is known for {@code database} (from PGPASSWORD or the password file). */
+  public boolean hasPassword(String database) {
+    return password(database).isPresent();
+  }
+
+  private Optional<String> password(String database) {
+    if (password != null) {
+      return Optional.of(password);
+    }
+    return passFile == null
+        ? Optional.empty()
+        : passFile.lookup(host, Integer.toString(port), database, user);
+  }
+
+  /** The JDBC URL of {@code database}; holds no credentials. */
+  public String jdbcUrl(String database) {
+    return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+  }
+
+  /**
+   * A new JDBC connection to {@code database}.
+   *
+   * @throws SQLException as the driver reports it (its messages never contain the password)
+   */
+  public Connection open(String database) throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("user", user);
+    password(database).ifPresent(p -> props.setProperty("password", p));
+    props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
+    props.setProperty("ApplicationName", "aido-backup");
+    return DriverManager.getConnection(jdbcUrl(database), props);
+  }
+
+  /**
+   * The environment for a libpq tool ({@code pg_dump}, {@code pg_restore}) working on {@code
+   * database}: host, port, user, connect timeout and, if known, the password.
+   */
+  public Map<String, String> childEnv(String database) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PGHOST", host);
+    env.put("PGPORT", Integer.toString(port));
+    env.put("PGUSER", user);
+    env.put("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_SECONDS));
+    env.put("PGAPPNAME", "aido-backup");
+    password(database).ifPresent(p -> env.put("PGPASSWORD", p));
+    return env;
+  }
+
+  /** Names the server and user; the password prints as {@code ***}. */
+  @Override
+  public String toString() {
+    return "PgConnection[" + user + "@" + host + ":" + port + ", password=***]";
+  }
+
+  private static Optional<String> nonBlank(String s) {
+    return s == null || s.isBlank() ? Optional.empty() : Optional.of(s.strip());
+  }
+}
