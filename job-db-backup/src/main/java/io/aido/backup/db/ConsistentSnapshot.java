@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -77,6 +78,15 @@ public final class ConsistentSnapshot implements AutoCloseable {
    */
   public Map<String, Long> rowCounts() throws SQLException {
     return RowCounts.count(connection);
+  }
+
+  /**
+   * The roles that own objects in this snapshot (see {@link Owners}).
+   *
+   * @throws SQLException if the query fails
+   */
+  public List<String> owners() throws SQLException {
+    return Owners.of(connection);
   }
 
   /** Ends the transaction; the snapshot id stops being valid. */
