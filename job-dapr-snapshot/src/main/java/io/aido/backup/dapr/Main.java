@@ -1,10 +1,25 @@
 package io.aido.backup.dapr;
 
-/** Entry point of job-dapr-snapshot. */
-public final class Main {
-  private Main() {}
+import io.aido.backup.core.cli.JobContext;
+import io.aido.backup.core.cli.JobMain;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of job-dapr-snapshot. The shared commands (catalog, keyset) come from {@link
+ * JobMain}; this job's own commands are listed in {@code subcommands}.
+ */
+@Command(
+    name = "dapr-snapshot",
+    description = "Snapshots and restores Dapr resources, state stores and actor state.",
+    subcommands = {})
+public final class Main extends JobMain {
+
+  /** Runs the job with {@code args} against the process's environment; returns the exit code. */
+  public static int execute(String... args) {
+    return new Main().execute(JobContext.system(), args);
+  }
 
   public static void main(String[] args) {
-    System.out.println("job-dapr-snapshot");
+    System.exit(execute(args));
   }
 }

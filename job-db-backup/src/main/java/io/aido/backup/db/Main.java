@@ -1,10 +1,26 @@
 package io.aido.backup.db;
 
-/** Entry point of job-db-backup. */
-public final class Main {
-  private Main() {}
+import io.aido.backup.core.cli.JobContext;
+import io.aido.backup.core.cli.JobMain;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of job-db-backup. The shared commands (catalog, keyset) come from {@link JobMain};
+ * this job's own commands are listed in {@code subcommands}.
+ */
+@Command(
+    name = "db-backup",
+    description =
+        "Backs up and restores the TODO app's PostgreSQL: logical dumps, base backups and WAL archiving for point-in-time recovery.",
+    subcommands = {})
+public final class Main extends JobMain {
+
+  /** Runs the job with {@code args} against the process's environment; returns the exit code. */
+  public static int execute(String... args) {
+    return new Main().execute(JobContext.system(), args);
+  }
 
   public static void main(String[] args) {
-    System.out.println("job-db-backup");
+    System.exit(execute(args));
   }
 }

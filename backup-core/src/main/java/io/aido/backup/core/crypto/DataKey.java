@@ -12,21 +12,36 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Base64;
+import java.util.Objects;
 
 /**
- * The per-backup streaming key that encrypts every part of one backup.
+ * The per-backup streaming key that encrypts every part of one backup (Tink {@code
+ * AES256_GCM_HKDF_1MB}: segments of 1 MiB, each authenticated, the last one marked as last).
  *
- * <p>Guarantees: each backup gets a fresh key ({@link #generate()}); a part's object name is the
- * associated data, so a part moved or copied under another name fails to decrypt; decryption
- * authenticates every segment before releasing its plaintext and detects truncation at the end.
+ * <p>Guarantees:
  *
- * <p>Restrictions: never serialize it except through {@link #wrap(KeyEncryptionKey)}.
+ * <ul>
+ *   <li>each backup gets a fresh random key ({@link #generate()});
+ *   <li>a part's object name is the associated data, so a part moved or copied under another name
+ *       fails to decrypt;
+ *   <li>{@link #decrypting} releases a segment's plaintext only after authenticating it, detects
+ *       truncation (also at a segment boundary) and an empty object, and reports each as a {@link
+ *       DecryptionFailedException} naming the object and the plaintext offset; a consumer never
+ *       sees a clean end of stream for a ciphertext that did not authenticate to its end;
+ *   <li>a failure of the ciphertext stream itself (storage, network) propagates as that stream's
+ *       own {@link IOException}, never as a decryption failure.
+ * </ul>
+ *
+ * <p>Restrictions: the key leaves this object only wrapped ({@link #wrap(KeyEncryptionKey)}); its
+ * {@link #toString()} prints {@code ***}. A single encrypting stream must be closed to write the
+ * final segment; an unclosed one decrypts as truncated.
  *
  * <pre>{@code
  * DataKey key = DataKey.generate();
  * WrappedDataKey stored = key.wrap(kek);               // goes into the record
  * try (OutputStream out = key.encrypting(upload, partKey)) { ... }
  * DataKey again = DataKey.unwrap(stored, kek);          // at restore
+ * try (InputStream in = again.decrypting(download, partKey)) { ... }
  * }</pre>
  */
 public final class DataKey {
@@ -39,66 +54,130 @@ public final class DataKey {
   private final KeysetHandle handle;
   private final StreamingAead aead;
 
-  private DataKey(KeysetHandle handle) throws GeneralSecurityException {
+  private DataKey(KeysetHandle handle, StreamingAead aead) {
     this.handle = handle;
-    this.aead = handle.getPrimitive(RegistryConfiguration.get(), StreamingAead.class);
+    this.aead = aead;
   }
 
-  /** A fresh random key. */
+  /**
+   * A fresh random key.
+   *
+   * @throws GeneralSecurityException if Tink cannot generate the key (a broken JCE provider)
+   */
   public static DataKey generate() throws GeneralSecurityException {
     KeyEncryptionKeys.init();
+    KeysetHandle handle =
+        KeysetHandle.generateNew(PredefinedStreamingAeadParameters.AES256_GCM_HKDF_1MB);
     return new DataKey(
-        KeysetHandle.generateNew(PredefinedStreamingAeadParameters.AES256_GCM_HKDF_1MB));
+        handle, handle.getPrimitive(RegistryConfiguration.get(), StreamingAead.class));
   }
 
-  /** This key encrypted by {@code kek}, for the backup record. */
+  /**
+   * This key encrypted by {@code kek}, for the backup record.
+   *
+   * @throws KeyUnavailableException if a Cloud KMS key could not be reached or refused the call
+   * @throws GeneralSecurityException if {@code kek} fails to encrypt for another reason
+   */
   public WrappedDataKey wrap(KeyEncryptionKey kek) throws GeneralSecurityException {
-    byte[] wrapped =
-        TinkProtoKeysetFormat.serializeEncryptedKeyset(handle, kek.aead(), WRAP_CONTEXT);
+    byte[] wrapped;
+    try {
+      wrapped = TinkProtoKeysetFormat.serializeEncryptedKeyset(handle, kek.aead(), WRAP_CONTEXT);
+    } catch (GeneralSecurityException e) {
+      throw new KeyUnavailableException(
+          "unable to wrap the data key with key-encryption key '" + kek.id() + "'", e);
+    }
     return new WrappedDataKey(kek.id(), TEMPLATE, Base64.getEncoder().encodeToString(wrapped));
   }
 
   /**
    * Unwraps a stored data key.
    *
-   * @throws WrongKeyException if {@code kek} is not the key that wrapped it, or the wrapped key was
-   *     altered
+   * <p>{@code kek} need not have the id recorded in {@code wrapped}: a keyset file that kept the
+   * old key beside a new primary still opens keys the old one wrapped.
+   *
+   * @throws WrongKeyException if {@code kek} does not open it, or the wrapped key was altered
+   * @throws KeyUnavailableException if a Cloud KMS key could not be reached or refused the call, so
+   *     it is unknown whether the key is the right one
+   * @throws GeneralSecurityException if the unwrapped keyset is not a streaming data key
    */
   public static DataKey unwrap(WrappedDataKey wrapped, KeyEncryptionKey kek)
-      throws WrongKeyException {
+      throws GeneralSecurityException {
     KeyEncryptionKeys.init();
+    KeysetHandle handle;
     try {
       byte[] bytes = Base64.getDecoder().decode(wrapped.ciphertext());
-      return new DataKey(
-          TinkProtoKeysetFormat.parseEncryptedKeyset(bytes, kek.aead(), WRAP_CONTEXT));
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      handle = TinkProtoKeysetFormat.parseEncryptedKeyset(bytes, kek.aead(), WRAP_CONTEXT);
+    } catch (GeneralSecurityException e) {
+      if (kek.unreachable(e)) {
+        throw new KeyUnavailableException(
+            "unable to unwrap the data key with key-encryption key '" + kek.id() + "'", e);
+      }
+      throw new WrongKeyException(wrapped.kekId(), kek.id());
+    } catch (IllegalArgumentException e) {
       throw new WrongKeyException(wrapped.kekId(), kek.id());
     }
+    StreamingAead aead;
+    try {
+      aead = handle.getPrimitive(RegistryConfiguration.get(), StreamingAead.class);
+    } catch (GeneralSecurityException e) {
+      throw new GeneralSecurityException(
+          "unable to use the data key wrapped by '"
+              + wrapped.kekId()
+              + "': it is not a streaming AEAD key (template '"
+              + wrapped.template()
+              + "')");
+    }
+    return new DataKey(handle, aead);
+  }
+
+  /**
+   * Moves a wrapped data key from one key-encryption key to another, for key rotation: the backup
+   * data is untouched, only the record's wrapped key changes.
+   *
+   * @throws WrongKeyException if {@code from} does not open {@code wrapped}
+   * @throws KeyUnavailableException if a Cloud KMS key could not be reached or refused the call
+   * @throws GeneralSecurityException if {@code to} fails to encrypt
+   */
+  public static WrappedDataKey rewrap(
+      WrappedDataKey wrapped, KeyEncryptionKey from, KeyEncryptionKey to)
+      throws GeneralSecurityException {
+    return unwrap(wrapped, from).wrap(to);
   }
 
   /**
    * A stream that encrypts what is written to it into {@code ciphertext}, bound to {@code name}.
+   * Closing it writes the final segment and closes {@code ciphertext}.
+   *
+   * @throws IOException if {@code ciphertext} fails while the header is written
    */
   public OutputStream encrypting(OutputStream ciphertext, ObjectKey name) throws IOException {
+    Objects.requireNonNull(ciphertext, "ciphertext");
     try {
       return aead.newEncryptingStream(ciphertext, associatedData(name));
     } catch (GeneralSecurityException e) {
-      throw new IOException("unable to start encrypting '" + name + "': " + e.getMessage(), e);
+      throw new IOException(
+          "unable to start encrypting object '" + name + "': " + e.getMessage(), e);
     }
   }
 
   /**
-   * A stream of the plaintext of {@code ciphertext}, which must have been written for {@code name}.
-   * A tampered, truncated or misnamed object raises {@link DecryptionFailedException} naming the
-   * object and the plaintext offset; bytes are only released once authenticated.
+   * A stream of the plaintext of {@code ciphertext}, which must have been written for {@code name}
+   * by this key. Closing it closes {@code ciphertext}.
+   *
+   * <p>A read throws {@link DecryptionFailedException} (naming the object and the plaintext offset)
+   * if the object was tampered with, truncated, written under another name or with another key; it
+   * throws the ciphertext stream's own {@link IOException} if that stream fails. Either failure is
+   * sticky. Only authenticated bytes are ever returned.
    */
   public InputStream decrypting(InputStream ciphertext, ObjectKey name) throws IOException {
+    AuthenticatedInputStream.Source source = new AuthenticatedInputStream.Source(ciphertext);
+    InputStream plaintext;
     try {
-      return new AuthenticatedInputStream(
-          aead.newDecryptingStream(ciphertext, associatedData(name)), name);
+      plaintext = aead.newDecryptingStream(source, associatedData(name));
     } catch (GeneralSecurityException e) {
       throw new DecryptionFailedException(name, 0, e);
     }
+    return new AuthenticatedInputStream(plaintext, source, name);
   }
 
   private static byte[] associatedData(ObjectKey name) {
@@ -107,6 +186,6 @@ public final class DataKey {
 
   @Override
   public String toString() {
-    return "DataKey[***]";
+    return "DataKey[" + TEMPLATE + ", ***]";
   }
 }

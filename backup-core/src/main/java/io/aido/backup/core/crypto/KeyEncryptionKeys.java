@@ -1,5 +1,12 @@
 package io.aido.backup.core.crypto;
 
+import com.google.api.client.googleapis.javanet.GoogleNetHttpTransport;
+import com.google.api.client.http.HttpRequestInitializer;
+import com.google.api.client.json.gson.GsonFactory;
+import com.google.api.services.cloudkms.v1.CloudKMS;
+import com.google.api.services.cloudkms.v1.CloudKMSScopes;
+import com.google.auth.http.HttpCredentialsAdapter;
+import com.google.auth.oauth2.GoogleCredentials;
 import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.InsecureSecretKeyAccess;
 import com.google.crypto.tink.KeysetHandle;
@@ -7,16 +14,27 @@ import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
-import com.google.crypto.tink.integration.gcpkms.GcpKmsClient;
+import com.google.crypto.tink.integration.gcpkms.GcpKmsAead;
+import com.google.crypto.tink.proto.KeysetInfo;
 import com.google.crypto.tink.streamingaead.StreamingAeadConfig;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
+import java.util.EnumSet;
+import java.util.regex.Pattern;
 
 /**
  * Opens and creates key-encryption keys.
@@ -25,18 +43,38 @@ import java.security.GeneralSecurityException;
  *
  * <ul>
  *   <li>{@code gcp-kms://projects/P/locations/L/keyRings/R/cryptoKeys/K}: a Cloud KMS key, used
- *       with the application default credentials (Workload Identity in GKE);
- *   <li>{@code file:///path/keyset.json} or a plain path: a cleartext Tink keyset (JSON) holding an
- *       AES256-GCM key, as {@link #generateKeysetFile(Path)} writes it. Keep it in a Kubernetes
- *       Secret.
+ *       with the application default credentials (Workload Identity in GKE, or {@code
+ *       GOOGLE_APPLICATION_CREDENTIALS}). Opening it checks the name and finds credentials but does
+ *       not call KMS; the first wrap or unwrap does, and its failures name the key.
+ *   <li>{@code file:///path/keyset.json} or a plain path: a cleartext Tink JSON keyset holding an
+ *       AEAD key, as {@link #generateKeysetFile(Path)} writes it. Keep it in a Kubernetes Secret.
+ *       Its id is {@code tink-keyset:<primary key id>}, the {@code primaryKeyId} in the file.
  * </ul>
  *
- * <p>Throws {@link IOException} when the file cannot be read and {@link GeneralSecurityException}
- * when its content is not a usable keyset; neither message contains key material.
+ * <p>Every message names the URI or file and the problem; none contains the file's content or key
+ * material.
+ *
+ * <pre>{@code
+ * KeyEncryptionKey kek = KeyEncryptionKeys.open(System.getenv("BACKUP_KEK_URI"));
+ * }</pre>
  */
 public final class KeyEncryptionKeys {
   /** The scheme of Cloud KMS key URIs. */
   public static final String GCP_KMS_PREFIX = "gcp-kms://";
+
+  /** The prefix of the id of a key from a keyset file. */
+  public static final String KEYSET_ID_PREFIX = "tink-keyset:";
+
+  /** A keyset file is a few hundred bytes; anything much larger is not one. */
+  private static final int MAX_KEYSET_FILE_BYTES = 64 * 1024;
+
+  private static final Pattern KMS_KEY_NAME =
+      Pattern.compile(
+          "projects/[^/]+/locations/[a-zA-Z0-9_-]{1,63}/keyRings/[a-zA-Z0-9_-]{1,63}"
+              + "/cryptoKeys/[a-zA-Z0-9_-]{1,63}");
+
+  private static final int KMS_CONNECT_TIMEOUT_MILLIS = 10_000;
+  private static final int KMS_READ_TIMEOUT_MILLIS = 30_000;
 
   static {
     try {
@@ -51,67 +89,228 @@ public final class KeyEncryptionKeys {
 
   /** Makes sure Tink's primitives are registered; cheap after the first call. */
   public static void init() {
-    // the static initializer does the work
+    // Loading this class runs the static initializer, which is all there is to do.
   }
 
   /**
    * Opens the key a URI names.
    *
    * @throws IOException if a keyset file is missing or unreadable
-   * @throws GeneralSecurityException if the keyset is malformed or KMS refuses
+   * @throws GeneralSecurityException if a keyset file holds no usable AEAD keyset, a KMS URI is
+   *     malformed, or no Google Cloud credentials are found
    */
   public static KeyEncryptionKey open(String uri) throws IOException, GeneralSecurityException {
+    if (uri == null || uri.isBlank()) {
+      throw new GeneralSecurityException(
+          "unable to open key-encryption key: no key URI given (a gcp-kms:// URI or a keyset"
+              + " file)");
+    }
     if (uri.startsWith(GCP_KMS_PREFIX)) {
-      Aead aead = new GcpKmsClient().withDefaultCredentials().getAead(uri);
-      return new KeyEncryptionKey(uri, aead);
+      return openKms(uri);
     }
     return openKeysetFile(keysetPath(uri));
   }
 
-  /** The path of a {@code file:} URI or plain path. */
+  /**
+   * The path of a {@code file:} URI or plain path.
+   *
+   * @throws IllegalArgumentException if a {@code file:} URI is malformed or not absolute
+   */
   public static Path keysetPath(String uri) {
     if (uri.startsWith("file:")) {
-      return Path.of(URI.create(uri));
+      try {
+        return Path.of(URI.create(uri));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "invalid keyset file URI '" + uri + "': " + e.getMessage(), e);
+      }
     }
     return Path.of(uri);
   }
 
-  /** Opens a cleartext JSON keyset file. */
+  /**
+   * Opens a cleartext JSON keyset file.
+   *
+   * @throws IOException if the file is missing ({@link NoSuchFileException} as the cause), not
+   *     readable, or too large to be a keyset
+   * @throws GeneralSecurityException if it is not a cleartext Tink JSON keyset, or holds no AEAD
+   *     key (for example a streaming AEAD or MAC keyset)
+   */
   public static KeyEncryptionKey openKeysetFile(Path file)
       throws IOException, GeneralSecurityException {
-    String json = Files.readString(file, StandardCharsets.UTF_8);
+    byte[] bytes = readSmallFile(file);
     KeysetHandle handle;
     try {
-      handle = TinkJsonProtoKeysetFormat.parseKeyset(json, InsecureSecretKeyAccess.get());
+      handle =
+          TinkJsonProtoKeysetFormat.parseKeyset(
+              new String(bytes, StandardCharsets.UTF_8), InsecureSecretKeyAccess.get());
     } catch (GeneralSecurityException | RuntimeException e) {
+      // The cause is dropped on purpose: parser messages can quote the file's content.
       throw new GeneralSecurityException(
-          "unable to read keyset file '" + file + "': not a Tink JSON keyset");
+          "unable to use keyset file '" + file + "': not a cleartext Tink JSON keyset");
     }
-    Aead aead = handle.getPrimitive(RegistryConfiguration.get(), Aead.class);
-    return new KeyEncryptionKey("tink-keyset:" + handle.getPrimary().getId(), aead);
+    String id =
+        KEYSET_ID_PREFIX + Integer.toUnsignedString(handle.getKeysetInfo().getPrimaryKeyId());
+    Aead aead;
+    try {
+      aead = handle.getPrimitive(RegistryConfiguration.get(), Aead.class);
+    } catch (GeneralSecurityException e) {
+      throw new GeneralSecurityException(
+          "unable to use keyset file '"
+              + file
+              + "': its primary key is "
+              + primaryKeyType(handle.getKeysetInfo())
+              + ", not an AEAD key such as AES256_GCM (generate one with the keyset command)");
+    }
+    return new KeyEncryptionKey(id, aead, false);
   }
 
   /**
-   * Writes a new AES256-GCM keyset to {@code file}, readable by its owner only. Refuses to replace
-   * an existing file: losing a key-encryption key loses every backup it wrapped.
+   * Writes a new AES256-GCM keyset to {@code file}, readable and writable by its owner only (mode
+   * 0600 where the file system has POSIX permissions), and opens it. Refuses to replace an existing
+   * file: losing a key-encryption key loses every backup it wrapped.
    *
-   * @throws java.nio.file.FileAlreadyExistsException if the file exists
+   * @throws FileAlreadyExistsException if the file exists; it is left as it was
+   * @throws IOException if the file cannot be written; no partial file is left behind
    */
   public static KeyEncryptionKey generateKeysetFile(Path file)
       throws IOException, GeneralSecurityException {
     KeysetHandle handle = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM);
-    String json = TinkJsonProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get());
+    byte[] json =
+        TinkJsonProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get())
+            .getBytes(StandardCharsets.UTF_8);
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
+    boolean posix = Files.getFileStore(parent).supportsFileAttributeView("posix");
+    FileAttribute<?>[] attributes =
+        posix
+            ? new FileAttribute<?>[] {
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+            }
+            : new FileAttribute<?>[0];
+    FileChannel channel;
     try {
-      Files.createFile(
-          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } catch (UnsupportedOperationException e) {
-      Files.createFile(file);
+      channel =
+          FileChannel.open(
+              file,
+              EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+              attributes);
+    } catch (FileAlreadyExistsException e) {
+      throw new FileAlreadyExistsException(
+          file.toString(),
+          null,
+          "unable to create keyset file: it already exists, and replacing a key-encryption key"
+              + " would lose every backup it wrapped");
     }
-    Files.writeString(file, json, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+    try (channel) {
+      ByteBuffer buffer = ByteBuffer.wrap(json);
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+      channel.force(true);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(file);
+      throw e;
+    }
     return openKeysetFile(file);
+  }
+
+  private static KeyEncryptionKey openKms(String uri) throws GeneralSecurityException {
+    kmsKeyName(uri);
+    GoogleCredentials credentials;
+    try {
+      credentials = GoogleCredentials.getApplicationDefault();
+    } catch (IOException e) {
+      // The cause's message stays out: a broken credentials file can show up in it.
+      throw new GeneralSecurityException(
+          "unable to open key-encryption key '"
+              + uri
+              + "': no Google Cloud application default credentials found (set"
+              + " GOOGLE_APPLICATION_CREDENTIALS to a service account key file, or run with"
+              + " Workload Identity)",
+          e);
+    }
+    if (credentials.createScopedRequired()) {
+      credentials = credentials.createScoped(CloudKMSScopes.all());
+    }
+    HttpCredentialsAdapter adapter = new HttpCredentialsAdapter(credentials);
+    HttpRequestInitializer initializer =
+        request -> {
+          adapter.initialize(request);
+          request.setConnectTimeout(KMS_CONNECT_TIMEOUT_MILLIS);
+          request.setReadTimeout(KMS_READ_TIMEOUT_MILLIS);
+        };
+    CloudKMS client;
+    try {
+      client =
+          new CloudKMS.Builder(
+                  GoogleNetHttpTransport.newTrustedTransport(),
+                  GsonFactory.getDefaultInstance(),
+                  initializer)
+              .setApplicationName("aido-backup")
+              .build();
+    } catch (IOException e) {
+      throw new GeneralSecurityException(
+          "unable to open key-encryption key '" + uri + "': " + e.getMessage(), e);
+    }
+    return openKms(uri, client);
+  }
+
+  /** A Cloud KMS key reached through {@code client}; tests point the client at a fake server. */
+  static KeyEncryptionKey openKms(String uri, CloudKMS client) throws GeneralSecurityException {
+    Aead aead = GcpKmsAead.builder().setCloudKms(client).setKeyName(kmsKeyName(uri)).build();
+    return new KeyEncryptionKey(uri, aead, true);
+  }
+
+  private static String kmsKeyName(String uri) throws GeneralSecurityException {
+    String keyName = uri.substring(GCP_KMS_PREFIX.length());
+    if (!KMS_KEY_NAME.matcher(keyName).matches()) {
+      throw new GeneralSecurityException(
+          "unable to open key-encryption key '"
+              + uri
+              + "': not a Cloud KMS key name (expected"
+              + " gcp-kms://projects/P/locations/L/keyRings/R/cryptoKeys/K)");
+    }
+    return keyName;
+  }
+
+  private static byte[] readSmallFile(Path file) throws IOException {
+    if (Files.isDirectory(file)) {
+      throw new IOException("unable to read keyset file '" + file + "': it is a directory");
+    }
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_KEYSET_FILE_BYTES + 1);
+    } catch (NoSuchFileException e) {
+      throw new IOException("unable to open missing keyset file '" + file + "' for read", e);
+    } catch (AccessDeniedException e) {
+      throw new IOException("unable to read keyset file '" + file + "': permission denied", e);
+    } catch (FileSystemException e) {
+      String reason = e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+      throw new IOException("unable to read keyset file '" + file + "': " + reason, e);
+    } catch (IOException e) {
+      throw new IOException("unable to read keyset file '" + file + "': " + e.getMessage(), e);
+    }
+    if (bytes.length > MAX_KEYSET_FILE_BYTES) {
+      throw new IOException(
+          "unable to read keyset file '"
+              + file
+              + "': larger than "
+              + MAX_KEYSET_FILE_BYTES
+              + " bytes, so not a keyset");
+    }
+    return bytes;
+  }
+
+  private static String primaryKeyType(KeysetInfo info) {
+    for (KeysetInfo.KeyInfo key : info.getKeyInfoList()) {
+      if (key.getKeyId() == info.getPrimaryKeyId()) {
+        String url = key.getTypeUrl();
+        return "a " + url.substring(url.lastIndexOf('.') + 1);
+      }
+    }
+    return "missing";
   }
 }

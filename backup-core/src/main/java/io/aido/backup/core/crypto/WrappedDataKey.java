@@ -4,7 +4,9 @@ import java.util.Objects;
 
 /**
  * A data key as it is stored in a backup record: encrypted by a key-encryption key, so the record
- * holds no secret.
+ * holds no secret. Open it with {@link DataKey#unwrap(WrappedDataKey, KeyEncryptionKey)}.
+ *
+ * <p>{@link #toString()} shows the key id and template but not the wrapped bytes.
  *
  * @param kekId the {@link KeyEncryptionKey#id()} that wrapped it
  * @param template the Tink streaming template, such as {@code AES256_GCM_HKDF_1MB}
@@ -15,5 +17,16 @@ public record WrappedDataKey(String kekId, String template, String ciphertext) {
     Objects.requireNonNull(kekId, "kekId");
     Objects.requireNonNull(template, "template");
     Objects.requireNonNull(ciphertext, "ciphertext");
+  }
+
+  @Override
+  public String toString() {
+    return "WrappedDataKey[kekId="
+        + kekId
+        + ", template="
+        + template
+        + ", ciphertext=*** ("
+        + ciphertext.length()
+        + " base64 chars)]";
   }
 }

@@ -1,0 +1,182 @@
+package io.aido.backup.core.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.aido.backup.core.catalog.BackupId;
+import io.aido.backup.core.catalog.BackupKind;
+import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.catalog.Catalog;
+import io.aido.backup.core.config.ConfigProblems;
+import io.aido.backup.core.config.EnvironmentDefaults;
+import io.aido.backup.core.config.RepositoryOptions;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code catalog list} and {@code catalog show}: what the repository holds. Reads only backup
+ * records, which hold no secret, so no key-encryption key is needed.
+ */
+@Command(
+    name = "catalog",
+    mixinStandardHelpOptions = true,
+    description = "List and show the complete backups in the repository.",
+    subcommands = {CatalogCommand.ListBackups.class, CatalogCommand.Show.class})
+public final class CatalogCommand {
+
+  static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .addModule(new JavaTimeModule())
+          .addModule(new SimpleModule().addSerializer(BackupId.class, ToStringSerializer.instance))
+          .enable(SerializationFeature.WRITE_ENUMS_USING_TO_STRING)
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .build();
+
+  private static BackupKind kind(String kind, ConfigProblems problems) {
+    if (kind == null || kind.isBlank()) {
+      return null;
+    }
+    try {
+      return BackupKind.fromId(kind.trim());
+    } catch (IllegalArgumentException e) {
+      problems.add(EnvironmentDefaults.describe("--kind"), e.getMessage());
+      return null;
+    }
+  }
+
+  /** {@code catalog list [--kind K] [--json]}. */
+  @Command(
+      name = "list",
+      description = {
+        "List complete backups, oldest first: id, kind, start time, duration, stored size, parts"
+            + " and source.",
+        "With --json, print every record as a JSON array instead."
+      })
+  public static final class ListBackups extends JobCommand {
+    @Mixin private RepositoryOptions repository = RepositoryOptions.keyOptional();
+
+    @Option(
+        names = "--kind",
+        paramLabel = "KIND",
+        description = "Only this kind: db-logical, db-base, dapr or manifests.")
+    private String kindName;
+
+    @Option(names = "--json", description = "Print the records as a JSON array.")
+    private boolean json;
+
+    private BackupKind kind;
+
+    @Override
+    protected void validate(ConfigProblems problems) {
+      kind = kind(kindName, problems);
+    }
+
+    @Override
+    protected int run() throws IOException {
+      List<BackupRecord> records = new Catalog(repository.openStore()).list(kind);
+      if (json) {
+        out().println(JSON.writeValueAsString(records));
+        return ExitCodes.DONE;
+      }
+      String format = "%-24s  %-10s  %-20s  %9s  %10s  %5s  %s%n";
+      out().printf(format, "ID", "KIND", "STARTED", "DURATION", "STORED", "PARTS", "SOURCE");
+      for (BackupRecord r : records) {
+        out()
+            .printf(
+                format,
+                r.id(),
+                r.kind(),
+                r.startedAt(),
+                duration(Duration.between(r.startedAt(), r.finishedAt())),
+                size(r.storedSize()),
+                r.parts().size(),
+                r.source().key());
+      }
+      return ExitCodes.DONE;
+    }
+
+    @Override
+    protected boolean pushesMetrics() {
+      return false;
+    }
+  }
+
+  /** {@code catalog show ID|latest [--kind K]}. */
+  @Command(
+      name = "show",
+      description = "Print one backup record as JSON: every part, its sizes and checksum.")
+  public static final class Show extends JobCommand {
+    @Mixin private RepositoryOptions repository = RepositoryOptions.keyOptional();
+
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "ID|latest",
+        description = "A backup id (like 20261124T020000Z-a1b2c3), or latest.")
+    private String which;
+
+    @Option(
+        names = "--kind",
+        paramLabel = "KIND",
+        description = "The kind, for latest: db-logical, db-base, dapr or manifests.")
+    private String kindName;
+
+    private BackupKind kind;
+
+    @Override
+    protected void validate(ConfigProblems problems) {
+      kind = kind(kindName, problems);
+      if (which == null) {
+        problems.add("ID|latest: not given (a backup id, or latest)");
+      } else if (!which.equals("latest") && !BackupId.isValid(which)) {
+        problems.add(
+            "ID|latest: '"
+                + which
+                + "' is neither a backup id (like 20261124T020000Z-a1b2c3) nor latest");
+      }
+    }
+
+    @Override
+    protected int run() throws IOException {
+      BackupRecord record = new Catalog(repository.openStore()).resolve(which, kind);
+      out().println(JSON.writeValueAsString(record));
+      return ExitCodes.DONE;
+    }
+
+    @Override
+    protected boolean pushesMetrics() {
+      return false;
+    }
+  }
+
+  static String duration(Duration d) {
+    long s = d.toSeconds();
+    return s < 3600
+        ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60)
+        : String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
+  }
+
+  static String size(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double v = bytes;
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+  }
+}

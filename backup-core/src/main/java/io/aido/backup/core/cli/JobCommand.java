@@ -1,0 +1,174 @@
+package io.aido.backup.core.cli;
+
+import io.aido.backup.core.config.ConfigProblems;
+import io.aido.backup.core.config.Environment;
+import io.aido.backup.core.config.RunOptions;
+import io.aido.backup.core.config.ValidatedOptions;
+import io.aido.backup.core.observability.RunMetrics;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The base of every command that does work. Before {@link #run} it checks the whole configuration
+ * and reports every problem at once; around it, it records and pushes the run's metrics.
+ *
+ * <p>Order of a run:
+ *
+ * <ol>
+ *   <li>collect problems: unknown options or extra arguments, every {@link ValidatedOptions} mixin
+ *       of this command and the shared {@link RunOptions}, then {@link #validate} of the subclass;
+ *   <li>when there is any, throw {@link io.aido.backup.core.config.ConfigurationException} (exit
+ *       {@value ExitCodes#USAGE}); nothing else has happened;
+ *   <li>{@link #run}; its return value is the exit code; throw {@link VerificationFailedException}
+ *       for {@value ExitCodes#VERIFICATION_FAILED}, anything else for {@value ExitCodes#FAILED};
+ *   <li>when {@link #pushesMetrics()} and a Pushgateway is set, push {@link #metrics()}; a failed
+ *       push is logged as a warning and changes no exit code.
+ * </ol>
+ *
+ * <pre>{@code
+ * @Command(name = "backup", description = "Dumps each database into the repository.")
+ * final class BackupCommand extends JobCommand {
+ *   @Mixin RepositoryOptions repository;
+ *   @Option(names = "--database", paramLabel = "NAME") List<String> databases;
+ *
+ *   protected void validate(ConfigProblems problems) {
+ *     if (databases == null) problems.add(EnvironmentDefaults.describe("--database"), "not set");
+ *   }
+ *
+ *   protected int run() throws Exception {
+ *     BlobStore store = repository.openStore();
+ *     ...
+ *     metrics().backupCompleted(BackupKind.DB_LOGICAL, stored, plaintext);
+ *     return ExitCodes.DONE;
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Restriction: a command must be a subcommand (at any depth) of a {@link JobMain}.
+ */
+@Command(mixinStandardHelpOptions = true)
+public abstract class JobCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(JobCommand.class);
+
+  @Spec private CommandSpec spec;
+
+  private RunMetrics metrics;
+
+  @Override
+  public final Integer call() throws Exception {
+    ConfigProblems problems = new ConfigProblems();
+    for (String unknown : spec.commandLine().getUnmatchedArguments()) {
+      problems.add(
+          (unknown.startsWith("-") ? "unknown option '" : "unexpected argument '")
+              + unknown
+              + "' (see '"
+              + spec.qualifiedName()
+              + " --help')");
+    }
+    main().runOptions().validate(problems);
+    for (CommandSpec mixin : spec.mixins().values()) {
+      if (mixin.userObject() instanceof ValidatedOptions options) {
+        options.validate(problems);
+      }
+    }
+    validate(problems);
+    problems.throwIfAny();
+
+    metrics = new RunMetrics(jobName(), spec.name(), runOptions().clusterName(), clock());
+    metrics.started();
+    boolean success = false;
+    try {
+      int code = run();
+      success = code == ExitCodes.DONE;
+      return code;
+    } finally {
+      if (pushesMetrics()) {
+        metrics.finished(success);
+        pushMetrics();
+      }
+    }
+  }
+
+  /** Adds this command's own configuration problems; runs after the mixins were checked. */
+  protected void validate(ConfigProblems problems) {}
+
+  /**
+   * Does the work, once the configuration is known to be good.
+   *
+   * @return the exit code, normally {@link ExitCodes#DONE}
+   * @throws VerificationFailedException when a verification found a bad backup
+   * @throws Exception when the work failed; its message becomes the "error: ..." line
+   */
+  protected abstract int run() throws Exception;
+
+  /** Whether this command's runs are pushed as metrics; the job commands do, helpers do not. */
+  protected boolean pushesMetrics() {
+    return true;
+  }
+
+  /** This run's metrics; available in {@link #run}. */
+  protected final RunMetrics metrics() {
+    if (metrics == null) {
+      throw new IllegalStateException("metrics exist only while the command runs");
+    }
+    return metrics;
+  }
+
+  protected final JobContext context() {
+    return main().context();
+  }
+
+  protected final Environment env() {
+    return context().env();
+  }
+
+  /** Where the command's own output goes (a listing, a JSON record). */
+  protected final PrintStream out() {
+    return context().out();
+  }
+
+  protected final Clock clock() {
+    return context().clock();
+  }
+
+  protected final RunOptions runOptions() {
+    return main().runOptions();
+  }
+
+  /** The job's name, such as {@code db-backup}. */
+  protected final String jobName() {
+    return spec.root().name();
+  }
+
+  protected final CommandSpec spec() {
+    return spec;
+  }
+
+  private JobMain main() {
+    if (spec.root().userObject() instanceof JobMain main) {
+      return main;
+    }
+    throw new IllegalStateException(spec.qualifiedName() + " is not under a JobMain");
+  }
+
+  private void pushMetrics() {
+    Optional<URI> gateway = runOptions().pushgateway();
+    if (gateway.isEmpty()) {
+      return;
+    }
+    try {
+      metrics.push(gateway.get());
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("unable to push metrics to {}: {}", gateway.get(), JobMain.message(e));
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.aido.backup.core.config;
+
+import io.aido.backup.core.observability.Redaction;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Collects every configuration problem so that a user fixes them all in one go, instead of one per
+ * run.
+ *
+ * <pre>{@code
+ * ConfigProblems problems = new ConfigProblems();
+ * repository.validate(problems);
+ * if (database == null) problems.add(EnvironmentDefaults.describe("--database"), "not set");
+ * problems.throwIfAny(); // "configuration has 2 problems:\n  - ...\n  - ..."
+ * }</pre>
+ *
+ * <p>Restriction: problems must name settings, never quote a secret value. Every problem is also
+ * passed through {@link Redaction#redact(String)} as a second line of defence.
+ */
+public final class ConfigProblems {
+  private final List<String> problems = new ArrayList<>();
+
+  /** Records a problem with one setting, such as {@code --storage-url (BACKUP_STORAGE_URL)}. */
+  public void add(String setting, String problem) {
+    problems.add(Redaction.redact(setting + ": " + problem));
+  }
+
+  /** Records a problem that belongs to no single setting. */
+  public void add(String problem) {
+    problems.add(Redaction.redact(problem));
+  }
+
+  public boolean isEmpty() {
+    return problems.isEmpty();
+  }
+
+  /** The problems found so far. */
+  public List<String> list() {
+    return List.copyOf(problems);
+  }
+
+  /**
+   * Throws when any problem was recorded.
+   *
+   * @throws ConfigurationException listing every problem
+   */
+  public void throwIfAny() {
+    if (!problems.isEmpty()) {
+      throw new ConfigurationException(problems);
+    }
+  }
+
+  static String describe(List<String> problems) {
+    StringBuilder b = new StringBuilder("configuration has ").append(problems.size());
+    b.append(problems.size() == 1 ? " problem:" : " problems:");
+    for (String p : problems) {
+      b.append("\n  - ").append(p);
+    }
+    return b.toString();
+  }
+}

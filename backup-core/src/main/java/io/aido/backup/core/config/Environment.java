@@ -1,0 +1,35 @@
+package io.aido.backup.core.config;
+
+import java.util.Map;
+
+/**
+ * Where configuration values from the environment come from: the process environment in production,
+ * a map in tests (the JVM cannot change its own environment).
+ *
+ * <pre>{@code
+ * Environment env = Environment.of(Map.of("BACKUP_STORAGE_URL", "file:///var/backups"));
+ * }</pre>
+ */
+@FunctionalInterface
+public interface Environment {
+
+  /** The value of {@code name}, or {@code null} when it is not set. */
+  String get(String name);
+
+  /** The value of {@code name}, or {@code null} when it is unset or blank. */
+  default String value(String name) {
+    String v = get(name);
+    return v == null || v.isBlank() ? null : v;
+  }
+
+  /** The process environment. */
+  static Environment system() {
+    return System::getenv;
+  }
+
+  /** A fixed environment, for tests. */
+  static Environment of(Map<String, String> variables) {
+    Map<String, String> copy = Map.copyOf(variables);
+    return copy::get;
+  }
+}

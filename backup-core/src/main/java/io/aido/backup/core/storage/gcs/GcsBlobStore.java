@@ -1,0 +1,304 @@
+package io.aido.backup.core.storage.gcs;
+
+import com.google.cloud.ReadChannel;
+import com.google.cloud.WriteChannel;
+import com.google.cloud.storage.Blob;
+import com.google.cloud.storage.BlobId;
+import com.google.cloud.storage.BlobInfo;
+import com.google.cloud.storage.Storage;
+import com.google.cloud.storage.Storage.BlobListOption;
+import com.google.cloud.storage.Storage.BlobWriteOption;
+import com.google.cloud.storage.StorageException;
+import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.core.storage.DeletionRefusedException;
+import io.aido.backup.core.storage.ObjectExistsException;
+import io.aido.backup.core.storage.ObjectInfo;
+import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.storage.ObjectNotFoundException;
+import io.aido.backup.core.storage.StorageMessages;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A {@link BlobStore} in a Google Cloud Storage bucket, under an optional name prefix: the object
+ * {@code data/x/part-0} of {@code gs://bucket/prod} is the GCS object {@code prod/data/x/part-0}.
+ *
+ * <p>Guarantees, beyond those of {@link BlobStore}:
+ *
+ * <ul>
+ *   <li>Create-only: every upload carries {@code ifGenerationMatch=0}, so GCS itself refuses to
+ *       replace an object (HTTP 412, raised as {@link ObjectExistsException}), even when two
+ *       writers race.
+ *   <li>All or nothing: content goes up as a resumable upload in chunks of {@link #chunkSize()}
+ *       bytes; GCS makes the object visible only when the final chunk is accepted. If the content
+ *       stream throws, the upload is abandoned without being finalized, so no object appears (GCS
+ *       discards the unfinished session after a week).
+ *   <li>Retries: transient failures (HTTP 408, 429, 5xx, broken connections) are retried by the
+ *       client according to the {@link Storage}'s retry settings; see {@link GcsStorages}. The
+ *       create-only upload is idempotent, so retrying it is safe.
+ * </ul>
+ *
+ * <p>Memory: one chunk buffer ({@link #chunkSize()}) per upload in progress and the client's read
+ * buffer per open stream.
+ *
+ * <p>Errors: a 403 on delete (a retention policy, an object hold, or a missing permission) is
+ * {@link DeletionRefusedException}; every other failure is an {@link IOException} naming the object
+ * and the store.
+ *
+ * <pre>{@code
+ * BlobStore store = new GcsBlobStore(GcsStorages.production(), "my-backups", "prod");
+ * }</pre>
+ */
+public final class GcsBlobStore implements BlobStore {
+
+  /** The upload chunk size unless told otherwise: large enough for throughput, small for heap. */
+  public static final int DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
+
+  /** GCS accepts resumable chunks only in multiples of this. */
+  public static final int CHUNK_GRANULARITY = 256 * 1024;
+
+  private static final int COPY_BUFFER = 64 * 1024;
+
+  private final Storage storage;
+  private final String bucket;
+  private final String prefix;
+  private final int chunkSize;
+  private final String description;
+
+  /**
+   * A store with the {@link #DEFAULT_CHUNK_SIZE}; see {@link #GcsBlobStore(Storage, String, String,
+   * int)}.
+   */
+  public GcsBlobStore(Storage storage, String bucket, String prefix) {
+    this(storage, bucket, prefix, DEFAULT_CHUNK_SIZE);
+  }
+
+  /**
+   * A store over {@code bucket}, every object name starting with {@code prefix}.
+   *
+   * @param storage the client; its retry settings decide how transient failures are retried
+   * @param bucket the bucket's name
+   * @param prefix a folder-like name prefix such as {@code prod} or {@code prod/}, or empty for the
+   *     whole bucket; a missing trailing slash is added
+   * @param chunkSize bytes per upload request, a positive multiple of {@link #CHUNK_GRANULARITY}
+   * @throws IllegalArgumentException if the bucket is empty, the prefix is not a valid key, or the
+   *     chunk size is not a positive multiple of 256 KiB
+   */
+  public GcsBlobStore(Storage storage, String bucket, String prefix, int chunkSize) {
+    this.storage = Objects.requireNonNull(storage, "storage");
+    if (bucket == null || bucket.isEmpty() || bucket.contains("/")) {
+      throw new IllegalArgumentException("invalid bucket name '" + bucket + "'");
+    }
+    if (chunkSize <= 0 || chunkSize % CHUNK_GRANULARITY != 0) {
+      throw new IllegalArgumentException(
+          "upload chunk size must be a positive multiple of 256 KiB, not " + chunkSize);
+    }
+    this.bucket = bucket;
+    this.prefix = normalizePrefix(prefix);
+    this.chunkSize = chunkSize;
+    this.description =
+        "gs://"
+            + bucket
+            + (this.prefix.isEmpty()
+                ? ""
+                : "/" + this.prefix.substring(0, this.prefix.length() - 1));
+  }
+
+  private static String normalizePrefix(String prefix) {
+    if (prefix == null || prefix.isEmpty() || prefix.equals("/")) {
+      return "";
+    }
+    String trimmed = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
+    try {
+      return ObjectKey.of(trimmed).name() + "/";
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid bucket prefix '" + prefix + "'", e);
+    }
+  }
+
+  /** Bytes sent per upload request. */
+  public int chunkSize() {
+    return chunkSize;
+  }
+
+  @Override
+  public ObjectInfo create(ObjectKey key, InputStream content) throws IOException {
+    BlobId id = idOf(key);
+    if (statBlob(key, "create") != null) {
+      throw new ObjectExistsException(key, description);
+    }
+    BlobInfo info = BlobInfo.newBuilder(id).setContentType("application/octet-stream").build();
+    WriteChannel upload;
+    try {
+      upload = storage.writer(info, BlobWriteOption.doesNotExist());
+    } catch (StorageException e) {
+      throw createFailed(key, e);
+    }
+    upload.setChunkSize(chunkSize);
+    byte[] buffer = new byte[COPY_BUFFER];
+    try {
+      int n;
+      while ((n = content.read(buffer)) != -1) {
+        ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+        while (chunk.hasRemaining()) {
+          upload.write(chunk);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Deliberately not closed: closing would finalize the upload and publish a partial object.
+      throw createFailed(key, e);
+    }
+    try {
+      upload.close();
+    } catch (IOException | RuntimeException e) {
+      throw createFailed(key, e);
+    }
+    Blob blob = statBlob(key, "create");
+    if (blob == null) {
+      throw new IOException(
+          StorageMessages.failed(
+              "create", key, description, "the upload finished but the object is not there"));
+    }
+    return infoOf(key, blob);
+  }
+
+  private IOException createFailed(ObjectKey key, Exception e) {
+    StorageException se = storageException(e);
+    if (se != null && se.getCode() == 412) {
+      return new ObjectExistsException(key, description);
+    }
+    return new IOException(
+        StorageMessages.failed("create", key, description, StorageMessages.cause(e)), e);
+  }
+
+  /**
+   * The client reports HTTP failures as a StorageException, sometimes wrapped in an IOException.
+   */
+  private static StorageException storageException(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StorageException se) {
+        return se;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public InputStream open(ObjectKey key, long offset, long length) throws IOException {
+    if (offset < 0 || length < -1) {
+      throw new IllegalArgumentException("invalid range: offset " + offset + ", length " + length);
+    }
+    Blob blob = statBlob(key, "open");
+    if (blob == null) {
+      throw new ObjectNotFoundException(key, description);
+    }
+    long size = blob.getSize() == null ? 0 : blob.getSize();
+    long end = length < 0 ? size : Math.min(size, offset + length);
+    if (offset >= end) {
+      return InputStream.nullInputStream();
+    }
+    try {
+      ReadChannel reader = storage.reader(BlobId.of(bucket, blob.getName(), blob.getGeneration()));
+      reader.seek(offset);
+      reader = reader.limit(end);
+      return new ReadChannelInputStream(reader, key, description);
+    } catch (IOException | StorageException e) {
+      throw new IOException(
+          StorageMessages.failed("open", key, description, StorageMessages.cause(e)), e);
+    }
+  }
+
+  @Override
+  public Optional<ObjectInfo> stat(ObjectKey key) throws IOException {
+    Blob blob = statBlob(key, "stat");
+    return blob == null ? Optional.empty() : Optional.of(infoOf(key, blob));
+  }
+
+  private Blob statBlob(ObjectKey key, String verb) throws IOException {
+    try {
+      return storage.get(idOf(key));
+    } catch (StorageException e) {
+      if (e.getCode() == 404) {
+        return null;
+      }
+      throw new IOException(
+          StorageMessages.failed(verb, key, description, StorageMessages.cause(e)), e);
+    }
+  }
+
+  @Override
+  public List<ObjectInfo> list(String listPrefix) throws IOException {
+    List<ObjectInfo> found = new ArrayList<>();
+    try {
+      for (Blob blob :
+          storage.list(bucket, BlobListOption.prefix(prefix + listPrefix)).iterateAll()) {
+        ObjectKey key = keyOf(blob.getName());
+        if (key != null && key.startsWith(listPrefix)) {
+          found.add(infoOf(key, blob));
+        }
+      }
+    } catch (StorageException e) {
+      throw new IOException(
+          StorageMessages.listFailed(listPrefix, description, StorageMessages.cause(e)), e);
+    }
+    found.sort((a, b) -> a.key().compareTo(b.key()));
+    return found;
+  }
+
+  /** The key of a GCS object name, or null for a name no key can have (a console "folder/"). */
+  private ObjectKey keyOf(String name) {
+    if (!name.startsWith(prefix)) {
+      return null;
+    }
+    try {
+      return ObjectKey.of(name.substring(prefix.length()));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public void delete(ObjectKey key) throws IOException {
+    try {
+      storage.delete(idOf(key));
+    } catch (StorageException e) {
+      if (e.getCode() == 404) {
+        return;
+      }
+      if (e.getCode() == 403) {
+        throw new DeletionRefusedException(key, description, StorageMessages.cause(e));
+      }
+      throw new IOException(
+          StorageMessages.failed("delete", key, description, StorageMessages.cause(e)), e);
+    }
+  }
+
+  @Override
+  public String describe() {
+    return description;
+  }
+
+  private BlobId idOf(ObjectKey key) {
+    return BlobId.of(bucket, prefix + key.name());
+  }
+
+  private ObjectInfo infoOf(ObjectKey key, Blob blob) throws IOException {
+    OffsetDateTime created = blob.getCreateTimeOffsetDateTime();
+    if (created == null) {
+      created = blob.getUpdateTimeOffsetDateTime();
+    }
+    if (created == null) {
+      throw new IOException(
+          StorageMessages.failed("stat", key, description, "the store did not report a time"));
+    }
+    Instant time = created.toInstant();
+    return new ObjectInfo(key, blob.getSize() == null ? 0 : blob.getSize(), time);
+  }
+}

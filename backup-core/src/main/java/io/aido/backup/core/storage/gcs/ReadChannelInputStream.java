@@ -1,0 +1,61 @@
+package io.aido.backup.core.storage.gcs;
+
+import com.google.cloud.ReadChannel;
+import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.storage.StorageMessages;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+
+/**
+ * An object's bytes as a stream; every failure, including the client's unchecked ones, becomes an
+ * {@link IOException} naming the object.
+ */
+final class ReadChannelInputStream extends InputStream {
+  private final ReadChannel channel;
+  private final ObjectKey key;
+  private final String store;
+  private boolean closed;
+
+  ReadChannelInputStream(ReadChannel channel, ObjectKey key, String store) {
+    this.channel = channel;
+    this.key = key;
+    this.store = store;
+  }
+
+  @Override
+  public int read() throws IOException {
+    byte[] one = new byte[1];
+    int n = read(one, 0, 1);
+    return n <= 0 ? -1 : one[0] & 0xff;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (closed) {
+      throw new IOException(StorageMessages.failed("read", key, store, "stream closed"));
+    }
+    if (len == 0) {
+      return 0;
+    }
+    ByteBuffer target = ByteBuffer.wrap(b, off, len);
+    try {
+      int n;
+      do {
+        n = channel.read(target);
+      } while (n == 0);
+      return n;
+    } catch (IOException | RuntimeException e) {
+      throw new IOException(
+          StorageMessages.failed("read", key, store, StorageMessages.cause(e)), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      channel.close();
+    }
+  }
+}

@@ -1,0 +1,350 @@
+package io.aido.backup.core.storage.local;
+
+import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.core.storage.DeletionRefusedException;
+import io.aido.backup.core.storage.ObjectExistsException;
+import io.aido.backup.core.storage.ObjectInfo;
+import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.storage.ObjectNotFoundException;
+import io.aido.backup.core.storage.StorageMessages;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A {@link BlobStore} in a directory tree: the object {@code data/x/part-0} is the file {@code
+ * <root>/data/x/part-0}. Its URL is {@code file:///absolute/path}.
+ *
+ * <p>Guarantees, beyond those of {@link BlobStore}:
+ *
+ * <ul>
+ *   <li>All or nothing: content is written to a temporary file in {@value #INCOMING} under the root
+ *       (same filesystem), forced to disk, then published with a hard link, which unlike {@code
+ *       rename(2)} fails instead of replacing an existing file; the directory is forced to disk
+ *       afterwards. A process killed mid-write leaves only a file in {@value #INCOMING}, which no
+ *       listing, stat or open ever shows. The name contains a backslash, which {@link ObjectKey}
+ *       forbids, so no real object can ever live there.
+ *   <li>Listing walks only the directories a prefix can reach, not the whole tree.
+ * </ul>
+ *
+ * <p>Restrictions: the filesystem must support hard links (ext4, xfs, NFS and the usual Kubernetes
+ * volumes do). Because a name cannot be both a file and a directory, the keys {@code a} and {@code
+ * a/b} cannot both exist here although a bucket allows it; creating the second fails with an {@link
+ * IOException}. Leftover temporary files are not cleaned up by this class.
+ *
+ * <pre>{@code
+ * BlobStore store = new LocalBlobStore(Path.of("/var/backups"));
+ * store.create(ObjectKey.of("format.json"), in);
+ * }</pre>
+ */
+public final class LocalBlobStore implements BlobStore {
+
+  /** The directory under the root that holds uploads in progress; never a valid key segment. */
+  public static final String INCOMING = ".incoming\\";
+
+  private static final int BUFFER_SIZE = 64 * 1024;
+
+  private final Path root;
+  private final String description;
+
+  /**
+   * A store rooted at {@code root}, which need not exist yet: the first create makes it.
+   *
+   * @throws IllegalArgumentException if {@code root} is not absolute
+   */
+  public LocalBlobStore(Path root) {
+    if (!root.isAbsolute()) {
+      throw new IllegalArgumentException("repository directory must be absolute: " + root);
+    }
+    this.root = root.normalize();
+    String uri = this.root.toUri().toString();
+    this.description =
+        uri.endsWith("/") && uri.length() > "file:///".length()
+            ? uri.substring(0, uri.length() - 1)
+            : uri;
+  }
+
+  /** The repository's root directory. */
+  public Path root() {
+    return root;
+  }
+
+  @Override
+  public ObjectInfo create(ObjectKey key, InputStream content) throws IOException {
+    Path target = pathOf(key);
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new ObjectExistsException(key, description);
+    }
+    Path incoming = root.resolve(INCOMING);
+    Path temp;
+    try {
+      createDirectories(incoming);
+      temp = Files.createTempFile(incoming, "", ".part");
+    } catch (IOException e) {
+      throw failed("create", key, e);
+    }
+    try {
+      long size = writeDurably(key, content, temp);
+      publish(key, temp, target);
+      return new ObjectInfo(key, size, Files.getLastModifiedTime(target).toInstant());
+    } finally {
+      deleteTemporary(temp);
+    }
+  }
+
+  /**
+   * Removing the temporary file is tidiness, not correctness (it is never listed), so a failure
+   * here must not hide the outcome of the create.
+   */
+  private static void deleteTemporary(Path temp) {
+    try {
+      Files.deleteIfExists(temp);
+    } catch (IOException e) {
+      // left behind in INCOMING, invisible
+    }
+  }
+
+  private long writeDurably(ObjectKey key, InputStream content, Path temp) throws IOException {
+    try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+      byte[] buffer = new byte[BUFFER_SIZE];
+      long size = 0;
+      int n;
+      while ((n = content.read(buffer)) != -1) {
+        ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+        while (chunk.hasRemaining()) {
+          out.write(chunk);
+        }
+        size += n;
+      }
+      out.force(true);
+      return size;
+    } catch (IOException e) {
+      throw failed("create", key, e);
+    }
+  }
+
+  private void publish(ObjectKey key, Path temp, Path target) throws IOException {
+    try {
+      createDirectories(target.getParent());
+    } catch (IOException e) {
+      throw failed("create", key, e);
+    }
+    try {
+      Files.createLink(target, temp);
+    } catch (FileAlreadyExistsException e) {
+      throw new ObjectExistsException(key, description);
+    } catch (IOException | UnsupportedOperationException e) {
+      throw failed("create", key, e);
+    }
+    try {
+      forceDirectory(target.getParent());
+    } catch (IOException e) {
+      throw failed("create", key, e);
+    }
+  }
+
+  /** Creates missing directories and forces each new entry into its parent directory. */
+  private void createDirectories(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    Path parent = dir.getParent();
+    if (parent != null) {
+      createDirectories(parent);
+    }
+    try {
+      Files.createDirectory(dir);
+      if (parent != null) {
+        forceDirectory(parent);
+      }
+    } catch (FileAlreadyExistsException e) {
+      if (!Files.isDirectory(dir)) {
+        throw e;
+      }
+    }
+  }
+
+  private static void forceDirectory(Path dir) throws IOException {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    }
+  }
+
+  @Override
+  public InputStream open(ObjectKey key, long offset, long length) throws IOException {
+    checkRange(offset, length);
+    Path path = pathOf(key);
+    if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+      throw new ObjectNotFoundException(key, description);
+    }
+    FileChannel in;
+    try {
+      in = FileChannel.open(path, StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      throw new ObjectNotFoundException(key, description);
+    } catch (IOException e) {
+      throw failed("open", key, e);
+    }
+    try {
+      in.position(offset);
+      InputStream stream = Channels.newInputStream(in);
+      return length < 0 ? stream : new BoundedInputStream(stream, length);
+    } catch (IOException e) {
+      in.close();
+      throw failed("open", key, e);
+    }
+  }
+
+  @Override
+  public Optional<ObjectInfo> stat(ObjectKey key) throws IOException {
+    try {
+      BasicFileAttributes a =
+          Files.readAttributes(pathOf(key), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return a.isRegularFile()
+          ? Optional.of(new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant()))
+          : Optional.empty();
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw failed("stat", key, e);
+    }
+  }
+
+  @Override
+  public List<ObjectInfo> list(String prefix) throws IOException {
+    int slash = prefix.lastIndexOf('/');
+    String dirPart = slash < 0 ? "" : prefix.substring(0, slash);
+    Path start = root;
+    if (!dirPart.isEmpty()) {
+      try {
+        start = pathOf(ObjectKey.of(dirPart));
+      } catch (IllegalArgumentException e) {
+        // no key has an empty, '.' or '..' segment, so such a prefix matches nothing
+        return List.of();
+      }
+    }
+    if (!Files.isDirectory(start, LinkOption.NOFOLLOW_LINKS)) {
+      return List.of();
+    }
+    List<ObjectInfo> found = new ArrayList<>();
+    try {
+      Files.walkFileTree(start, new Collector(prefix, found));
+    } catch (IOException e) {
+      throw new IOException(
+          StorageMessages.listFailed(prefix, description, StorageMessages.cause(e)), e);
+    }
+    Collections.sort(found, (a, b) -> a.key().compareTo(b.key()));
+    return found;
+  }
+
+  /** Gathers the regular files under a prefix, pruning directories that cannot match it. */
+  private final class Collector extends SimpleFileVisitor<Path> {
+    private final String prefix;
+    private final List<ObjectInfo> found;
+
+    Collector(String prefix, List<ObjectInfo> found) {
+      this.prefix = prefix;
+      this.found = found;
+    }
+
+    @Override
+    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+      if (dir.equals(root)) {
+        return FileVisitResult.CONTINUE;
+      }
+      String name = relativeName(dir) + "/";
+      boolean reachable = name.startsWith(prefix) || prefix.startsWith(name);
+      return reachable && !name.contains("\\")
+          ? FileVisitResult.CONTINUE
+          : FileVisitResult.SKIP_SUBTREE;
+    }
+
+    @Override
+    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+      if (!attrs.isRegularFile()) {
+        return FileVisitResult.CONTINUE;
+      }
+      String name = relativeName(file);
+      if (name.startsWith(prefix)) {
+        try {
+          found.add(
+              new ObjectInfo(
+                  ObjectKey.of(name), attrs.size(), attrs.lastModifiedTime().toInstant()));
+        } catch (IllegalArgumentException e) {
+          // a stray file whose name no key can have (control character, backslash) is no object
+        }
+      }
+      return FileVisitResult.CONTINUE;
+    }
+
+    @Override
+    public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+      if (e instanceof NoSuchFileException) {
+        return FileVisitResult.CONTINUE; // deleted while we walked
+      }
+      throw e;
+    }
+  }
+
+  private String relativeName(Path p) {
+    StringBuilder b = new StringBuilder();
+    for (Path segment : root.relativize(p)) {
+      if (b.length() > 0) {
+        b.append('/');
+      }
+      b.append(segment);
+    }
+    return b.toString();
+  }
+
+  @Override
+  public void delete(ObjectKey key) throws IOException {
+    Path path = pathOf(key);
+    if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(path);
+    } catch (AccessDeniedException e) {
+      throw new DeletionRefusedException(key, description, "permission denied");
+    } catch (IOException e) {
+      throw failed("delete", key, e);
+    }
+  }
+
+  @Override
+  public String describe() {
+    return description;
+  }
+
+  private Path pathOf(ObjectKey key) {
+    return root.resolve(key.name());
+  }
+
+  private IOException failed(String verb, ObjectKey key, Exception e) {
+    return new IOException(
+        StorageMessages.failed(verb, key, description, StorageMessages.cause(e)), e);
+  }
+
+  static void checkRange(long offset, long length) {
+    if (offset < 0 || length < -1) {
+      throw new IllegalArgumentException("invalid range: offset " + offset + ", length " + length);
+    }
+  }
+}
