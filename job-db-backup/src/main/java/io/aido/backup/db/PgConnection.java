@@ -1,5 +1,9 @@
 package io.aido.backup.db;
 
+import io.aido.backup.core.config.ConfigProblems;
+import io.aido.backup.core.config.Environment;
+import io.aido.backup.core.config.Secret;
+import io.aido.backup.core.config.Secrets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,9 +11,7 @@ import java.nio.file.Paths;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,14 +23,15 @@ import java.util.Properties;
  *
  * <p>Variables: {@code PGHOST} (default {@code localhost}; a TCP host, not a socket directory),
  * {@code PGPORT} (default 5432), {@code PGUSER} (default the OS user, like libpq), {@code
- * PGPASSWORD}, or else a password file ({@code PGPASSFILE}, default {@code ~/.pgpass}) in libpq's
- * format, looked up per database.
+ * PGPASSWORD} (or {@code PGPASSWORD_FILE}), or else a password file ({@code PGPASSFILE}, default
+ * {@code ~/.pgpass}) in libpq's format, looked up per database.
  *
- * <p>Guarantees: the password never appears in {@link #toString()}, in an exception message or on a
- * command line; child processes receive it in their environment ({@link #childEnv}) only.
+ * <p>Guarantees: the password is a {@link Secret}, registered for redaction, so it never appears in
+ * {@link #toString()}, a log line or a message; it is never put on a command line; child processes
+ * receive it in their environment ({@link #childEnv}) only.
  *
  * <pre>{@code
- * PgConnection pg = PgConnection.fromEnv(System.getenv());
+ * PgConnection pg = PgConnection.fromEnv(env, problems);
  * try (Connection c = pg.open("todo")) { ... }
  * }</pre>
  */
@@ -38,10 +41,10 @@ public final class PgConnection {
   private final String host;
   private final int port;
   private final String user;
-  private final String password;
+  private final Secret password;
   private final PassFile passFile;
 
-  private PgConnection(String host, int port, String user, String password, PassFile passFile) {
+  private PgConnection(String host, int port, String user, Secret password, PassFile passFile) {
     this.host = Objects.requireNonNull(host, "host");
     this.port = port;
     this.user = Objects.requireNonNull(user, "user");
@@ -51,21 +54,22 @@ public final class PgConnection {
 
   /** A connection with an explicit password ({@code null} for none). */
   public static PgConnection of(String host, int port, String user, String password) {
-    return new PgConnection(host, port, user, password, null);
+    return new PgConnection(host, port, user, password == null ? null : Secret.of(password), null);
   }
 
   /**
-   * Reads the libpq variables from {@code env}.
+   * Reads the libpq variables from {@code env}; {@code PGPASSWORD} may also come from a file named
+   * by {@code PGPASSWORD_FILE} (a mounted Kubernetes Secret).
    *
-   * @throws IllegalArgumentException listing every problem (a malformed port, a socket directory as
-   *     host, an unreadable password file), never quoting a password
+   * <p>Every problem (a malformed port, a socket directory as host, an unreadable password file)
+   * goes to {@code problems}, never quoting a password; the result is meaningful only when none was
+   * found.
    */
-  public static PgConnection fromEnv(Map<String, String> env) {
-    List<String> problems = new ArrayList<>();
+  public static PgConnection fromEnv(Environment env, ConfigProblems problems) {
     String host = nonBlank(env.get("PGHOST")).orElse("localhost");
     if (host.startsWith("/")) {
       problems.add(
-          "PGHOST '" + host + "' is a unix socket directory; this job connects over TCP only");
+          "PGHOST", "'" + host + "' is a unix socket directory; this job connects over TCP only");
     }
     int port = 5432;
     Optional<String> portText = nonBlank(env.get("PGPORT"));
@@ -73,15 +77,15 @@ public final class PgConnection {
       try {
         port = Integer.parseInt(portText.get());
         if (port < 1 || port > 65535) {
-          problems.add("PGPORT '" + portText.get() + "' is not a port (1 to 65535)");
+          problems.add("PGPORT", "'" + portText.get() + "' is not a port (1 to 65535)");
         }
       } catch (NumberFormatException e) {
-        problems.add("PGPORT '" + portText.get() + "' is not a number");
+        problems.add("PGPORT", "'" + portText.get() + "' is not a number");
       }
     }
     String user =
         nonBlank(env.get("PGUSER")).orElseGet(() -> System.getProperty("user.name", "postgres"));
-    String password = env.get("PGPASSWORD");
+    Secret password = Secrets.fromEnvironment(env, "PGPASSWORD", problems).orElse(null);
     PassFile passFile = null;
     if (password == null) {
       Optional<String> explicit = nonBlank(env.get("PGPASSFILE"));
@@ -93,14 +97,12 @@ public final class PgConnection {
         try {
           passFile = PassFile.read(file);
         } catch (IOException e) {
-          problems.add("unable to read password file '" + file + "': " + e.getMessage());
+          problems.add(
+              "PGPASSFILE", "unable to read password file '" + file + "': " + e.getMessage());
         }
       } else if (explicit.isPresent()) {
-        problems.add("password file '" + file + "' (PGPASSFILE) does not exist");
+        problems.add("PGPASSFILE", "password file '" + file + "' does not exist");
       }
-    }
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", problems));
     }
     return new PgConnection(host, port, user, password, passFile);
   }
@@ -127,13 +129,13 @@ public final class PgConnection {
     return password(database).isPresent();
   }
 
-  private Optional<String> password(String database) {
+  private Optional<Secret> password(String database) {
     if (password != null) {
       return Optional.of(password);
     }
     return passFile == null
         ? Optional.empty()
-        : passFile.lookup(host, Integer.toString(port), database, user);
+        : passFile.lookup(host, Integer.toString(port), database, user).map(Secret::of);
   }
 
   /** The JDBC URL of {@code database}; holds no credentials. */
@@ -149,7 +151,7 @@ public final class PgConnection {
   public Connection open(String database) throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", user);
-    password(database).ifPresent(p -> props.setProperty("password", p));
+    password(database).ifPresent(p -> props.setProperty("password", p.reveal()));
     props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
     props.setProperty("ApplicationName", "aido-backup");
     return DriverManager.getConnection(jdbcUrl(database), props);
@@ -166,7 +168,7 @@ public final class PgConnection {
     env.put("PGUSER", user);
     env.put("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_SECONDS));
     env.put("PGAPPNAME", "aido-backup");
-    password(database).ifPresent(p -> env.put("PGPASSWORD", p));
+    password(database).ifPresent(p -> env.put("PGPASSWORD", p.reveal()));
     return env;
   }
 

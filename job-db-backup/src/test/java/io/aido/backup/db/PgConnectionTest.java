@@ -1,8 +1,9 @@
 package io.aido.backup.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.aido.backup.core.config.ConfigProblems;
+import io.aido.backup.core.config.Environment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,7 +15,7 @@ class PgConnectionTest {
   @Test
   void fromEnv_allVariables_childEnvCarriesPasswordButToStringDoesNot() {
     PgConnection pg =
-        PgConnection.fromEnv(
+        fromEnv(
             Map.of(
                 "PGHOST",
                 "db.example",
@@ -38,11 +39,14 @@ class PgConnectionTest {
 
   @Test
   void fromEnv_badPortAndSocketHost_reportsBothProblems() {
-    assertThatThrownBy(
-            () -> PgConnection.fromEnv(Map.of("PGHOST", "/var/run/postgresql", "PGPORT", "abc")))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("PGPORT 'abc' is not a number")
-        .hasMessageContaining("unix socket directory");
+    ConfigProblems problems = new ConfigProblems();
+    PgConnection.fromEnv(
+        Environment.of(Map.of("PGHOST", "/var/run/postgresql", "PGPORT", "abc")), problems);
+    assertThat(problems.list())
+        .containsExactly(
+            "PGHOST: '/var/run/postgresql' is a unix socket directory; this job connects over TCP"
+                + " only",
+            "PGPORT: 'abc' is not a number");
   }
 
   @Test
@@ -55,8 +59,7 @@ class PgConnectionTest {
             + "h:5432:todo:u:pa\\:ss\n"
             + "*:*:*:u:fallback\n");
 
-    PgConnection pg =
-        PgConnection.fromEnv(Map.of("PGHOST", "h", "PGUSER", "u", "PGPASSFILE", file.toString()));
+    PgConnection pg = fromEnv(Map.of("PGHOST", "h", "PGUSER", "u", "PGPASSFILE", file.toString()));
 
     assertThat(pg.childEnv("todo")).containsEntry("PGPASSWORD", "pa:ss");
     assertThat(pg.childEnv("notes")).containsEntry("PGPASSWORD", "fallback");
@@ -65,10 +68,25 @@ class PgConnectionTest {
   @Test
   void fromEnv_missingPassFile_failsNamingTheFile(@TempDir Path dir) {
     Path missing = dir.resolve("nope");
-    assertThatThrownBy(() -> PgConnection.fromEnv(Map.of("PGPASSFILE", missing.toString())))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining(missing.toString())
-        .hasMessageContaining("does not exist");
+    ConfigProblems problems = new ConfigProblems();
+    PgConnection.fromEnv(Environment.of(Map.of("PGPASSFILE", missing.toString())), problems);
+    assertThat(problems.list())
+        .containsExactly("PGPASSFILE: password file '" + missing + "' does not exist");
+  }
+
+  @Test
+  void fromEnv_passwordFromFile_readLikeAKubernetesSecret(@TempDir Path dir) throws Exception {
+    Path secret = dir.resolve("pgpassword");
+    Files.writeString(secret, "from-file-pw\n");
+    PgConnection pg = fromEnv(Map.of("PGPASSWORD_FILE", secret.toString()));
+    assertThat(pg.childEnv("todo")).containsEntry("PGPASSWORD", "from-file-pw");
+  }
+
+  private static PgConnection fromEnv(Map<String, String> env) {
+    ConfigProblems problems = new ConfigProblems();
+    PgConnection pg = PgConnection.fromEnv(Environment.of(env), problems);
+    assertThat(problems.list()).isEmpty();
+    return pg;
   }
 
   @Test
