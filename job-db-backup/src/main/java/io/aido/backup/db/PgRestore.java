@@ -247,6 +247,11 @@ public final class PgRestore {
     }
   }
 
+  /** Drops the target again when {@link #prepareTarget} created it and the restore will not run. */
+  public static void abandonCreated(PgConnection pg, String target, boolean created) {
+    dropIfCreated(pg, target, created, new IllegalStateException("restore abandoned"));
+  }
+
   private static void dropIfCreated(
       PgConnection pg, String target, boolean created, Exception failure) {
     if (!created) {

@@ -1,5 +1,6 @@
 package io.aido.backup.db;
 
+import io.aido.backup.core.config.Environment;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -7,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -38,9 +38,9 @@ public final class PgTools {
   }
 
   /** Tools found as described in the class comment. */
-  public static PgTools fromEnv(Map<String, String> env) {
-    String explicit = env.get("PG_BIN_DIR");
-    if (explicit != null && !explicit.isBlank()) {
+  public static PgTools fromEnv(Environment env) {
+    String explicit = env.value("PG_BIN_DIR");
+    if (explicit != null) {
       return new PgTools(Paths.get(explicit.strip()));
     }
     return new PgTools(newestDebianBinDir().orElse(null));
