@@ -21,10 +21,11 @@ import java.util.Properties;
  * How to reach a PostgreSQL server, read from the libpq environment variables so that the job, its
  * {@code pg_dump} and {@code pg_restore} children and an operator's {@code psql} all agree.
  *
- * <p>Variables: {@code PGHOST} (default {@code localhost}; a TCP host, not a socket directory),
- * {@code PGPORT} (default 5432), {@code PGUSER} (default the OS user, like libpq), {@code
- * PGPASSWORD} (or {@code PGPASSWORD_FILE}), or else a password file ({@code PGPASSFILE}, default
- * {@code ~/.pgpass}) in libpq's format, looked up per database.
+ * <p>Variables: {@code PGHOST} (default {@code localhost}; a directory, starting with {@code /},
+ * means the server's unix socket there, as for libpq), {@code PGPORT} (default 5432), {@code
+ * PGUSER} (default the OS user, like libpq), {@code PGPASSWORD} (or {@code PGPASSWORD_FILE}), or
+ * else a password file ({@code PGPASSFILE}, default {@code ~/.pgpass}) in libpq's format, looked up
+ * per database.
  *
  * <p>Guarantees: the password is a {@link Secret}, registered for redaction, so it never appears in
  * {@link #toString()}, a log line or a message; it is never put on a command line; child processes
@@ -67,10 +68,6 @@ public final class PgConnection {
    */
   public static PgConnection fromEnv(Environment env, ConfigProblems problems) {
     String host = nonBlank(env.get("PGHOST")).orElse("localhost");
-    if (host.startsWith("/")) {
-      problems.add(
-          "PGHOST", "'" + host + "' is a unix socket directory; this job connects over TCP only");
-    }
     int port = 5432;
     Optional<String> portText = nonBlank(env.get("PGPORT"));
     if (portText.isPresent()) {
@@ -119,9 +116,9 @@ public final class PgConnection {
     return user;
   }
 
-  /** {@code host:port}, for messages. */
+  /** {@code host:port}, or the socket file for a socket directory, for messages. */
   public String server() {
-    return host + ":" + port;
+    return isSocketDir() ? UnixSocketFactory.socketFile(host, port) : host + ":" + port;
   }
 
   /** Whether a password is known for {@code database} (from PGPASSWORD or the password file). */
@@ -140,7 +137,17 @@ public final class PgConnection {
 
   /** The JDBC URL of {@code database}; holds no credentials. */
   public String jdbcUrl(String database) {
-    return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    return "jdbc:postgresql://"
+        + (isSocketDir() ? "localhost" : host)
+        + ":"
+        + port
+        + "/"
+        + database;
+  }
+
+  /** Whether the host is a unix socket directory (starts with {@code /}), as libpq reads it. */
+  public boolean isSocketDir() {
+    return host.startsWith("/");
   }
 
   /**
@@ -154,6 +161,11 @@ public final class PgConnection {
     password(database).ifPresent(p -> props.setProperty("password", p.reveal()));
     props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
     props.setProperty("ApplicationName", "aido-backup");
+    if (isSocketDir()) {
+      props.setProperty("socketFactory", UnixSocketFactory.class.getName());
+      props.setProperty("socketFactoryArg", UnixSocketFactory.socketFile(host, port));
+      props.setProperty("sslmode", "disable");
+    }
     return DriverManager.getConnection(jdbcUrl(database), props);
   }
 

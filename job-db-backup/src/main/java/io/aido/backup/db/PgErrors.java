@@ -1,7 +1,7 @@
 package io.aido.backup.db;
 
-import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.sql.SQLException;
@@ -67,7 +67,7 @@ final class PgErrors {
 
   private static Throwable networkCause(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException
+      if (t instanceof SocketException
           || t instanceof UnknownHostException
           || t instanceof NoRouteToHostException
           || t instanceof SocketTimeoutException) {

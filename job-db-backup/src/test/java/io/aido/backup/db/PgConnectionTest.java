@@ -38,15 +38,18 @@ class PgConnectionTest {
   }
 
   @Test
-  void fromEnv_badPortAndSocketHost_reportsBothProblems() {
+  void fromEnv_badPort_reportedAsProblem() {
     ConfigProblems problems = new ConfigProblems();
-    PgConnection.fromEnv(
-        Environment.of(Map.of("PGHOST", "/var/run/postgresql", "PGPORT", "abc")), problems);
-    assertThat(problems.list())
-        .containsExactly(
-            "PGHOST: '/var/run/postgresql' is a unix socket directory; this job connects over TCP"
-                + " only",
-            "PGPORT: 'abc' is not a number");
+    PgConnection.fromEnv(Environment.of(Map.of("PGPORT", "abc")), problems);
+    assertThat(problems.list()).containsExactly("PGPORT: 'abc' is not a number");
+  }
+
+  @Test
+  void fromEnv_socketDirectory_readLikeLibpq() {
+    PgConnection pg = fromEnv(Map.of("PGHOST", "/run/pg", "PGPORT", "5433"));
+    assertThat(pg.isSocketDir()).isTrue();
+    assertThat(pg.server()).isEqualTo("/run/pg/.s.PGSQL.5433");
+    assertThat(pg.childEnv("todo")).containsEntry("PGHOST", "/run/pg");
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.aido.backup.testing.FreePort;
 import io.aido.backup.testing.PgCluster;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -42,6 +43,31 @@ class PreflightIT {
     assertThat(facts.serverMajor()).isEqualTo(15);
     assertThat(facts.serverVersion()).startsWith("15.");
     assertThat(facts.pgDump().major()).isEqualTo(15);
+  }
+
+  @Test
+  void check_unixSocketDirectory_connectsAndDumpsLikeLibpq() throws Exception {
+    PgConnection socket =
+        PgConnection.of(pg.socketDir().toString(), pg.port(), PgCluster.SUPERUSER, null);
+
+    assertThat(Preflight.check(socket, PgTools.in(pg.binDir()), List.of("todo")).serverMajor())
+        .isEqualTo(15);
+    try (ConsistentSnapshot snap = ConsistentSnapshot.open(socket, "todo");
+        PgDump dump = PgDump.database(socket, PgTools.in(pg.binDir()), "todo", snap.id())) {
+      assertThat(dump.stream().readAllBytes())
+          .startsWith("PGDMP".getBytes(StandardCharsets.US_ASCII));
+    }
+  }
+
+  @Test
+  void check_missingSocket_exit1UnableToReach(@TempDir Path dir) {
+    PgConnection socket = PgConnection.of(dir.toString(), pg.port(), PgCluster.SUPERUSER, null);
+    DbJobException e =
+        catchThrowableOfType(
+            DbJobException.class,
+            () -> Preflight.check(socket, PgTools.in(pg.binDir()), List.of("todo")));
+    assertThat(e.exitCode()).isEqualTo(1);
+    assertThat(e.getMessage()).contains("unable to reach PostgreSQL server '" + dir);
   }
 
   @Test
