@@ -160,7 +160,13 @@ public final class BackupCommand extends DbCommand {
       try (PgDump pgDump = PgDump.database(pg(), tools, db, snapshot.id())) {
         dump = writer.writePart(dumpPart, pgDump.stream());
       } catch (IOException e) {
-        counts.cancel(true);
+        // A count that failed first (a table the user may not read) aborts the snapshot's
+        // transaction, and pg_dump then only reports that it could not import the snapshot: the
+        // count's error is the cause worth showing.
+        Throwable countFailure = countFailure(counts);
+        if (countFailure != null) {
+          throw countFailed(writer.id().value(), db, countFailure);
+        }
         throw failed(writer.id().value(), db, dumpPart, e);
       }
       try (PgDump globals = PgDump.globals(pg(), tools, withRolePasswords)) {
@@ -176,15 +182,7 @@ public final class BackupCommand extends DbCommand {
       } catch (CompletionException | SQLException e) {
         Throwable cause =
             e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        throw DbJobException.failed(
-            "backup "
-                + writer.id()
-                + " of database '"
-                + db
-                + "': unable to count rows in the snapshot: "
-                + PgErrors.firstLine(cause.getMessage())
-                + "; no record was written, earlier backups are untouched",
-            cause);
+        throw countFailed(writer.id().value(), db, cause);
       }
       Map<String, Object> facts = new LinkedHashMap<>();
       facts.put("database", db);
@@ -245,6 +243,33 @@ public final class BackupCommand extends DbCommand {
       m.forEach((k, v) -> counts.put(String.valueOf(k), ((Number) v).longValue()));
     }
     return counts;
+  }
+
+  /** Why counting failed, if it already has; never waits for a count still running. */
+  private static Throwable countFailure(CompletableFuture<?> counts) {
+    if (!counts.isCompletedExceptionally()) {
+      return null;
+    }
+    try {
+      counts.join();
+      return null;
+    } catch (CompletionException e) {
+      return e.getCause() == null ? e : e.getCause();
+    } catch (RuntimeException e) {
+      return e;
+    }
+  }
+
+  private static DbJobException countFailed(String id, String db, Throwable cause) {
+    return DbJobException.failed(
+        "backup "
+            + id
+            + " of database '"
+            + db
+            + "': unable to count rows in the snapshot: "
+            + PgErrors.firstLine(cause.getMessage())
+            + "; no record was written, earlier backups are untouched",
+        cause);
   }
 
   private static DbJobException failed(String id, String db, String part, IOException e) {
