@@ -256,9 +256,8 @@ class BackupRestoreCommandIT {
     assertThat(records()).hasSize(1);
     assertThat(repositoryContent()).containsAllEntriesOf(before);
 
-    pg.psql("todo", "GRANT SELECT ON ALL TABLES IN SCHEMA audit TO limited");
-    pg.psql("postgres", "GRANT pg_read_all_data TO limited");
-    Run next = run(limited, "backup", "--database", "todo");
+    // The cause fixed (here: back to the backup user that may read everything).
+    Run next = run("backup", "--database", "todo");
     assertThat(next.code()).as(next.err()).isZero();
     assertThat(records()).hasSize(2);
   }
