@@ -193,6 +193,33 @@ class BackupRestoreCommandIT {
   }
 
   @Test
+  void backupTwoDatabases_latestNeedsSourceDatabase_andOneRecordEach() throws Exception {
+    pg.createDatabase("notes");
+    pg.psql("notes", "CREATE TABLE note (id int); INSERT INTO note VALUES (1), (2), (3)");
+
+    Run backup = run("backup", "--database", "todo,notes");
+    assertThat(backup.code()).as(backup.err()).isZero();
+    assertThat(records()).hasSize(2);
+
+    Run ambiguous = run("restore", "--backup-id", "latest", "--target-database", "x", "--create");
+    assertThat(ambiguous.code()).isEqualTo(2);
+    assertThat(errorLine(ambiguous)).contains("several databases").contains("--source-database");
+
+    Run restore =
+        run(
+            "restore",
+            "--backup-id",
+            "latest",
+            "--source-database",
+            "notes",
+            "--target-database",
+            "notes_copy",
+            "--create");
+    assertThat(restore.code()).as(restore.err()).isZero();
+    assertThat(pg.psql("notes_copy", "SELECT count(*) FROM note")).isEqualTo("3");
+  }
+
+  @Test
   void restore_wrongKey_exit2OneLineNothingRestored() throws Exception {
     assertThat(run("backup", "--database", "todo").code()).isZero();
     Path other = dir.resolve("other-keyset.json");

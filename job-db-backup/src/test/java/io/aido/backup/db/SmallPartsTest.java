@@ -55,6 +55,14 @@ class SmallPartsTest {
   }
 
   @Test
+  void partName_plainName_keptAndOddCharactersEncoded() {
+    assertThat(BackupCommand.partName("todo_app-2")).isEqualTo("todo_app-2.dump");
+    assertThat(BackupCommand.partName("my db/x")).isEqualTo("my%20db%2Fx.dump");
+    assertThat(BackupCommand.partName(".hidden")).isEqualTo("%2Ehidden.dump");
+    assertThat(BackupCommand.partName("é")).isEqualTo("%C3%A9.dump");
+  }
+
+  @Test
   void human_units() {
     assertThat(Progress.human(512)).isEqualTo("512 B");
     assertThat(Progress.human(1536)).isEqualTo("1.5 KiB");
