@@ -13,6 +13,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Restores a custom-format dump, read from a stream, into a database with {@code pg_restore}.
@@ -32,6 +34,8 @@ import java.util.Set;
  * }</pre>
  */
 public final class PgRestore {
+  private static final Logger LOG = LoggerFactory.getLogger(PgRestore.class);
+
   private PgRestore() {}
 
   /**
@@ -171,6 +175,7 @@ public final class PgRestore {
             sourceFailure);
       }
       restore.awaitSuccess();
+      LOG.info("{}: finished, {} of dump restored", what, Progress.human(fed.bytes()));
     } catch (IOException e) {
       throw failed(pg, target, createdTarget, e.getMessage(), e);
     }

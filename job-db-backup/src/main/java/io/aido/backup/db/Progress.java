@@ -61,7 +61,7 @@ final class Progress extends FilterInputStream {
     if (n < 0) {
       if (!finished) {
         finished = true;
-        LOG.info("{}: done, {}", what, describe(now));
+        LOG.info("{}: end of stream, {}", what, describe(now));
       }
       return;
     }
