@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     name = "retention",
     description =
         "Applies the retention policy to the repository: keeps daily and monthly backups, expires WAL, clears unfinished leftovers.",
-    subcommands = {})
+    subcommands = {ApplyCommand.class})
 public final class Main extends JobMain {
 
   /** Runs the job with {@code args} against the process's environment; returns the exit code. */

@@ -15,6 +15,7 @@ import java.time.format.DateTimeFormatter;
  * wal/&lt;timeline&gt;/&lt;segment&gt;               archived WAL segments
  * verify/&lt;kind&gt;/&lt;backup-id&gt;/&lt;time&gt;.json  verification results, appended
  * audit/&lt;yyyy-MM-dd&gt;/&lt;time&gt;-&lt;event&gt;.json audit events, appended
+ * lease/&lt;kind&gt;/&lt;backup-id&gt;/&lt;holder&gt;.json  a reader's claim on a backup, until it expires
  * </pre>
  */
 public final class Layout {
@@ -26,6 +27,7 @@ public final class Layout {
   public static final String WAL = "wal/";
   public static final String VERIFY = "verify/";
   public static final String AUDIT = "audit/";
+  public static final String LEASE = "lease/";
 
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -63,6 +65,14 @@ public final class Layout {
 
   public static ObjectKey verification(BackupKind kind, BackupId id, Instant at) {
     return ObjectKey.of(verifyPrefix(kind, id) + STAMP.format(at) + ".json");
+  }
+
+  public static String leasePrefix(BackupKind kind, BackupId id) {
+    return LEASE + kind.id() + "/" + id + "/";
+  }
+
+  public static ObjectKey lease(BackupKind kind, BackupId id, String holder) {
+    return ObjectKey.of(leasePrefix(kind, id) + holder + ".json");
   }
 
   /** A time stamp for object names: {@code 20261124T020000.123Z}. */

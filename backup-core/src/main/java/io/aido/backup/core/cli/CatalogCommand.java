@@ -60,7 +60,8 @@ public final class CatalogCommand {
       description = {
         "List complete backups, oldest first: id, kind, start time, duration, stored size, parts"
             + " and source.",
-        "With --json, print every record as a JSON array instead."
+        "With --json, print every record as a JSON array instead (add --log-format text to keep"
+            + " log lines off stdout)."
       })
   public static final class ListBackups extends JobCommand {
     @Mixin private RepositoryOptions repository = RepositoryOptions.keyOptional();

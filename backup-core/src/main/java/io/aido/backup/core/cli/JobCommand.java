@@ -4,7 +4,9 @@ import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.config.RunOptions;
 import io.aido.backup.core.config.ValidatedOptions;
+import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.observability.RunMetrics;
+import io.aido.backup.core.storage.BlobStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -53,6 +55,9 @@ import picocli.CommandLine.Spec;
  * }
  * }</pre>
  *
+ * <p>Log lines carry MDC {@code job}; put {@code backup_id} (and {@code kind}) for the work on one
+ * backup: {@code try (var c = MDC.putCloseable("backup_id", id.value())) { ... }}.
+ *
  * <p>Restriction: a command must be a subcommand (at any depth) of a {@link JobMain}.
  */
 @Command(mixinStandardHelpOptions = true)
@@ -66,13 +71,16 @@ public abstract class JobCommand implements Callable<Integer> {
   @Override
   public final Integer call() throws Exception {
     ConfigProblems problems = new ConfigProblems();
-    for (String unknown : spec.commandLine().getUnmatchedArguments()) {
-      problems.add(
-          (unknown.startsWith("-") ? "unknown option '" : "unexpected argument '")
-              + unknown
-              + "' (see '"
-              + spec.qualifiedName()
-              + " --help')");
+    // the job's name and each parent command may have been given unknown arguments too
+    for (CommandSpec s = spec; s != null; s = s.parent()) {
+      for (String unknown : s.commandLine().getUnmatchedArguments()) {
+        problems.add(
+            (unknown.startsWith("-") ? "unknown option '" : "unexpected argument '")
+                + unknown
+                + "' (see '"
+                + s.qualifiedName()
+                + " --help')");
+      }
     }
     main().runOptions().validate(problems);
     for (CommandSpec mixin : spec.mixins().values()) {
@@ -121,6 +129,14 @@ public abstract class JobCommand implements Callable<Integer> {
       throw new IllegalStateException("metrics exist only while the command runs");
     }
     return metrics;
+  }
+
+  /**
+   * The audit log of {@code store}, recording as this job and the {@link AuditLog#actor actor}
+   * running it: {@code audit(store).record(AuditAction.RESTORE, kind, id, Map.of())}.
+   */
+  protected final AuditLog audit(BlobStore store) {
+    return new AuditLog(store, clock(), jobName(), AuditLog.actor(env()));
   }
 
   protected final JobContext context() {

@@ -3,6 +3,7 @@ package io.aido.backup.core.cli;
 import io.aido.backup.core.config.ConfigurationException;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RunOptions;
+import io.aido.backup.core.config.Secret;
 import io.aido.backup.core.observability.LogFormat;
 import io.aido.backup.core.observability.Logging;
 import io.aido.backup.core.observability.Redaction;
@@ -89,6 +90,7 @@ public abstract class JobMain {
   public final CommandLine commandLine(JobContext context) {
     this.context = context;
     CommandLine cl = new CommandLine(this);
+    refuseSecretOptions(cl);
     cl.setOut(new PrintWriter(context.out(), true));
     cl.setErr(new PrintWriter(context.err(), true));
     cl.setDefaultValueProvider(new EnvironmentDefaults(context.env()));
@@ -114,9 +116,11 @@ public abstract class JobMain {
 
   /** The job's name, such as {@code db-backup}. */
   public final String jobName() {
-    return commandLine == null
-        ? new CommandLine(this).getCommandName()
-        : commandLine.getCommandName();
+    if (commandLine != null) {
+      return commandLine.getCommandName();
+    }
+    Command command = getClass().getAnnotation(Command.class);
+    return command == null ? getClass().getSimpleName() : command.name();
   }
 
   private int run(ParseResult parsed) {
@@ -191,6 +195,22 @@ public abstract class JobMain {
     }
     String m = t.getMessage();
     return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+  }
+
+  /** Flags show in the process list and shell history: a secret must never be one. */
+  private static void refuseSecretOptions(CommandLine cl) {
+    for (OptionSpec o : cl.getCommandSpec().options()) {
+      if (Secret.class.isAssignableFrom(o.type())) {
+        throw new IllegalStateException(
+            cl.getCommandSpec().qualifiedName()
+                + " "
+                + o.longestName()
+                + ": a secret cannot be a command-line option; read it with Secrets.fromEnvironment");
+      }
+    }
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      refuseSecretOptions(sub);
+    }
   }
 
   /** Adds to each command's help the variables that set its options. */

@@ -15,29 +15,31 @@ import java.util.List;
  * problems.throwIfAny(); // "configuration has 2 problems:\n  - ...\n  - ..."
  * }</pre>
  *
- * <p>Restriction: problems must name settings, never quote a secret value. Every problem is also
- * passed through {@link Redaction#redact(String)} as a second line of defence.
+ * <p>Restriction: problems must name settings, never quote a secret value. As a second line of
+ * defence every problem passes through {@link Redaction#redact(String)} when it is read, so a
+ * secret registered later in the same validation (a setting holding a password by mistake) is
+ * hidden as well.
  */
 public final class ConfigProblems {
   private final List<String> problems = new ArrayList<>();
 
   /** Records a problem with one setting, such as {@code --storage-url (BACKUP_STORAGE_URL)}. */
   public void add(String setting, String problem) {
-    problems.add(Redaction.redact(setting + ": " + problem));
+    problems.add(setting + ": " + problem);
   }
 
   /** Records a problem that belongs to no single setting. */
   public void add(String problem) {
-    problems.add(Redaction.redact(problem));
+    problems.add(problem);
   }
 
   public boolean isEmpty() {
     return problems.isEmpty();
   }
 
-  /** The problems found so far. */
+  /** The problems found so far, redacted. */
   public List<String> list() {
-    return List.copyOf(problems);
+    return problems.stream().map(Redaction::redact).toList();
   }
 
   /**
@@ -47,7 +49,7 @@ public final class ConfigProblems {
    */
   public void throwIfAny() {
     if (!problems.isEmpty()) {
-      throw new ConfigurationException(problems);
+      throw new ConfigurationException(list());
     }
   }
 

@@ -3,6 +3,7 @@ package io.aido.backup.core.config;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.core.storage.BlobStores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,11 +161,12 @@ public final class RepositoryOptions implements ValidatedOptions {
   }
 
   /**
-   * Opens the repository's store. This is the one place where a URL becomes a store.
+   * Opens the repository's store ({@link BlobStores#open}); no I/O happens until it is used. This
+   * is the one place where a command turns its URL into a store.
    *
-   * @throws IOException if the store cannot be reached
+   * @throws IllegalStateException if {@link #validate} did not accept the URL
    */
-  public BlobStore openStore() throws IOException {
-    return RepositoryStores.open(storageUrl());
+  public BlobStore openStore() {
+    return BlobStores.open(storageUrl().toString());
   }
 }

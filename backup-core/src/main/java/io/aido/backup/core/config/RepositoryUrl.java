@@ -10,15 +10,16 @@ import java.util.regex.Pattern;
  * The URL of a backup repository: {@code file:///absolute/path} or {@code gs://bucket/prefix}.
  *
  * <p>Guarantees: a parsed URL has scheme {@code file} with an absolute path, or scheme {@code gs}
- * with a valid bucket name and a prefix without empty segments (possibly empty). It never holds
- * credentials: {@code user:password@} is refused.
+ * with a valid bucket name and a prefix without empty segments (possibly empty), or scheme {@code
+ * memory} with a name (an in-process store, for tests and dry runs). It never holds credentials:
+ * {@code user:password@} is refused.
  *
  * <pre>{@code
  * RepositoryUrl url = RepositoryUrl.parse("gs://acme-backups/prod"); // bucket acme-backups, prefix prod
  * }</pre>
  *
- * @param scheme {@code file} or {@code gs}
- * @param location the absolute directory ({@code file}) or the bucket ({@code gs})
+ * @param scheme {@code file}, {@code gs} or {@code memory}
+ * @param location the absolute directory ({@code file}), the bucket ({@code gs}) or the name
  * @param prefix the object prefix inside the bucket, without slashes at either end, or empty
  */
 public record RepositoryUrl(String scheme, String location, String prefix) {
@@ -53,6 +54,7 @@ public record RepositoryUrl(String scheme, String location, String prefix) {
     return switch (scheme) {
       case "file" -> file(url, uri);
       case "gs" -> gcs(url, uri);
+      case "memory" -> memory(url, uri);
       default ->
           throw new IllegalArgumentException(
               "'"
@@ -92,6 +94,17 @@ public record RepositoryUrl(String scheme, String location, String prefix) {
     return new RepositoryUrl("gs", bucket, prefix);
   }
 
+  private static RepositoryUrl memory(String url, URI uri) {
+    String name = uri.getAuthority();
+    if (name == null
+        || uri.getQuery() != null
+        || uri.getFragment() != null
+        || !(uri.getPath() == null || uri.getPath().isEmpty())) {
+      throw new IllegalArgumentException("'" + url + "' must be memory://name");
+    }
+    return new RepositoryUrl("memory", name, "");
+  }
+
   /** The directory of a {@code file} repository. */
   public Path directory() {
     if (!scheme.equals("file")) {
@@ -105,6 +118,9 @@ public record RepositoryUrl(String scheme, String location, String prefix) {
   public String toString() {
     if (scheme.equals("file")) {
       return Path.of(location).toUri().toString().replaceAll("/$", "");
+    }
+    if (scheme.equals("memory")) {
+      return "memory://" + location;
     }
     return "gs://" + location + (prefix.isEmpty() ? "" : "/" + prefix);
   }

@@ -57,6 +57,7 @@ public final class DataKey {
   private DataKey(KeysetHandle handle, StreamingAead aead) {
     this.handle = handle;
     this.aead = aead;
+    GcmWarmUp.start();
   }
 
   /**

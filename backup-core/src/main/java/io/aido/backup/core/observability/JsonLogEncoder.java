@@ -33,6 +33,7 @@ public final class JsonLogEncoder extends LogstashEncoder {
     addProvider(new SeverityJsonProvider());
     MaskingJsonGeneratorDecorator masking = new MaskingJsonGeneratorDecorator();
     masking.addValueMasker(new SecretValueMasker());
+    masking.start();
     setJsonGeneratorDecorator(masking);
   }
 }

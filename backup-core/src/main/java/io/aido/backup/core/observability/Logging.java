@@ -4,7 +4,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
@@ -72,7 +71,7 @@ public final class Logging {
 
     Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.setLevel(debug ? Level.DEBUG : Level.INFO);
-    root.addAppender((Appender<ILoggingEvent>) appender);
+    root.addAppender(appender);
     for (String chatty : CHATTY) {
       context.getLogger(chatty).setLevel(debug ? Level.INFO : Level.WARN);
     }

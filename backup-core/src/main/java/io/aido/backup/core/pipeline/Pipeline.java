@@ -4,25 +4,59 @@ import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.storage.BlobReader;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.storage.ObjectNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Objects;
 
 /**
  * Moves one part between a plaintext stream and the repository: source, SHA-256 and count, zstd,
  * encryption, upload; and the mirror image on the way back.
  *
- * <p>TODO(pipeline helper): the contract below is what callers rely on; implement it.
+ * <p>Guarantees:
  *
- * <p>Guarantees: memory is bounded by a few buffers whatever the size; compression and upload run
- * on their own threads and overlap; a failure anywhere (source, compressor, encryption, store)
- * aborts the upload, so no object becomes visible, and is rethrown to the caller naming the stage.
+ * <ul>
+ *   <li>Memory is bounded whatever the size: per part, two hand-offs of {@link
+ *       PipelineSettings#chunkSize()} &times; {@link PipelineSettings#bufferedChunks()} bytes, plus
+ *       zstd's native window (a few MiB per worker, outside the Java heap).
+ *   <li>Stages overlap on their own threads: {@link #store} reads the source on one thread,
+ *       digests, compresses and encrypts on the caller's (zstd adds {@link
+ *       PipelineSettings#compressionWorkers()} native workers), and uploads on a third; reading
+ *       downloads on one thread and decrypts, decompresses and digests on the caller's.
+ *   <li>A failure anywhere (source, compressor, encryption, store) aborts the upload: the store's
+ *       read of the content throws, so no object named {@code key} becomes visible, and the caller
+ *       gets a {@link PipelineException} naming the object and the first stage that failed. The
+ *       call returns only after the upload thread has finished.
+ *   <li>Reading releases only authenticated plaintext; a tampered, truncated or renamed object
+ *       fails in the {@link Stage#DECRYPT} stage, never with a clean but short end.
+ * </ul>
+ *
+ * <p>Restrictions: a pipeline holds no state between calls and is safe to share; each stream it
+ * returns is for one thread.
+ *
+ * <pre>{@code
+ * Pipeline pipeline = new Pipeline(PipelineSettings.defaults());
+ * PartResult stored = pipeline.store(pgDump.getInputStream(), store, key, dataKey);
+ * try (OutputStream out = Files.newOutputStream(target)) {
+ *   PartResult read = pipeline.load(store, key, dataKey, out);
+ * }
+ * }</pre>
  */
 public final class Pipeline {
+  private static final int SOURCE_READ = 64 * 1024;
+
   private final PipelineSettings settings;
+  private final Transforms transforms;
 
   public Pipeline(PipelineSettings settings) {
-    this.settings = settings;
+    this(settings, Transforms.standard());
+  }
+
+  /** With other compression and encryption stages: for tests that inject failures. */
+  Pipeline(PipelineSettings settings, Transforms transforms) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.transforms = Objects.requireNonNull(transforms, "transforms");
   }
 
   public PipelineSettings settings() {
@@ -31,39 +65,146 @@ public final class Pipeline {
 
   /**
    * Stores everything {@code source} yields as object {@code key}, compressed then encrypted with
-   * {@code dataKey}. Does not close {@code source}.
+   * {@code dataKey}. Does not close {@code source}. If this fails while the source is blocked in a
+   * read, the reading thread ends at that read's return (close the source to end it sooner).
    *
-   * @throws IOException if any stage fails; no object named {@code key} is visible afterwards
+   * @return the plaintext size and SHA-256 and the stored size
+   * @throws io.aido.backup.core.storage.ObjectExistsException (as the cause of a {@link
+   *     PipelineException} in the {@link Stage#UPLOAD} stage) if {@code key} exists
+   * @throws PipelineException if any stage fails; no object named {@code key} is visible afterwards
    */
   public PartResult store(InputStream source, BlobStore store, ObjectKey key, DataKey dataKey)
       throws IOException {
-    throw new UnsupportedOperationException("pipeline not implemented yet");
+    BoundedPipe fromSource =
+        new BoundedPipe(
+            "the source of '" + key + "'", settings.chunkSize(), settings.bufferedChunks());
+    PartWriter writer = new PartWriter(settings, transforms, store, key, dataKey);
+    Thread reading;
+    try {
+      reading = start("pipeline-source " + key, () -> readSource(source, fromSource));
+    } catch (RuntimeException | Error e) {
+      throw writer.fail(StageFailure.of(Stage.SOURCE, e));
+    }
+    InputStream plaintext = fromSource.source();
+    byte[] buffer = new byte[SOURCE_READ];
+    try {
+      int n;
+      while (true) {
+        try {
+          n = plaintext.read(buffer);
+        } catch (IOException | RuntimeException e) {
+          throw writer.fail(StageFailure.of(Stage.SOURCE, e));
+        }
+        if (n < 0) {
+          break;
+        }
+        writer.write(buffer, 0, n);
+      }
+      writer.close();
+    } catch (IOException | RuntimeException | Error e) {
+      fromSource.abortReader(e);
+      throw e;
+    }
+    joinUninterruptibly(reading);
+    return writer.result();
+  }
+
+  private static void readSource(InputStream source, BoundedPipe to) {
+    byte[] buffer = new byte[SOURCE_READ];
+    OutputStream out = to.sink();
+    try {
+      int n;
+      while (true) {
+        try {
+          n = source.read(buffer);
+        } catch (IOException | RuntimeException e) {
+          to.abortWriter(StageFailure.of(Stage.SOURCE, e));
+          return;
+        }
+        if (n < 0) {
+          break;
+        }
+        out.write(buffer, 0, n);
+      }
+      to.finish();
+    } catch (IOException | RuntimeException e) {
+      // the consumer stopped first and reports its own failure
+      to.abortWriter(e);
+    }
   }
 
   /**
    * A stream whose bytes become object {@code key}: for producers that write (a tar archive, a
    * COPY). {@link PartOutputStream#close()} completes the upload and yields the result; {@link
-   * PartOutputStream#abort(Throwable)} guarantees nothing becomes visible.
+   * PartOutputStream#abort(Throwable)} guarantees nothing becomes visible. Writes throw a {@link
+   * PipelineException} as soon as a stage has failed, and keep throwing.
+   *
+   * @throws PipelineException if the compressor or encryption cannot start
    */
   public PartOutputStream writer(BlobStore store, ObjectKey key, DataKey dataKey)
       throws IOException {
-    throw new UnsupportedOperationException("pipeline not implemented yet");
+    return new PartWriter(settings, transforms, store, key, dataKey);
   }
 
   /**
    * Reads object {@code key} back: download, decrypt, decompress, SHA-256 and count, into {@code
-   * sink}. Does not close {@code sink}. Failures name the object and what failed (missing, storage,
-   * authentication, decompression).
+   * sink}. Does not close {@code sink}. What reached {@code sink} before a failure was
+   * authenticated but is incomplete.
+   *
+   * @throws ObjectNotFoundException if there is no such object (missing, not failed)
+   * @throws PipelineException naming the object and the stage that failed: download (storage),
+   *     decrypt (tampered, truncated, renamed or wrong key), decompress, or sink
    */
   public PartResult load(BlobReader store, ObjectKey key, DataKey dataKey, OutputStream sink)
       throws IOException {
-    throw new UnsupportedOperationException("pipeline not implemented yet");
+    try (PartReader reader = open(store, key, dataKey)) {
+      return reader.transferAll(sink);
+    }
   }
 
   /**
    * The plaintext of object {@code key} as a stream, for consumers that read (pg_restore stdin).
+   * Its {@link PartInputStream#result()} is available once it returned its end.
+   *
+   * @throws ObjectNotFoundException if there is no such object
+   * @throws PipelineException if the object cannot be opened; later failures come from {@code read}
    */
-  public InputStream reader(BlobReader store, ObjectKey key, DataKey dataKey) throws IOException {
-    throw new UnsupportedOperationException("pipeline not implemented yet");
+  public PartInputStream reader(BlobReader store, ObjectKey key, DataKey dataKey)
+      throws IOException {
+    return open(store, key, dataKey);
+  }
+
+  private PartReader open(BlobReader store, ObjectKey key, DataKey dataKey) throws IOException {
+    InputStream ciphertext;
+    try {
+      ciphertext = store.open(key);
+    } catch (ObjectNotFoundException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new PipelineException("read", key, store.describe(), Stage.DOWNLOAD, e);
+    }
+    return new PartReader(settings, transforms, store, key, dataKey, ciphertext);
+  }
+
+  static Thread start(String name, Runnable task) {
+    Thread t = new Thread(task, name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private static void joinUninterruptibly(Thread t) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

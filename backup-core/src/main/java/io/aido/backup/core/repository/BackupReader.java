@@ -8,19 +8,36 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /**
- * Reads the parts of one committed backup, checking each against its record (size and SHA-256): a
- * mismatch raises an error that names the backup and the part and says what is safe. TODO(pipeline
- * helper).
+ * Reads the parts of one committed backup, checking each against its record (size and SHA-256).
+ *
+ * <p>Errors: a part that is missing, tampered, truncated, renamed, or differs from its record
+ * raises {@link CorruptPartException} naming the backup and the part and saying what is safe; a
+ * storage failure raises a plain {@link IOException} (the backup may be fine: retry).
+ *
+ * <pre>{@code
+ * BackupReader reader = repo.reader(record, kek);
+ * try (InputStream in = reader.openPart(record.part("todo.dump").orElseThrow())) {
+ *   in.transferTo(pgRestore.getOutputStream());
+ * }
+ * }</pre>
  */
 public interface BackupReader {
   BackupRecord record();
 
-  /** Reads a whole part into {@code sink} and checks it against the record. */
+  /**
+   * Reads a whole part into {@code sink} and checks it against the record. Does not close {@code
+   * sink}; on failure, what reached it is incomplete or wrong and must be discarded.
+   *
+   * @throws IllegalArgumentException if {@code part} is not one of the record's parts
+   */
   PartResult readPart(PartRecord part, OutputStream sink) throws IOException;
 
   /**
    * The part's plaintext as a stream; the check against the record happens at end of stream, which
-   * throws instead of returning -1 if the plaintext does not match.
+   * throws instead of returning -1 if the plaintext does not match, and a stream longer than
+   * recorded throws before releasing the extra bytes.
+   *
+   * @throws IllegalArgumentException if {@code part} is not one of the record's parts
    */
   InputStream openPart(PartRecord part) throws IOException;
 }

@@ -1,20 +1,37 @@
 package io.aido.backup.core.repository;
 
+import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
+import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Catalog;
+import io.aido.backup.core.catalog.Layout;
+import io.aido.backup.core.catalog.RecordJson;
+import io.aido.backup.core.catalog.RepositoryFormat;
 import io.aido.backup.core.catalog.Source;
+import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.core.storage.ObjectExistsException;
+import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.storage.ObjectNotFoundException;
+import io.aido.backup.core.storage.StorageMessages;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.Objects;
 
 /**
  * One backup repository: a store, its catalog, and the pipeline that writes into it. What jobs use.
  *
- * <p>TODO(pipeline helper): implement. {@link #open} checks or creates {@code format.json} (create
- * once, never rewritten; refuses a newer format with a clear message).
+ * <p>Guarantees: {@link #open} makes sure {@code format.json} exists (created once, create-only,
+ * never rewritten; concurrent creators agree) and refuses a repository of a newer format with
+ * {@link io.aido.backup.core.catalog.UnsupportedFormatException}. Every backup gets a fresh id and
+ * a fresh data key wrapped by the key-encryption key; its record is written last, so a backup that
+ * was not committed stays invisible. Reading checks every part against its record.
  *
  * <pre>{@code
  * Repository repo = Repository.open(store, pipeline, clock);
@@ -22,22 +39,68 @@ import java.time.Clock;
  *   w.writePart("todo.dump", pgDumpStdout);
  *   BackupRecord r = w.commit(Map.of("rowCounts", counts));
  * }
+ * BackupReader reader = repo.reader(repo.catalog().resolve("latest", BackupKind.DB_LOGICAL), kek);
  * }</pre>
  */
 public final class Repository {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private final BlobStore store;
   private final Pipeline pipeline;
   private final Clock clock;
+  private final RepositoryFormat format;
 
-  private Repository(BlobStore store, Pipeline pipeline, Clock clock) {
+  private Repository(BlobStore store, Pipeline pipeline, Clock clock, RepositoryFormat format) {
     this.store = store;
     this.pipeline = pipeline;
     this.clock = clock;
+    this.format = format;
   }
 
+  /**
+   * Opens the repository in {@code store}, creating {@code format.json} if it is new.
+   *
+   * @throws io.aido.backup.core.catalog.UnsupportedFormatException if it has a newer format
+   * @throws IOException if {@code format.json} is unreadable or the store fails
+   */
   public static Repository open(BlobStore store, Pipeline pipeline, Clock clock)
       throws IOException {
-    throw new UnsupportedOperationException("repository not implemented yet");
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(pipeline, "pipeline");
+    Objects.requireNonNull(clock, "clock");
+    ObjectKey key = Layout.format();
+    RepositoryFormat found = readFormat(store, key);
+    if (found == null) {
+      RepositoryFormat created =
+          new RepositoryFormat(Layout.REPOSITORY_FORMAT, clock.instant(), toolVersion());
+      try {
+        store.create(key, new ByteArrayInputStream(RecordJson.write(created)));
+        found = created;
+      } catch (ObjectExistsException e) {
+        // another job created it first: use theirs
+        found = readFormat(store, key);
+        if (found == null) {
+          throw new IOException(
+              StorageMessages.failed(
+                  "read", key, store.describe(), "it exists and vanished while being read"));
+        }
+      }
+    }
+    return new Repository(store, pipeline, clock, found);
+  }
+
+  private static RepositoryFormat readFormat(BlobStore store, ObjectKey key) throws IOException {
+    try (InputStream in = store.open(key)) {
+      return RecordJson.readFormat(in, store.describe() + "/" + key);
+    } catch (ObjectNotFoundException e) {
+      return null;
+    }
+  }
+
+  /** The version in the jar's manifest, or {@code dev} when running from classes. */
+  public static String toolVersion() {
+    String v = Repository.class.getPackage().getImplementationVersion();
+    return v == null || v.isBlank() ? "dev" : v;
   }
 
   public BlobStore store() {
@@ -52,19 +115,41 @@ public final class Repository {
     return clock;
   }
 
+  /** What {@code format.json} says. */
+  public RepositoryFormat format() {
+    return format;
+  }
+
   public Catalog catalog() {
     return new Catalog(store);
   }
 
-  /** Starts a backup: a fresh data key wrapped by {@code kek}, and a new id. */
+  /**
+   * Starts a backup: a fresh data key wrapped by {@code kek}, and a new id from the clock.
+   *
+   * @throws GeneralSecurityException if the data key cannot be made or wrapped (KMS refused)
+   */
   public BackupWriter begin(BackupKind kind, Source source, KeyEncryptionKey kek)
       throws IOException, GeneralSecurityException {
-    throw new UnsupportedOperationException("repository not implemented yet");
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(kek, "kek");
+    DataKey dataKey = DataKey.generate();
+    BackupId id = BackupId.generate(clock.instant(), RANDOM);
+    return new RepositoryBackupWriter(
+        this, kind, id, source, clock.instant(), dataKey, dataKey.wrap(kek));
   }
 
-  /** Opens a committed backup for reading; unwraps its data key with {@code kek}. */
-  public BackupReader reader(io.aido.backup.core.catalog.BackupRecord record, KeyEncryptionKey kek)
+  /**
+   * Opens a committed backup for reading; unwraps its data key with {@code kek}.
+   *
+   * @throws io.aido.backup.core.crypto.WrongKeyException if {@code kek} did not wrap this backup's
+   *     data key; the message names both keys
+   */
+  public BackupReader reader(BackupRecord record, KeyEncryptionKey kek)
       throws IOException, GeneralSecurityException {
-    throw new UnsupportedOperationException("repository not implemented yet");
+    Objects.requireNonNull(record, "record");
+    DataKey dataKey = DataKey.unwrap(record.encryption(), kek);
+    return new RepositoryBackupReader(store, pipeline, record, dataKey);
   }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * Opens the store a repository URL names.
@@ -22,7 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *       returns the same store, for tests and dry runs.
  * </ul>
  *
- * <p>Opening does no I/O: a wrong bucket or missing credentials surface on first use.
+ * <p>Opening sends no request to the store: a wrong bucket or missing credentials surface on first
+ * use. The URL is checked before any client is built.
  *
  * <pre>{@code
  * BlobStore store = BlobStores.open("gs://acme-backups/prod");
@@ -31,6 +33,9 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BlobStores {
   private static final String FORMS =
       "expected file:///absolute/path, gs://bucket[/prefix] or memory://name";
+
+  /** GCS bucket naming rules, loosely: lowercase letters, digits, '-', '_' and '.'. */
+  private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
 
   private static final Map<String, MemoryBlobStore> MEMORY = new ConcurrentHashMap<>();
 
@@ -82,6 +87,17 @@ public final class BlobStores {
     }
     String path = uri.getPath() == null ? "" : uri.getPath();
     String prefix = path.startsWith("/") ? path.substring(1) : path;
+    if (!BUCKET.matcher(bucket).matches()) {
+      throw bad(url, "invalid bucket name '" + bucket + "'");
+    }
+    String folder = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
+    if (!folder.isEmpty()) {
+      try {
+        ObjectKey.of(folder);
+      } catch (IllegalArgumentException e) {
+        throw bad(url, "invalid prefix '" + prefix + "'");
+      }
+    }
     try {
       return new GcsBlobStore(GcsStorages.production(), bucket, prefix);
     } catch (IllegalArgumentException e) {

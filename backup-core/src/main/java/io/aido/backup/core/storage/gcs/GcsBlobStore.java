@@ -6,6 +6,7 @@ import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
+import com.google.cloud.storage.Storage.BlobField;
 import com.google.cloud.storage.Storage.BlobListOption;
 import com.google.cloud.storage.Storage.BlobWriteOption;
 import com.google.cloud.storage.StorageException;
@@ -238,7 +239,13 @@ public final class GcsBlobStore implements BlobStore {
     List<ObjectInfo> found = new ArrayList<>();
     try {
       for (Blob blob :
-          storage.list(bucket, BlobListOption.prefix(prefix + listPrefix)).iterateAll()) {
+          storage
+              .list(
+                  bucket,
+                  BlobListOption.prefix(prefix + listPrefix),
+                  BlobListOption.fields(
+                      BlobField.NAME, BlobField.SIZE, BlobField.TIME_CREATED, BlobField.UPDATED))
+              .iterateAll()) {
         ObjectKey key = keyOf(blob.getName());
         if (key != null && key.startsWith(listPrefix)) {
           found.add(infoOf(key, blob));

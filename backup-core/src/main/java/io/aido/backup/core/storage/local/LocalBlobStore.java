@@ -41,12 +41,15 @@ import java.util.Optional;
  *       listing, stat or open ever shows. The name contains a backslash, which {@link ObjectKey}
  *       forbids, so no real object can ever live there.
  *   <li>Listing walks only the directories a prefix can reach, not the whole tree.
+ *   <li>Objects are readable by their owner only (mode 0600 on POSIX filesystems): backups are
+ *       encrypted, but a repository is still nobody else's business.
  * </ul>
  *
  * <p>Restrictions: the filesystem must support hard links (ext4, xfs, NFS and the usual Kubernetes
  * volumes do). Because a name cannot be both a file and a directory, the keys {@code a} and {@code
  * a/b} cannot both exist here although a bucket allows it; creating the second fails with an {@link
- * IOException}. Leftover temporary files are not cleaned up by this class.
+ * IOException}. Leftover temporary files are not cleaned up by this class. The root may be a
+ * symbolic link (to a mounted volume, say); links inside the repository are not objects.
  *
  * <pre>{@code
  * BlobStore store = new LocalBlobStore(Path.of("/var/backups"));
@@ -88,6 +91,11 @@ public final class LocalBlobStore implements BlobStore {
   @Override
   public ObjectInfo create(ObjectKey key, InputStream content) throws IOException {
     Path target = pathOf(key);
+    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException(
+          StorageMessages.failed(
+              "create", key, description, "a directory of that name holds other objects"));
+    }
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       throw new ObjectExistsException(key, description);
     }
@@ -109,14 +117,14 @@ public final class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * Removing the temporary file is tidiness, not correctness (it is never listed), so a failure
-   * here must not hide the outcome of the create.
+   * Best-effort removal during cleanup: a failure here must not hide the failure or success being
+   * reported (a temporary file left in INCOMING is never listed).
    */
-  private static void deleteTemporary(Path temp) {
+  private static void deleteTemporary(Path path) {
     try {
-      Files.deleteIfExists(temp);
+      Files.deleteIfExists(path);
     } catch (IOException e) {
-      // left behind in INCOMING, invisible
+      // nothing more to do; see above
     }
   }
 
@@ -155,6 +163,9 @@ public final class LocalBlobStore implements BlobStore {
     try {
       forceDirectory(target.getParent());
     } catch (IOException e) {
+      // the name may not survive a crash, so take it back rather than report a visible object as
+      // failed
+      deleteTemporary(target);
       throw failed("create", key, e);
     }
   }
@@ -229,22 +240,27 @@ public final class LocalBlobStore implements BlobStore {
   @Override
   public List<ObjectInfo> list(String prefix) throws IOException {
     int slash = prefix.lastIndexOf('/');
-    String dirPart = slash < 0 ? "" : prefix.substring(0, slash);
+    String base = slash < 0 ? "" : prefix.substring(0, slash);
     Path start = root;
-    if (!dirPart.isEmpty()) {
+    if (!base.isEmpty()) {
       try {
-        start = pathOf(ObjectKey.of(dirPart));
+        start = pathOf(ObjectKey.of(base));
       } catch (IllegalArgumentException e) {
         // no key has an empty, '.' or '..' segment, so such a prefix matches nothing
         return List.of();
       }
     }
-    if (!Files.isDirectory(start, LinkOption.NOFOLLOW_LINKS)) {
-      return List.of();
-    }
     List<ObjectInfo> found = new ArrayList<>();
     try {
-      Files.walkFileTree(start, new Collector(prefix, found));
+      if (!Files.isDirectory(start)) {
+        return List.of();
+      }
+      // a walk does not descend into a symbolic link, so start from the real directory: the
+      // repository root is often a link to a mounted volume
+      Files.walkFileTree(
+          start.toRealPath(), new Collector(start.toRealPath(), base, prefix, found));
+    } catch (NoSuchFileException e) {
+      return List.of();
     } catch (IOException e) {
       throw new IOException(
           StorageMessages.listFailed(prefix, description, StorageMessages.cause(e)), e);
@@ -254,22 +270,31 @@ public final class LocalBlobStore implements BlobStore {
   }
 
   /** Gathers the regular files under a prefix, pruning directories that cannot match it. */
-  private final class Collector extends SimpleFileVisitor<Path> {
+  private static final class Collector extends SimpleFileVisitor<Path> {
+    private final Path start;
+    private final String base;
     private final String prefix;
     private final List<ObjectInfo> found;
 
-    Collector(String prefix, List<ObjectInfo> found) {
+    /**
+     * @param start the real directory the walk begins in
+     * @param base the object name of {@code start}, empty for the root
+     */
+    Collector(Path start, String base, String prefix, List<ObjectInfo> found) {
+      this.start = start;
+      this.base = base;
       this.prefix = prefix;
       this.found = found;
     }
 
     @Override
     public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-      if (dir.equals(root)) {
+      if (dir.equals(start)) {
         return FileVisitResult.CONTINUE;
       }
-      String name = relativeName(dir) + "/";
+      String name = nameOf(dir) + "/";
       boolean reachable = name.startsWith(prefix) || prefix.startsWith(name);
+      // INCOMING and any other name with a backslash can hold no object
       return reachable && !name.contains("\\")
           ? FileVisitResult.CONTINUE
           : FileVisitResult.SKIP_SUBTREE;
@@ -280,7 +305,7 @@ public final class LocalBlobStore implements BlobStore {
       if (!attrs.isRegularFile()) {
         return FileVisitResult.CONTINUE;
       }
-      String name = relativeName(file);
+      String name = nameOf(file);
       if (name.startsWith(prefix)) {
         try {
           found.add(
@@ -300,17 +325,17 @@ public final class LocalBlobStore implements BlobStore {
       }
       throw e;
     }
-  }
 
-  private String relativeName(Path p) {
-    StringBuilder b = new StringBuilder();
-    for (Path segment : root.relativize(p)) {
-      if (b.length() > 0) {
-        b.append('/');
+    private String nameOf(Path p) {
+      StringBuilder b = new StringBuilder(base);
+      for (Path segment : start.relativize(p)) {
+        if (b.length() > 0) {
+          b.append('/');
+        }
+        b.append(segment);
       }
-      b.append(segment);
+      return b.toString();
     }
-    return b.toString();
   }
 
   @Override

@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.delete;
 import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -29,6 +30,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -49,6 +51,7 @@ class GcsBlobStoreHttpFaultsTest {
   private static final String NAME = "repo/data/db-logical/id/part-0";
   private static final String OBJECT_PATH =
       "/storage/v1/b/bkt/o/repo%2Fdata%2Fdb-logical%2Fid%2Fpart-0";
+  private static final String MEDIA_PATH = "/download" + OBJECT_PATH;
   private static final String UPLOAD_PATH = "/upload/storage/v1/b/bkt/o";
   private static final ObjectKey KEY = ObjectKey.of("data/db-logical/id/part-0");
   private static final int CHUNK = GcsBlobStore.CHUNK_GRANULARITY;
@@ -58,7 +61,9 @@ class GcsBlobStoreHttpFaultsTest {
 
   @BeforeEach
   void start() {
-    server = new WireMockServer(options().dynamicPort());
+    // real GCS never gzips an object stored without Content-Encoding: gzip, so neither may the
+    // double
+    server = new WireMockServer(options().dynamicPort().gzipDisabled(true));
     server.start();
     // backoff of milliseconds keeps the retry tests fast; production uses seconds
     store =
@@ -216,11 +221,7 @@ class GcsBlobStoreHttpFaultsTest {
     assertThatThrownBy(() -> store.stat(KEY))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("unable to stat object 'data/db-logical/id/part-0' in gs://bkt/repo");
-    assertThat(
-            server.findAll(
-                com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
-                    urlPathEqualTo(OBJECT_PATH))))
-        .hasSize(4);
+    assertThat(server.findAll(getRequestedFor(urlPathEqualTo(OBJECT_PATH)))).hasSize(4);
   }
 
   @Test
@@ -299,6 +300,55 @@ class GcsBlobStoreHttpFaultsTest {
         .isInstanceOf(ObjectExistsException.class)
         .hasMessageContaining("already exists");
     assertThat(finalizingPuts()).isEmpty();
+  }
+
+  @Test
+  void open_range_asksForExactlyThoseBytesOfTheGeneration() throws IOException {
+    server.stubFor(
+        get(urlPathEqualTo(OBJECT_PATH))
+            .withQueryParam("projection", equalTo("full"))
+            .willReturn(json(200, objectJson(100))));
+    server.stubFor(
+        get(urlPathEqualTo(MEDIA_PATH))
+            .withQueryParam("alt", equalTo("media"))
+            .willReturn(
+                aResponse()
+                    .withStatus(206)
+                    .withHeader("Content-Range", "bytes 10-19/100")
+                    .withBody("0123456789")));
+
+    byte[] got;
+    try (InputStream in = store.open(KEY, 10, 10)) {
+      got = in.readAllBytes();
+    }
+
+    assertThat(new String(got, StandardCharsets.US_ASCII)).isEqualTo("0123456789");
+    LoggedRequest media =
+        server
+            .findAll(
+                getRequestedFor(urlPathEqualTo(MEDIA_PATH)).withQueryParam("alt", equalTo("media")))
+            .get(0);
+    assertThat(media.getHeader("Range")).isEqualTo("bytes=10-19");
+    assertThat(media.queryParameter("generation").firstValue()).isEqualTo("1700000000000001");
+  }
+
+  @Test
+  void open_mediaReadFails_raisesIOExceptionNamingObject() throws IOException {
+    server.stubFor(
+        get(urlPathEqualTo(OBJECT_PATH))
+            .withQueryParam("projection", equalTo("full"))
+            .willReturn(json(200, objectJson(100))));
+    server.stubFor(
+        get(urlPathEqualTo(MEDIA_PATH))
+            .withQueryParam("alt", equalTo("media"))
+            .willReturn(json(404, error(404, "No such object"))));
+
+    try (InputStream in = store.open(KEY, 0, -1)) {
+      assertThatThrownBy(in::read)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining(
+              "unable to read object 'data/db-logical/id/part-0' in gs://bkt/repo");
+    }
   }
 
   @Test

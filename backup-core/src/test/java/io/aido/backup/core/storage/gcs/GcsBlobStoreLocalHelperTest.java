@@ -10,6 +10,8 @@ import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.BlobStoreContract;
 import io.aido.backup.core.storage.ObjectKey;
 import java.io.IOException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +28,14 @@ import org.junit.jupiter.api.Test;
  * store's own existence check refuses the overwrite.
  */
 class GcsBlobStoreLocalHelperTest extends BlobStoreContract {
+  /** Held so the level sticks: the double builds a client per request, each warning once. */
+  private static final Logger CLIENT_LOG =
+      Logger.getLogger("com.google.api.client.googleapis.services.AbstractGoogleClient");
+
+  static {
+    CLIENT_LOG.setLevel(Level.SEVERE);
+  }
+
   private Storage storage;
 
   @Override

@@ -6,12 +6,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.BlobStoreContract;
 import io.aido.backup.core.storage.BlobStores;
+import io.aido.backup.core.storage.ObjectExistsException;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.ObjectNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,8 +85,57 @@ class LocalBlobStoreTest extends BlobStoreContract {
 
     assertThatThrownBy(() -> store.create(ObjectKey.of("a/b"), in("nested")))
         .isInstanceOf(IOException.class)
-        .isNotInstanceOf(io.aido.backup.core.storage.ObjectExistsException.class)
+        .isNotInstanceOf(ObjectExistsException.class)
         .hasMessageContaining("unable to create object 'a/b'");
+    try (Stream<Path> temps = Files.list(root().resolve(LocalBlobStore.INCOMING))) {
+      assertThat(temps).isEmpty();
+    }
+  }
+
+  @Test
+  void create_concurrentSameKey_exactlyOneWinsAndItsBytesStay() throws Exception {
+    ObjectKey key = ObjectKey.of("catalog/db-logical/race.json");
+    int writers = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<String>> results = new ArrayList<>();
+    for (int i = 0; i < writers; i++) {
+      String content = "writer-" + i;
+      results.add(
+          pool.submit(
+              () -> {
+                start.await();
+                try {
+                  store.create(key, in(content));
+                  return content;
+                } catch (ObjectExistsException e) {
+                  return null;
+                }
+              }));
+    }
+    start.countDown();
+    List<String> winners = new ArrayList<>();
+    for (Future<String> f : results) {
+      String won = f.get(30, TimeUnit.SECONDS);
+      if (won != null) {
+        winners.add(won);
+      }
+    }
+    pool.shutdown();
+
+    assertThat(winners).hasSize(1);
+    assertThat(new String(read(store.open(key)), StandardCharsets.UTF_8)).isEqualTo(winners.get(0));
+  }
+
+  @Test
+  void create_nameOfDirectory_failsWithoutClaimingItExists() throws IOException {
+    store.create(ObjectKey.of("a/b"), in("nested"));
+
+    assertThatThrownBy(() -> store.create(ObjectKey.of("a"), in("file")))
+        .isInstanceOf(IOException.class)
+        .isNotInstanceOf(ObjectExistsException.class)
+        .hasMessageContaining("unable to create object 'a'")
+        .hasMessageContaining("directory");
   }
 
   @Test
@@ -89,6 +147,30 @@ class LocalBlobStoreTest extends BlobStoreContract {
         .isInstanceOf(ObjectNotFoundException.class);
     store.delete(ObjectKey.of("a"));
     assertThat(store.stat(ObjectKey.of("a/b"))).isPresent();
+  }
+
+  @Test
+  void list_rootIsSymbolicLink_listsThroughIt() throws IOException {
+    Path volume = Files.createDirectories(dir.resolve("volume"));
+    Path link = Files.createSymbolicLink(dir.resolve("linked-repo"), volume);
+    LocalBlobStore linked = new LocalBlobStore(link);
+    linked.create(ObjectKey.of("catalog/dapr/id.json"), in("{}"));
+
+    assertThat(linked.list(""))
+        .extracting(i -> i.key().name())
+        .containsExactly("catalog/dapr/id.json");
+    assertThat(linked.list("catalog/da"))
+        .extracting(i -> i.key().name())
+        .containsExactly("catalog/dapr/id.json");
+    assertThat(Files.exists(volume.resolve("catalog/dapr/id.json"))).isTrue();
+  }
+
+  @Test
+  void create_newObject_isOwnerOnly() throws IOException {
+    store.create(ObjectKey.of("data/x/part-0"), in("secret-ish"));
+
+    assertThat(Files.getPosixFilePermissions(root().resolve("data/x/part-0")))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
   }
 
   @Test

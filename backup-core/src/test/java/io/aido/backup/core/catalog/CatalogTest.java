@@ -1,0 +1,153 @@
+package io.aido.backup.core.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.aido.backup.core.storage.ObjectExistsException;
+import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.storage.memory.MemoryBlobStore;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CatalogTest {
+  private static final String OLD = "20261123T020000Z-000001";
+  private static final String MID = "20261124T020000Z-a1b2c3";
+  private static final String NEW = "20261125T020000Z-ffffff";
+
+  private final MemoryBlobStore store = new MemoryBlobStore();
+  private final Catalog catalog = new Catalog(store);
+
+  /** Stores a payload of {@code size} bytes and commits a record naming it. */
+  private BackupRecord backup(BackupKind kind, String id, int size) throws IOException {
+    PartRecord part = Records.part(kind, id, "payload", size);
+    store.create(ObjectKey.of(part.object()), new ByteArrayInputStream(new byte[size]));
+    BackupRecord r = Records.record(kind, id, List.of(part));
+    catalog.commit(store, r);
+    return r;
+  }
+
+  @Test
+  void commit_thenFind_returnsRecord() throws IOException {
+    BackupRecord r = backup(BackupKind.DAPR, MID, 10);
+    assertThat(catalog.find(new BackupId(MID))).contains(r);
+    assertThat(store.stat(Layout.record(BackupKind.DAPR, new BackupId(MID)))).isPresent();
+  }
+
+  @Test
+  void commit_missingPart_writesNothing() {
+    BackupRecord r =
+        Records.record(BackupKind.DAPR, MID, List.of(Records.part(BackupKind.DAPR, MID, "p", 10)));
+    assertThatThrownBy(() -> catalog.commit(store, r))
+        .hasMessageContaining("unable to commit backup " + MID)
+        .hasMessageContaining("part 'p'")
+        .hasMessageContaining("is missing");
+    assertThat(store.list("catalog/")).isEmpty();
+  }
+
+  @Test
+  void commit_partOfAnotherSize_writesNothing() throws IOException {
+    PartRecord part = Records.part(BackupKind.DAPR, MID, "p", 10);
+    store.create(ObjectKey.of(part.object()), new ByteArrayInputStream(new byte[9]));
+    BackupRecord r = Records.record(BackupKind.DAPR, MID, List.of(part));
+
+    assertThatThrownBy(() -> catalog.commit(store, r))
+        .hasMessageContaining("has 9 bytes")
+        .hasMessageContaining("but 10 were written");
+    assertThat(store.list("catalog/")).isEmpty();
+  }
+
+  @Test
+  void commit_twice_refusedAndKeepsOriginal() throws IOException {
+    BackupRecord r = backup(BackupKind.DAPR, MID, 10);
+    assertThatThrownBy(() -> catalog.commit(store, r)).isInstanceOf(ObjectExistsException.class);
+    assertThat(catalog.list(null)).containsExactly(r);
+  }
+
+  @Test
+  void list_oldestFirst_filteredByKind() throws IOException {
+    BackupRecord mid = backup(BackupKind.DB_LOGICAL, MID, 1);
+    BackupRecord old = backup(BackupKind.DAPR, OLD, 1);
+    BackupRecord neu = backup(BackupKind.DB_LOGICAL, NEW, 1);
+
+    assertThat(catalog.list(null)).containsExactly(old, mid, neu);
+    assertThat(catalog.list(BackupKind.DB_LOGICAL)).containsExactly(mid, neu);
+    assertThat(catalog.list(BackupKind.MANIFESTS)).isEmpty();
+  }
+
+  @Test
+  void list_payloadWithoutRecord_isInvisible() throws IOException {
+    store.create(
+        Layout.part(BackupKind.DAPR, new BackupId(MID), "state"),
+        new ByteArrayInputStream(new byte[3]));
+    assertThat(catalog.list(null)).isEmpty();
+    assertThat(catalog.find(new BackupId(MID))).isEmpty();
+    assertThat(catalog.latest(BackupKind.DAPR)).isEmpty();
+  }
+
+  @Test
+  void list_corruptRecord_skippedAndReportedByScan() throws IOException {
+    BackupRecord good = backup(BackupKind.DAPR, OLD, 1);
+    ObjectKey bad = Layout.record(BackupKind.DAPR, new BackupId(NEW));
+    store.create(bad, new ByteArrayInputStream("{ broken".getBytes(StandardCharsets.UTF_8)));
+    store.create(ObjectKey.of("catalog/dapr/notes.txt"), new ByteArrayInputStream(new byte[] {1}));
+
+    assertThat(catalog.list(null)).containsExactly(good);
+    Catalog.Listing scan = catalog.scan(null);
+    assertThat(scan.records()).containsExactly(good);
+    assertThat(scan.unreadable()).hasSize(1);
+    assertThat(scan.unreadable().get(0).key()).isEqualTo(bad);
+    assertThat(scan.unreadable().get(0).problem()).contains("not valid JSON");
+    assertThatThrownBy(() -> catalog.find(new BackupId(NEW)))
+        .hasMessageContaining("unable to read backup " + NEW);
+  }
+
+  @Test
+  void list_recordUnderAnotherName_isUnreadable() throws IOException {
+    BackupRecord r = backup(BackupKind.DAPR, OLD, 1);
+    store.create(
+        Layout.record(BackupKind.DAPR, new BackupId(NEW)),
+        new ByteArrayInputStream(RecordJson.write(r)));
+
+    assertThat(catalog.scan(BackupKind.DAPR).unreadable())
+        .singleElement()
+        .satisfies(u -> assertThat(u.problem()).contains("not the one its name says"));
+  }
+
+  @Test
+  void latest_returnsNewestOfKind() throws IOException {
+    backup(BackupKind.DB_LOGICAL, OLD, 1);
+    BackupRecord mid = backup(BackupKind.DB_LOGICAL, MID, 1);
+    BackupRecord neu = backup(BackupKind.DAPR, NEW, 1);
+
+    assertThat(catalog.latest(BackupKind.DB_LOGICAL)).contains(mid);
+    assertThat(catalog.latest(null)).contains(neu);
+  }
+
+  @Test
+  void resolve_latestAndId_findBackups() throws IOException {
+    BackupRecord old = backup(BackupKind.DB_LOGICAL, OLD, 1);
+    BackupRecord mid = backup(BackupKind.DB_LOGICAL, MID, 1);
+
+    assertThat(catalog.resolve("latest", BackupKind.DB_LOGICAL)).isEqualTo(mid);
+    assertThat(catalog.resolve(OLD, BackupKind.DB_LOGICAL)).isEqualTo(old);
+    assertThat(catalog.resolve(OLD, null)).isEqualTo(old);
+  }
+
+  @Test
+  void resolve_nothingThere_saysWhatWasAsked() throws IOException {
+    assertThatThrownBy(() -> catalog.resolve("latest", BackupKind.DAPR))
+        .isInstanceOf(IOException.class)
+        .hasMessage("no dapr backup in memory:// yet");
+    assertThatThrownBy(() -> catalog.resolve(MID, BackupKind.DAPR))
+        .hasMessage("no backup " + MID + " in memory://");
+    assertThatThrownBy(() -> catalog.resolve("yesterday", null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'yesterday' is not a backup id");
+    backup(BackupKind.MANIFESTS, MID, 1);
+    assertThatThrownBy(() -> catalog.resolve(MID, BackupKind.DAPR))
+        .hasMessageContaining("is a manifests backup, not a dapr backup");
+  }
+}

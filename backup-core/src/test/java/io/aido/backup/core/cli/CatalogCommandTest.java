@@ -1,0 +1,78 @@
+package io.aido.backup.core.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CatalogCommandTest {
+
+  @Test
+  void list_withoutStorageUrl_exitsTwoWithoutAskingForAKey() {
+    Run run = Run.of(new TestJob(), Map.of(), "catalog", "list");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err())
+        .contains("configuration has 1 problem:")
+        .contains("--storage-url (BACKUP_STORAGE_URL): not set")
+        .doesNotContain("--kek-uri");
+  }
+
+  @Test
+  void list_unknownKind_exitsTwoListingTheKinds() {
+    Run run =
+        Run.of(
+            new TestJob(),
+            Map.of("BACKUP_STORAGE_URL", "memory://catalog-kind"),
+            "catalog",
+            "list",
+            "--kind",
+            "postgres");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err())
+        .contains(
+            "--kind (BACKUP_KIND): unknown backup kind 'postgres' (known: db-logical, db-base,"
+                + " dapr, manifests)");
+  }
+
+  @Test
+  void show_malformedIdAndExtraArgument_bothReported() {
+    Run run =
+        Run.of(
+            new TestJob(),
+            Map.of("BACKUP_STORAGE_URL", "memory://catalog-show"),
+            "catalog",
+            "show",
+            "yesterday",
+            "extra");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err())
+        .contains("configuration has 2 problems:")
+        .contains("unexpected argument 'extra'")
+        .contains("ID|latest: 'yesterday' is neither a backup id");
+  }
+
+  @Test
+  void show_withoutId_exitsTwo() {
+    Run run =
+        Run.of(
+            new TestJob(),
+            Map.of("BACKUP_STORAGE_URL", "memory://catalog-show"),
+            "catalog",
+            "show");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("ID|latest: not given");
+  }
+
+  @Test
+  void size_andDuration_readable() {
+    assertThat(CatalogCommand.size(512)).isEqualTo("512 B");
+    assertThat(CatalogCommand.size(1536)).isEqualTo("1.5 KiB");
+    assertThat(CatalogCommand.size(3L << 30)).isEqualTo("3.0 GiB");
+    assertThat(CatalogCommand.duration(java.time.Duration.ofSeconds(75))).isEqualTo("1m15s");
+    assertThat(CatalogCommand.duration(java.time.Duration.ofMinutes(135))).isEqualTo("2h15m");
+  }
+}
