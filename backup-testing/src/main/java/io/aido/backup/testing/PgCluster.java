@@ -1,0 +1,538 @@
+package io.aido.backup.testing;
+
+import io.aido.backup.testing.Processes.Result;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A throwaway PostgreSQL 15 cluster started from the machine's real binaries, for integration
+ * tests.
+ *
+ * <p>Guarantees: the cluster lives in its own temporary directory (data directory, unix socket,
+ * server log) and listens on 127.0.0.1 on a free port and on a unix socket in that directory; it
+ * never touches a system cluster. {@link #close()} stops it and deletes the directory; a JVM
+ * shutdown hook does the same for clusters a test forgot. When the JVM runs as root, every server
+ * process runs as the {@code postgres} OS user ({@code initdb} refuses root).
+ *
+ * <p>Authentication: connections over the unix socket are always trusted, so {@link #psql} and test
+ * set-up never need a password. TCP connections (what {@link #jdbcUrl}, {@link #connect} and {@link
+ * #env} use) are trusted too unless {@link Builder#superuserPassword} is set; then they need a
+ * password (SCRAM-SHA-256), which lets tests check the wrong-password path.
+ *
+ * <pre>{@code
+ * try (PgCluster pg = PgCluster.builder().superuserPassword("s3cret").start()) {
+ *   pg.createDatabase("todo");
+ *   pg.psql("todo", "CREATE TABLE t (id int); INSERT INTO t VALUES (1);");
+ *   try (Connection c = pg.connect("todo")) { ... }
+ * }
+ * }</pre>
+ *
+ * @see #builder()
+ */
+public final class PgCluster implements AutoCloseable {
+  /** Where Debian's postgresql-15 package puts the server binaries. */
+  public static final Path DEFAULT_BIN_DIR = Paths.get("/usr/lib/postgresql/15/bin");
+
+  /** The cluster's superuser. */
+  public static final String SUPERUSER = "postgres";
+
+  private static final String OS_USER = "postgres";
+  private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(60);
+  private static final Set<PgCluster> LIVE = ConcurrentHashMap.newKeySet();
+  private static final Map<Path, Path> TEMPLATES = new ConcurrentHashMap<>();
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  for (PgCluster c : List.copyOf(LIVE)) {
+                    c.close();
+                  }
+                  TEMPLATES.values().forEach(t -> Processes.deleteTree(t.getParent()));
+                },
+                "pg-cluster-cleanup"));
+  }
+
+  private final Path binDir;
+  private final Path baseDir;
+  private final Path dataDir;
+  private final Path socketDir;
+  private final Path logFile;
+  private final String superuserPassword;
+  private volatile int port;
+
+  /** How to stop a running cluster. */
+  public enum StopMode {
+    /** Disconnect clients, checkpoint, shut down cleanly. */
+    FAST,
+    /** Quit without a checkpoint; the next start runs crash recovery. */
+    IMMEDIATE
+  }
+
+  private PgCluster(Builder b, Path baseDir) {
+    this.binDir = b.binDir;
+    this.baseDir = baseDir;
+    this.dataDir = baseDir.resolve("data");
+    this.socketDir = baseDir.resolve("socket");
+    this.logFile = baseDir.resolve("server.log");
+    this.superuserPassword = b.superuserPassword;
+  }
+
+  /** A builder with trust authentication and default settings. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts a cluster with trust authentication and default settings. */
+  public static PgCluster start() {
+    return builder().start();
+  }
+
+  /** Settings for a new cluster. */
+  public static final class Builder {
+    private Path binDir = DEFAULT_BIN_DIR;
+    private String superuserPassword;
+    private final Map<String, String> settings = new LinkedHashMap<>();
+
+    private Builder() {
+      settings.put("fsync", "off");
+      settings.put("full_page_writes", "off");
+      settings.put("shared_buffers", "32MB");
+      settings.put("max_connections", "40");
+      settings.put("log_min_messages", "warning");
+      settings.put("wal_level", "minimal");
+      settings.put("max_wal_senders", "0");
+    }
+
+    /** Where {@code initdb}, {@code pg_ctl} and {@code psql} live. */
+    public Builder binDir(Path binDir) {
+      this.binDir = binDir;
+      return this;
+    }
+
+    /** Requires this password (SCRAM-SHA-256) for the superuser on TCP connections. */
+    public Builder superuserPassword(String password) {
+      this.superuserPassword = password;
+      return this;
+    }
+
+    /** Sets {@code wal_level} ({@code minimal}, {@code replica}, {@code logical}). */
+    public Builder walLevel(String level) {
+      return setting("wal_level", level);
+    }
+
+    /** Sets {@code max_wal_senders}; replication needs at least 1 and wal_level replica. */
+    public Builder maxWalSenders(int senders) {
+      return setting("max_wal_senders", Integer.toString(senders));
+    }
+
+    /** Any {@code postgresql.conf} setting; the value is written as a quoted string. */
+    public Builder setting(String name, String value) {
+      settings.put(name, value);
+      return this;
+    }
+
+    /**
+     * Creates and starts the cluster; a few seconds at most.
+     *
+     * @throws IllegalStateException naming the tool and the server log's tail if it cannot start
+     */
+    public PgCluster start() {
+      Path base;
+      try {
+        base = Files.createTempDirectory("pgcluster-");
+      } catch (IOException e) {
+        throw new UncheckedIOException("unable to create a temporary directory: " + e, e);
+      }
+      PgCluster cluster = new PgCluster(this, base);
+      LIVE.add(cluster);
+      try {
+        cluster.init(settings);
+        cluster.startOnFreePort();
+        cluster.setSuperuserPassword();
+        return cluster;
+      } catch (RuntimeException e) {
+        cluster.close();
+        throw e;
+      }
+    }
+  }
+
+  private void init(Map<String, String> settings) {
+    try {
+      Files.createDirectories(socketDir);
+      Processes.run(
+              List.of("cp", "-a", template(binDir).toString(), dataDir.toString()),
+              Map.of(),
+              TOOL_TIMEOUT)
+          .checkSuccess();
+      chownTree(baseDir);
+      String hostAuth = superuserPassword == null ? "trust" : "scram-sha-256";
+      Files.writeString(
+          dataDir.resolve("pg_hba.conf"),
+          "local all all trust\n"
+              + "local replication all trust\n"
+              + "host all all 127.0.0.1/32 "
+              + hostAuth
+              + "\n"
+              + "host replication all 127.0.0.1/32 "
+              + hostAuth
+              + "\n",
+          StandardCharsets.UTF_8);
+      StringBuilder conf = new StringBuilder("\n# written by PgCluster\n");
+      conf.append("listen_addresses = '127.0.0.1'\n");
+      conf.append("unix_socket_directories = '").append(socketDir).append("'\n");
+      settings.forEach(
+          (k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
+      Files.writeString(
+          dataDir.resolve("postgresql.conf"),
+          conf,
+          StandardCharsets.UTF_8,
+          StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("unable to create cluster in '" + baseDir + "': " + e, e);
+    }
+  }
+
+  /**
+   * An initdb'd data directory per binary directory, made once per JVM and copied for each cluster:
+   * copying takes a fraction of what initdb takes on a loaded machine.
+   */
+  private static synchronized Path template(Path binDir) {
+    Path existing = TEMPLATES.get(binDir);
+    if (existing != null) {
+      return existing;
+    }
+    Path base;
+    try {
+      base = Files.createTempDirectory("pgcluster-template-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("unable to create a temporary directory: " + e, e);
+    }
+    Path data = base.resolve("data");
+    try {
+      chownTree(base);
+      Processes.run(
+              Processes.asUser(
+                  OS_USER,
+                  List.of(
+                      binDir.resolve("initdb").toString(),
+                      "-D",
+                      data.toString(),
+                      "-U",
+                      SUPERUSER,
+                      "-E",
+                      "UTF8",
+                      "--locale=C",
+                      "--no-sync",
+                      "--auth=trust")),
+              Map.of(),
+              TOOL_TIMEOUT)
+          .checkSuccess();
+    } catch (RuntimeException e) {
+      Processes.deleteTree(base);
+      throw e;
+    }
+    TEMPLATES.put(binDir, data);
+    return data;
+  }
+
+  private void startOnFreePort() {
+    IllegalStateException last = null;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      port = FreePort.find();
+      try {
+        startAgain();
+        return;
+      } catch (IllegalStateException e) {
+        // Another process may have taken the port between the check and the bind.
+        last = e;
+        if (!serverLog().contains("could not bind") && !serverLog().contains("in use")) {
+          throw e;
+        }
+      }
+    }
+    throw last;
+  }
+
+  /**
+   * Starts the (stopped or killed) cluster again on the same port and waits until it accepts
+   * connections; after {@link #kill()} this runs crash recovery.
+   *
+   * @throws IllegalStateException with the server log's tail if it does not start
+   */
+  public void startAgain() {
+    Result result =
+        runTool(
+            List.of(
+                bin("pg_ctl"),
+                "-D",
+                dataDir.toString(),
+                "-l",
+                logFile.toString(),
+                "-o",
+                "-p " + port,
+                "-w",
+                "-t",
+                "60",
+                "start"));
+    if (result.exitCode() != 0) {
+      throw new IllegalStateException(
+          "unable to start PostgreSQL in '"
+              + dataDir
+              + "': "
+              + result.stderr().strip()
+              + "\nserver log:\n"
+              + tail(serverLog(), 2000));
+    }
+  }
+
+  /** Stops the cluster; {@link #startAgain()} starts it again. */
+  public void stop(StopMode mode) {
+    runTool(
+            List.of(
+                bin("pg_ctl"),
+                "-D",
+                dataDir.toString(),
+                "-m",
+                mode.name().toLowerCase(Locale.ROOT),
+                "-w",
+                "stop"))
+        .checkSuccess();
+  }
+
+  /**
+   * Kills the postmaster and every server process with SIGKILL, like a node that lost power: open
+   * connections break at once. {@link #startAgain()} recovers it.
+   */
+  public void kill() {
+    postmasterPid().flatMap(ProcessHandle::of).ifPresent(Processes::killTree);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (postmasterPid().flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive).isPresent()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("PostgreSQL in '" + dataDir + "' survived SIGKILL");
+      }
+      sleepBriefly();
+    }
+  }
+
+  /** Whether the postmaster process is alive. */
+  public boolean isRunning() {
+    return postmasterPid().flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive).isPresent();
+  }
+
+  private Optional<Long> postmasterPid() {
+    Path pidFile = dataDir.resolve("postmaster.pid");
+    try {
+      List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+      return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).strip()));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The TCP port on 127.0.0.1. */
+  public int port() {
+    return port;
+  }
+
+  /** The host for TCP connections, {@code 127.0.0.1}. */
+  public String host() {
+    return "127.0.0.1";
+  }
+
+  /** The directory holding the server's unix socket (trusted, no password). */
+  public Path socketDir() {
+    return socketDir;
+  }
+
+  /** The data directory. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The directory holding the server binaries ({@code pg_dump}, {@code pg_restore}, ...). */
+  public Path binDir() {
+    return binDir;
+  }
+
+  /** The superuser's TCP password, if one was set. */
+  public Optional<String> superuserPassword() {
+    return Optional.ofNullable(superuserPassword);
+  }
+
+  /** The JDBC URL of database {@code db} over TCP. */
+  public String jdbcUrl(String db) {
+    return "jdbc:postgresql://" + host() + ":" + port + "/" + db;
+  }
+
+  /** A new JDBC connection to {@code db} as the superuser over TCP. */
+  public Connection connect(String db) throws SQLException {
+    return DriverManager.getConnection(
+        jdbcUrl(db), SUPERUSER, superuserPassword == null ? "" : superuserPassword);
+  }
+
+  /**
+   * The libpq environment for connecting as the superuser over TCP: {@code PGHOST}, {@code PGPORT},
+   * {@code PGUSER}, and {@code PGPASSWORD} when a password is set.
+   */
+  public Map<String, String> env() {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PGHOST", host());
+    env.put("PGPORT", Integer.toString(port));
+    env.put("PGUSER", SUPERUSER);
+    if (superuserPassword != null) {
+      env.put("PGPASSWORD", superuserPassword);
+    }
+    return env;
+  }
+
+  /**
+   * Runs SQL (one or many statements) with {@code psql} over the unix socket as the superuser,
+   * stopping at the first error.
+   *
+   * @return the unaligned, tuples-only output (fields separated by {@code |}), stripped
+   * @throws IllegalStateException with psql's error message if any statement fails
+   */
+  public String psql(String db, String sql) {
+    Result result =
+        Processes.run(
+            List.of(
+                bin("psql"),
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                socketDir.toString(),
+                "-p",
+                Integer.toString(port),
+                "-U",
+                SUPERUSER,
+                "-d",
+                db,
+                "-f",
+                "-"),
+            Map.of("PGCONNECT_TIMEOUT", "10"),
+            sql,
+            TOOL_TIMEOUT);
+    if (result.exitCode() != 0) {
+      throw new IllegalStateException(
+          "psql on database '" + db + "' failed: " + result.stderr().strip());
+    }
+    return result.stdout().strip();
+  }
+
+  /** Creates database {@code name} owned by the superuser. */
+  public void createDatabase(String name) {
+    psql("postgres", "CREATE DATABASE " + quoteIdent(name));
+  }
+
+  /** Creates database {@code name} owned by role {@code owner}. */
+  public void createDatabase(String name, String owner) {
+    psql("postgres", "CREATE DATABASE " + quoteIdent(name) + " OWNER " + quoteIdent(owner));
+  }
+
+  /** Creates a login role with a password (usable over TCP with SCRAM). */
+  public void createRole(String name, String password) {
+    psql(
+        "postgres",
+        "CREATE ROLE "
+            + quoteIdent(name)
+            + " LOGIN PASSWORD '"
+            + password.replace("'", "''")
+            + "'");
+  }
+
+  /** The server log so far (empty if there is none yet). */
+  public String serverLog() {
+    try {
+      return Files.exists(logFile) ? Files.readString(logFile, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      return "(unable to read server log '" + logFile + "': " + e + ")";
+    }
+  }
+
+  /** Stops the cluster (immediately) if it runs and deletes its directory. Safe to call twice. */
+  @Override
+  public void close() {
+    if (!LIVE.remove(this)) {
+      return;
+    }
+    try {
+      if (isRunning()) {
+        runTool(List.of(bin("pg_ctl"), "-D", dataDir.toString(), "-m", "immediate", "-w", "stop"));
+      }
+      if (isRunning()) {
+        kill();
+      }
+    } finally {
+      Processes.deleteTree(baseDir);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PgCluster[" + host() + ":" + port + ", " + baseDir + "]";
+  }
+
+  /** {@code name} as a quoted SQL identifier. */
+  public static String quoteIdent(String name) {
+    return "\"" + name.replace("\"", "\"\"") + "\"";
+  }
+
+  private Result runTool(List<String> command) {
+    return Processes.run(Processes.asUser(OS_USER, command), Map.of(), TOOL_TIMEOUT);
+  }
+
+  private String bin(String tool) {
+    return binDir.resolve(tool).toString();
+  }
+
+  private void setSuperuserPassword() {
+    if (superuserPassword != null) {
+      psql(
+          "postgres",
+          "ALTER ROLE " + SUPERUSER + " PASSWORD '" + superuserPassword.replace("'", "''") + "'");
+    }
+  }
+
+  private static void chownTree(Path path) {
+    if (Processes.runningAsRoot()) {
+      Processes.run(List.of("chown", "-R", OS_USER + ":", path.toString()), Map.of(), TOOL_TIMEOUT)
+          .checkSuccess();
+    }
+  }
+
+  private static void sleepBriefly() {
+    try {
+      Thread.sleep(20);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for PostgreSQL to die", e);
+    }
+  }
+
+  private static String tail(String s, int max) {
+    return s.length() <= max ? s : "..." + s.substring(s.length() - max);
+  }
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Measures job-db-backup side by side in one run, on the reference database (make-bench-db.sh):
+#
+#   bench/db-backup-bench.sh [ROUNDS]      (default 1 round: each round runs every line below)
+#
+# floor       : pg_dump -Fc -Z0 > /dev/null                  (reading the database, nothing else)
+# pg_dump -Fc : pg_dump -Fc -f file                           (what users would otherwise reach for)
+# ours        : db-backup backup -> file:// repository       (zstd -3 + Tink AES-GCM, fsynced)
+# restore pg  : pg_restore -d NEW file                        (from the pg_dump -Fc file)
+# restore ours: db-backup restore --create                    (repository -> pg_restore, + counts)
+#
+# Seconds and peak RSS come from GNU time (for ours: the largest of the JVM and its children);
+# the JVM runs with -Xmx128m.
+. "$(dirname "$0")/lib.sh"
+rounds=${1:-1}
+bench_db
+bench_build
+jar=$ROOT/job-db-backup/target/job-db-backup.jar
+size=$(psql -d "$BENCH_DB" -Atc "SELECT pg_database_size('$BENCH_DB')")
+export BACKUP_KEK_URI=$OUT/db-bench-keyset.json BACKUP_LOG_FORMAT=text
+[ -s "$BACKUP_KEK_URI" ] || java -jar "$jar" keyset generate --out "$BACKUP_KEK_URI" >&2
+job() { java -Xmx128m -jar "$jar" "$@"; }
+
+printf 'database %s: %s bytes on disk; %s cores; %s\n' "$BENCH_DB" "$size" "$(nproc)" \
+  "$(pg_dump --version)"
+printf '%-6s %-14s %9s %12s %14s\n' round run seconds peak-RSS-MiB stored-bytes
+for r in $(seq 1 "$rounds"); do
+  repo=$OUT/db-repo-$r
+  file=$OUT/bench-$r.dump
+  rm -rf "$repo" "$file"
+  read -r s m < <(measure bash -c "pg_dump -Fc -Z0 -d '$BENCH_DB' > /dev/null")
+  printf '%-6s %-14s %9s %12s %14s\n' "$r" "floor" "$s" $((m / 1024)) "-"
+  read -r s m < <(measure pg_dump -Fc -d "$BENCH_DB" -f "$file")
+  printf '%-6s %-14s %9s %12s %14s\n' "$r" "pg_dump-Fc" "$s" $((m / 1024)) "$(stat -c %s "$file")"
+  read -r s m < <(BACKUP_STORAGE_URL=file://$repo measure java -Xmx128m -jar "$jar" backup --database "$BENCH_DB")
+  printf '%-6s %-14s %9s %12s %14s\n' "$r" "ours" "$s" $((m / 1024)) "$(du -sb "$repo/data" | cut -f1)"
+
+  for t in bench_restore_pg bench_restore_ours; do
+    psql -qd postgres -c "DROP DATABASE IF EXISTS $t" >/dev/null
+  done
+  psql -qd postgres -c "CREATE DATABASE bench_restore_pg" >/dev/null
+  read -r s m < <(measure pg_restore --no-owner -d bench_restore_pg "$file")
+  printf '%-6s %-14s %9s %12s %14s\n' "$r" "restore-pg" "$s" $((m / 1024)) "-"
+  read -r s m < <(BACKUP_STORAGE_URL=file://$repo measure java -Xmx128m -jar "$jar" restore \
+    --backup-id latest --target-database bench_restore_ours --create --no-owner)
+  printf '%-6s %-14s %9s %12s %14s\n' "$r" "restore-ours" "$s" $((m / 1024)) "-"
+  for t in bench_restore_pg bench_restore_ours; do
+    psql -qd postgres -c "DROP DATABASE IF EXISTS $t" >/dev/null
+  done
+  rm -rf "$repo" "$file"
+done

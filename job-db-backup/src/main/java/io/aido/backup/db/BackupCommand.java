@@ -1,0 +1,292 @@
+package io.aido.backup.db;
+
+import io.aido.backup.core.catalog.BackupKind;
+import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.catalog.PartRecord;
+import io.aido.backup.core.catalog.Source;
+import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.config.ConfigProblems;
+import io.aido.backup.core.config.EnvironmentDefaults;
+import io.aido.backup.core.config.RepositoryOptions;
+import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.repository.BackupWriter;
+import io.aido.backup.core.repository.Repository;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code backup}: one consistent, streamed, encrypted dump per database, as kind {@code
+ * db-logical}.
+ *
+ * <p>For each database: a REPEATABLE READ snapshot is exported; {@code pg_dump -Fc -Z0 --snapshot}
+ * streams through the pipeline into part {@code <database>.dump} while every table's rows are
+ * counted in the same snapshot; {@code pg_dumpall --globals-only} (roles, tablespaces) becomes part
+ * {@code globals.sql} of the same backup; the record is written last with the facts {@code
+ * database}, {@code serverVersion}, {@code pgDumpVersion}, {@code snapshot}, {@code rowCounts} and
+ * {@code owners}.
+ *
+ * <p>Why the globals live inside each database backup and not in a record of their own: a dump
+ * restores with its owners only where its roles exist, so the roles must be kept exactly as long as
+ * the dump. In the same record they share its id, key and retention, and no policy can remove one
+ * without the other. They are a few kilobytes.
+ *
+ * <p>Before any byte moves: the server is reachable, the credentials work, pg_dump is new enough,
+ * every database exists, and the key-encryption key wraps and unwraps a data key. A failure after
+ * that leaves no record (the backup stays invisible and retention clears its parts), and the next
+ * databases are still backed up; the exit code is 1 if any failed.
+ */
+@Command(
+    name = "backup",
+    description = {
+      "Dump each database with pg_dump (custom format) through compression and encryption into the"
+          + " repository, with the cluster's roles and per-table row counts from the same snapshot.",
+      "Connection from the libpq variables PGHOST, PGPORT, PGUSER and PGPASSWORD (or"
+          + " PGPASSWORD_FILE, or a password file in PGPASSFILE)."
+    })
+public final class BackupCommand extends DbCommand {
+  private static final Logger LOG = LoggerFactory.getLogger(BackupCommand.class);
+
+  @Mixin private RepositoryOptions repository;
+
+  @Option(
+      names = {"--database", "--databases"},
+      split = ",",
+      paramLabel = "NAME",
+      description = "A database to back up; repeat or separate by commas.")
+  private List<String> databases;
+
+  @Option(
+      names = "--with-role-passwords",
+      description =
+          "Keep the roles' password hashes in the globals (default: leave them out, so a restored"
+              + " role has no password and a non-superuser can take the backup).")
+  private boolean withRolePasswords;
+
+  @Override
+  protected void validateCommand(ConfigProblems problems) {
+    if (databases == null || databases.stream().allMatch(String::isBlank)) {
+      problems.add(EnvironmentDefaults.describe("--databases"), "not set (the databases to dump)");
+      return;
+    }
+    databases = databases.stream().map(String::strip).filter(d -> !d.isEmpty()).distinct().toList();
+  }
+
+  @Override
+  protected int runDb() throws Exception {
+    PgTools tools = tools();
+    Preflight.ServerFacts server = Preflight.check(pg(), tools, databases);
+    KeyEncryptionKey kek = repository.kek();
+    checkKeyUsable(kek);
+    Repository repo = openRepository(repository.openStore());
+
+    List<String> failures = new ArrayList<>();
+    for (String db : databases) {
+      try {
+        BackupRecord r = backupOne(repo, kek, tools, server, db);
+        metrics().backupCompleted(BackupKind.DB_LOGICAL, r.storedSize(), r.plaintextSize());
+        out()
+            .printf(
+                "backup %s of database '%s': %d tables, %d rows, %s dumped, %s stored in %s%n",
+                r.id(),
+                db,
+                rowCounts(r).size(),
+                rowCounts(r).values().stream().mapToLong(Long::longValue).sum(),
+                Progress.human(r.plaintextSize()),
+                Progress.human(r.storedSize()),
+                seconds(Duration.between(r.startedAt(), r.finishedAt())));
+      } catch (DbJobException e) {
+        if (e.exitCode() == ExitCodes.USAGE || databases.size() == 1) {
+          throw e;
+        }
+        LOG.error("{}", e.getMessage());
+        context().err().println("error: " + e.getMessage());
+        failures.add(db);
+      }
+    }
+    if (!failures.isEmpty()) {
+      throw DbJobException.failed(
+          "backup failed for database(s) "
+              + String.join(", ", failures)
+              + " of "
+              + databases.size()
+              + "; earlier backups are untouched",
+          null);
+    }
+    return ExitCodes.DONE;
+  }
+
+  private BackupRecord backupOne(
+      Repository repo, KeyEncryptionKey kek, PgTools tools, Preflight.ServerFacts server, String db)
+      throws DbJobException {
+    Source source =
+        new Source(
+            runOptions().clusterName().orElse(null),
+            null,
+            db,
+            server.serverVersion(),
+            Map.of("server", pg().server()));
+    String dumpPart = partName(db);
+    Instant start = clock().instant();
+    try (ConsistentSnapshot snapshot = ConsistentSnapshot.open(pg(), db);
+        BackupWriter writer = repo.begin(BackupKind.DB_LOGICAL, source, kek)) {
+      LOG.info("backup {} of database '{}' started, snapshot {}", writer.id(), db, snapshot.id());
+      // Counting reads every table once; it runs in the snapshot's own session while pg_dump
+      // streams, so the two overlap instead of adding up.
+      CompletableFuture<Map<String, Long>> counts =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return snapshot.rowCounts();
+                } catch (SQLException e) {
+                  throw new CompletionException(e);
+                }
+              });
+      PartRecord dump;
+      try (PgDump pgDump = PgDump.database(pg(), tools, db, snapshot.id())) {
+        dump = writer.writePart(dumpPart, pgDump.stream());
+      } catch (IOException e) {
+        // A count that failed first (a table the user may not read) aborts the snapshot's
+        // transaction, and pg_dump then only reports that it could not import the snapshot: the
+        // count's error is the cause worth showing.
+        Throwable countFailure = countFailure(counts);
+        if (countFailure != null) {
+          throw countFailed(writer.id().value(), db, countFailure);
+        }
+        throw failed(writer.id().value(), db, dumpPart, e);
+      }
+      try (PgDump globals = PgDump.globals(pg(), tools, withRolePasswords)) {
+        writer.writePart(GLOBALS_PART, globals.stream());
+      } catch (IOException e) {
+        throw failed(writer.id().value(), db, GLOBALS_PART, e);
+      }
+      Map<String, Long> rowCounts;
+      List<String> owners;
+      try {
+        rowCounts = counts.join();
+        owners = snapshot.owners();
+      } catch (CompletionException | SQLException e) {
+        Throwable cause =
+            e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        throw countFailed(writer.id().value(), db, cause);
+      }
+      Map<String, Object> facts = new LinkedHashMap<>();
+      facts.put("database", db);
+      facts.put("dumpPart", dump.name());
+      facts.put("globalsPart", GLOBALS_PART);
+      facts.put("serverVersion", server.serverVersion());
+      facts.put("pgDumpVersion", server.pgDump().text());
+      facts.put("snapshot", snapshot.id());
+      facts.put("rowCounts", rowCounts);
+      facts.put("owners", owners);
+      try {
+        BackupRecord record = writer.commit(facts);
+        LOG.info(
+            "backup {} of database '{}' complete: {} dumped, {} stored in {}",
+            record.id(),
+            db,
+            Progress.human(record.plaintextSize()),
+            Progress.human(record.storedSize()),
+            seconds(Duration.between(start, clock().instant())));
+        return record;
+      } catch (IOException e) {
+        throw failed(writer.id().value(), db, "record", e);
+      }
+    } catch (IOException | GeneralSecurityException e) {
+      throw DbJobException.failed(
+          "unable to start backup of database '" + db + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** The part that holds the cluster's globals in every database backup. */
+  static final String GLOBALS_PART = "globals.sql";
+
+  /**
+   * {@code <database>.dump}, with characters that do not belong in an object name percent-encoded.
+   */
+  static String partName(String database) {
+    StringBuilder b = new StringBuilder();
+    for (byte x : database.getBytes(StandardCharsets.UTF_8)) {
+      char c = (char) (x & 0xff);
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '_'
+          || c == '-'
+          || (c == '.' && b.length() > 0)) {
+        b.append(c);
+      } else {
+        b.append('%').append(String.format("%02X", x & 0xff));
+      }
+    }
+    return b.append(".dump").toString();
+  }
+
+  /** The row counts in a record's facts, as numbers (JSON gives back Integer or Long). */
+  static Map<String, Long> rowCounts(BackupRecord r) {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    if (r.facts().get("rowCounts") instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> counts.put(String.valueOf(k), ((Number) v).longValue()));
+    }
+    return counts;
+  }
+
+  /** Why counting failed, if it already has; never waits for a count still running. */
+  private static Throwable countFailure(CompletableFuture<?> counts) {
+    if (!counts.isCompletedExceptionally()) {
+      return null;
+    }
+    try {
+      counts.join();
+      return null;
+    } catch (CompletionException e) {
+      return e.getCause() == null ? e : e.getCause();
+    } catch (RuntimeException e) {
+      return e;
+    }
+  }
+
+  private static DbJobException countFailed(String id, String db, Throwable cause) {
+    return DbJobException.failed(
+        "backup "
+            + id
+            + " of database '"
+            + db
+            + "': unable to count rows in the snapshot: "
+            + PgErrors.firstLine(cause.getMessage())
+            + "; no record was written, earlier backups are untouched",
+        cause);
+  }
+
+  private static DbJobException failed(String id, String db, String part, IOException e) {
+    return DbJobException.failed(
+        "backup "
+            + id
+            + " of database '"
+            + db
+            + "' part "
+            + part
+            + ": "
+            + e.getMessage()
+            + "; no record was written, earlier backups are untouched",
+        e);
+  }
+
+  static String seconds(Duration d) {
+    return String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+  }
+}

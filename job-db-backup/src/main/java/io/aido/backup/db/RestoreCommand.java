@@ -1,0 +1,247 @@
+package io.aido.backup.db;
+
+import io.aido.backup.core.catalog.BackupId;
+import io.aido.backup.core.catalog.BackupKind;
+import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.catalog.Catalog;
+import io.aido.backup.core.catalog.PartRecord;
+import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.config.ConfigProblems;
+import io.aido.backup.core.config.EnvironmentDefaults;
+import io.aido.backup.core.config.RepositoryOptions;
+import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.crypto.WrongKeyException;
+import io.aido.backup.core.observability.AuditAction;
+import io.aido.backup.core.observability.AuditLog;
+import io.aido.backup.core.repository.BackupReader;
+import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.storage.BlobStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.GeneralSecurityException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code restore}: streams one {@code db-logical} backup into {@code pg_restore} and checks every
+ * table's row count against the record.
+ *
+ * <p>Order: resolve the backup, unwrap its data key (a wrong key stops here), check the target
+ * ({@link PgRestore#prepareTarget}), write the audit event (no audit, no restore), restore in one
+ * transaction, count, print recorded next to restored counts. Exit 1 when any count differs.
+ */
+@Command(
+    name = "restore",
+    description = {
+      "Restore a db-logical backup into a database with pg_restore, then compare every table's row"
+          + " count with the backup record.",
+      "Connection from the libpq variables PGHOST, PGPORT, PGUSER and PGPASSWORD."
+    })
+public final class RestoreCommand extends DbCommand {
+
+  @Mixin private RepositoryOptions repository;
+
+  @Option(
+      names = "--backup-id",
+      paramLabel = "ID|latest",
+      description = "The backup to restore (like 20261124T020000Z-a1b2c3), or latest.")
+  private String backupId;
+
+  @Option(
+      names = "--source-database",
+      paramLabel = "NAME",
+      description =
+          "With latest: the newest backup of this database (needed when the repository holds"
+              + " several databases).")
+  private String sourceDatabase;
+
+  @Option(
+      names = "--target-database",
+      paramLabel = "NAME",
+      description = "The database to restore into.")
+  private String targetDatabase;
+
+  @Option(
+      names = "--clean",
+      description = "Drop the backup's objects from the target first; needed if it holds tables.")
+  private boolean clean;
+
+  @Option(names = "--create", description = "Create the target database; it must not exist.")
+  private boolean create;
+
+  @Option(
+      names = "--no-owner",
+      description =
+          "Let the restoring user own every object, for servers that lack the original roles.")
+  private boolean noOwner;
+
+  @Override
+  protected void validateCommand(ConfigProblems problems) {
+    if (backupId == null || backupId.isBlank()) {
+      problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
+    } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
+      problems.add(
+          EnvironmentDefaults.describe("--backup-id"),
+          "'" + backupId + "' is neither latest nor a backup id like 20261124T020000Z-a1b2c3");
+    }
+    if (targetDatabase == null || targetDatabase.isBlank()) {
+      problems.add(EnvironmentDefaults.describe("--target-database"), "not set");
+    }
+  }
+
+  @Override
+  protected int runDb() throws Exception {
+    BlobStore store = repository.openStore();
+    Repository repo = openRepository(store);
+    BackupRecord record = resolve(repo.catalog());
+    String database =
+        String.valueOf(record.facts().getOrDefault("database", record.source().database()));
+    PartRecord part = dumpPart(record);
+    KeyEncryptionKey kek = repository.kek();
+    BackupReader reader;
+    try {
+      reader = repo.reader(record, kek);
+    } catch (WrongKeyException e) {
+      throw DbJobException.badInput(
+          "unable to restore backup "
+              + record.id()
+              + ": its data key was wrapped by key '"
+              + e.recordedKekId()
+              + "', not by the configured '"
+              + e.configuredKekId()
+              + "' (wrong key); nothing was restored");
+    } catch (GeneralSecurityException e) {
+      throw DbJobException.failed(
+          "unable to restore backup "
+              + record.id()
+              + ": unable to unwrap its data key: "
+              + e.getMessage()
+              + "; nothing was restored",
+          e);
+    }
+
+    Map<String, Long> recorded = BackupCommand.rowCounts(record);
+    List<String> owners = owners(record);
+    PgRestore.Options options = new PgRestore.Options(clean, create, noOwner);
+    boolean created = PgRestore.prepareTarget(pg(), targetDatabase, options, owners);
+
+    Map<String, String> details = new LinkedHashMap<>();
+    details.put("sourceDatabase", database);
+    details.put("targetDatabase", targetDatabase);
+    details.put("server", pg().server());
+    details.put("clean", Boolean.toString(clean));
+    details.put("create", Boolean.toString(create));
+    details.put("noOwner", Boolean.toString(noOwner));
+    try {
+      new AuditLog(store, clock(), jobName(), AuditLog.actor(env()))
+          .record(AuditAction.RESTORE, record.kind(), record.id(), details);
+    } catch (IOException e) {
+      PgRestore.abandonCreated(pg(), targetDatabase, created);
+      throw DbJobException.failed(
+          "unable to restore backup "
+              + record.id()
+              + ": unable to write its audit event: "
+              + e.getMessage()
+              + "; nothing was restored",
+          e);
+    }
+
+    try (InputStream dump = reader.openPart(part)) {
+      PgRestore.restore(pg(), tools(), dump, targetDatabase, options, created);
+    }
+    RowCountComparison comparison =
+        RowCountComparison.of(recorded, PgRestore.countRows(pg(), targetDatabase));
+    out().print(comparison.format());
+    if (!comparison.matches()) {
+      throw DbJobException.failed(
+          "restored backup "
+              + record.id()
+              + " into database '"
+              + targetDatabase
+              + "', but "
+              + comparison.differences().size()
+              + " table(s) differ from the recorded row counts: "
+              + String.join(
+                  ", ",
+                  comparison.differences().stream().map(RowCountComparison.Row::table).toList()),
+          null);
+    }
+    out()
+        .printf(
+            "restored backup %s of database '%s' into '%s' on %s: %d table(s), every row count"
+                + " matches%n",
+            record.id(), database, targetDatabase, pg().server(), comparison.rows().size());
+    return ExitCodes.DONE;
+  }
+
+  private BackupRecord resolve(Catalog catalog) throws IOException, DbJobException {
+    if (!backupId.equals("latest")) {
+      BackupRecord r =
+          catalog
+              .find(new BackupId(backupId))
+              .orElseThrow(
+                  () ->
+                      DbJobException.badInput(
+                          "unable to restore missing backup " + backupId + ": no such backup"));
+      if (r.kind() != BackupKind.DB_LOGICAL) {
+        throw DbJobException.badInput(
+            "unable to restore backup "
+                + backupId
+                + ": it is a "
+                + r.kind()
+                + " backup, not db-logical");
+      }
+      return r;
+    }
+    List<BackupRecord> all = catalog.list(BackupKind.DB_LOGICAL);
+    if (sourceDatabase != null && !sourceDatabase.isBlank()) {
+      return all.stream()
+          .filter(r -> sourceDatabase.equals(r.source().database()))
+          .reduce((a, b) -> b)
+          .orElseThrow(
+              () ->
+                  DbJobException.badInput(
+                      "unable to restore latest backup of database '"
+                          + sourceDatabase
+                          + "': the repository holds none"));
+    }
+    TreeSet<String> sources = new TreeSet<>();
+    all.forEach(r -> sources.add(Objects.toString(r.source().database(), "")));
+    if (all.isEmpty()) {
+      throw DbJobException.badInput(
+          "unable to restore latest backup: the repository holds no db-logical backup");
+    }
+    if (sources.size() > 1) {
+      throw DbJobException.badInput(
+          "unable to restore latest backup: the repository holds backups of several databases ("
+              + String.join(", ", sources)
+              + "); name one with --source-database");
+    }
+    return all.get(all.size() - 1);
+  }
+
+  private static PartRecord dumpPart(BackupRecord record) throws DbJobException {
+    Object name = record.facts().get("dumpPart");
+    return (name == null
+            ? record.parts().stream().filter(p -> p.name().endsWith(".dump")).findFirst()
+            : record.part(name.toString()))
+        .orElseThrow(
+            () ->
+                DbJobException.failed(
+                    "unable to restore backup " + record.id() + ": its record names no dump part",
+                    null));
+  }
+
+  private static List<String> owners(BackupRecord record) {
+    if (record.facts().get("owners") instanceof List<?> l) {
+      return l.stream().map(String::valueOf).toList();
+    }
+    return List.of();
+  }
+}
