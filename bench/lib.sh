@@ -59,7 +59,7 @@ bench_db() {
 # Builds the project's jars when missing.
 bench_build() {
   if [ ! -f "$ROOT/job-db-backup/target/job-db-backup.jar" ] || [ ! -d "$ROOT/backup-core/target/test-classes" ]; then
-    (cd "$ROOT" && mvn -B -q -DskipTests package test-compile >&2)
+    (cd "$ROOT" && mvn -B -q -DskipTests package >&2)
   fi
 }
 

@@ -20,7 +20,7 @@ if [ ! -s "$input" ]; then
 fi
 size=$(stat -c %s "$input")
 cp_file=$OUT/classpath.txt
-[ -s "$cp_file" ] || (cd "$ROOT" && mvn -B -q -pl backup-core dependency:build-classpath -Dmdep.outputFile="$cp_file" >&2)
+[ -s "$cp_file" ] || (cd "$ROOT" && mvn -B -q -pl backup-core -am -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$cp_file" >&2)
 cp="$ROOT/backup-core/target/classes:$ROOT/backup-core/target/test-classes:$(cat "$cp_file")"
 keyset=$OUT/bench-keyset.json
 [ -s "$keyset" ] || java -cp "$cp" io.aido.backup.core.bench.PipelineBench keyset "$keyset" >&2

@@ -36,7 +36,7 @@ INSERT INTO users (email, display_name)
 SELECT 'user' || g || '@example.test', 'User ' || g FROM generate_series(1, 200) g;
 INSERT INTO todos (user_id, title, done, tags, details, due)
 SELECT 1 + (g % 200), 'todo #' || g || ' ' || md5(g::text), random() < 0.4,
-       ARRAY['home', 'work', 'errand'][1 + (g % 3):1 + (g % 3)],
+       (ARRAY['home', 'work', 'errand'])[1 + (g % 3):1 + (g % 3)],
        jsonb_build_object('priority', g % 5, 'source', 'chat'),
        date '2026-12-01' + (g % 60)
 FROM generate_series(1, 5000) g;
