@@ -2,6 +2,8 @@ package io.aido.backup.core.catalog;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Where a backup came from. Retention and freshness group backups by kind and {@link #key()}.
@@ -27,6 +29,18 @@ public record Source(
   /** A source with only a database name. */
   public static Source database(String database, String serverVersion) {
     return new Source(null, null, database, serverVersion, Map.of());
+  }
+
+  /**
+   * A short label for people: the parts that are set, joined by {@code /}, such as {@code
+   * prod/todo/todo} or {@code todo}; {@code -} when none is.
+   */
+  public String describe() {
+    String joined =
+        Stream.of(cluster, namespace, database)
+            .filter(p -> p != null && !p.isEmpty())
+            .collect(Collectors.joining("/"));
+    return joined.isEmpty() ? "-" : joined;
   }
 
   /** The grouping key: the same source across runs gets the same key. */

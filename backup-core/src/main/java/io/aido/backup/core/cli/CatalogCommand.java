@@ -11,6 +11,7 @@ import io.aido.backup.core.config.RepositoryOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -91,11 +92,11 @@ public final class CatalogCommand {
                 format,
                 r.id(),
                 r.kind(),
-                r.startedAt(),
+                r.startedAt().truncatedTo(ChronoUnit.SECONDS),
                 duration(Duration.between(r.startedAt(), r.finishedAt())),
                 size(r.storedSize()),
                 r.parts().size(),
-                r.source().key());
+                r.source().describe());
       }
       return ExitCodes.DONE;
     }
