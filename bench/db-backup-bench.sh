@@ -10,7 +10,7 @@
 # restore ours: db-backup restore --create                    (repository -> pg_restore, + counts)
 #
 # Seconds and peak RSS come from GNU time (for ours: the largest of the JVM and its children);
-# the JVM runs with -Xmx128m.
+# the JVM runs with -Xmx128m -XX:+UseSerialGC (the serial collector, as the images run it).
 . "$(dirname "$0")/lib.sh"
 rounds=${1:-1}
 bench_db
@@ -19,7 +19,7 @@ jar=$ROOT/job-db-backup/target/job-db-backup.jar
 size=$(psql -d "$BENCH_DB" -Atc "SELECT pg_database_size('$BENCH_DB')")
 export BACKUP_KEK_URI=$OUT/db-bench-keyset.json BACKUP_LOG_FORMAT=text
 [ -s "$BACKUP_KEK_URI" ] || java -jar "$jar" keyset generate --out "$BACKUP_KEK_URI" >&2
-job() { java -Xmx128m -jar "$jar" "$@"; }
+job() { java -Xmx128m -XX:+UseSerialGC -jar "$jar" "$@"; }
 
 printf 'database %s: %s bytes on disk; %s cores; %s\n' "$BENCH_DB" "$size" "$(nproc)" \
   "$(pg_dump --version)"
@@ -32,7 +32,7 @@ for r in $(seq 1 "$rounds"); do
   printf '%-6s %-14s %9s %12s %14s\n' "$r" "floor" "$s" $((m / 1024)) "-"
   read -r s m < <(measure pg_dump -Fc -d "$BENCH_DB" -f "$file")
   printf '%-6s %-14s %9s %12s %14s\n' "$r" "pg_dump-Fc" "$s" $((m / 1024)) "$(stat -c %s "$file")"
-  read -r s m < <(BACKUP_STORAGE_URL=file://$repo measure java -Xmx128m -jar "$jar" backup --database "$BENCH_DB")
+  read -r s m < <(BACKUP_STORAGE_URL=file://$repo measure java -Xmx128m -XX:+UseSerialGC -jar "$jar" backup --database "$BENCH_DB")
   printf '%-6s %-14s %9s %12s %14s\n' "$r" "ours" "$s" $((m / 1024)) "$(du -sb "$repo/data" | cut -f1)"
 
   for t in bench_restore_pg bench_restore_ours; do
@@ -41,7 +41,7 @@ for r in $(seq 1 "$rounds"); do
   psql -qd postgres -c "CREATE DATABASE bench_restore_pg" >/dev/null
   read -r s m < <(measure pg_restore --no-owner -d bench_restore_pg "$file")
   printf '%-6s %-14s %9s %12s %14s\n' "$r" "restore-pg" "$s" $((m / 1024)) "-"
-  read -r s m < <(BACKUP_STORAGE_URL=file://$repo measure java -Xmx128m -jar "$jar" restore \
+  read -r s m < <(BACKUP_STORAGE_URL=file://$repo measure java -Xmx128m -XX:+UseSerialGC -jar "$jar" restore \
     --backup-id latest --target-database bench_restore_ours --create --no-owner)
   printf '%-6s %-14s %9s %12s %14s\n' "$r" "restore-ours" "$s" $((m / 1024)) "-"
   for t in bench_restore_pg bench_restore_ours; do
