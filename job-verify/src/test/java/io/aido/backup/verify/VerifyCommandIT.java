@@ -154,7 +154,7 @@ class VerifyCommandIT {
       raf.write(v ^ 0x01);
     }
     assertBad("todo.dump", "");
-    assertThat(output()).contains("authentication failed");
+    assertThat(output()).contains("authentication failed at plaintext byte ");
   }
 
   @Test
@@ -228,5 +228,18 @@ class VerifyCommandIT {
 
     assertThat(code).isEqualTo(3);
     assertThat(output()).contains("kind dapr: no complete and verified backup (limit 26h)");
+  }
+
+  @Test
+  void verify_unreadableRecordFile_exits3NamingIt() throws Exception {
+    Path record = root.resolve(Layout.record(a.kind(), a.id()).name());
+    Files.writeString(record, "{\"format\":1,");
+
+    int code = verify();
+
+    assertThat(code).isEqualTo(3);
+    assertThat(output())
+        .contains("record '" + Layout.record(a.kind(), a.id()) + "': ")
+        .contains("verified 1 backups (0 bad,", "1 unreadable records");
   }
 }
