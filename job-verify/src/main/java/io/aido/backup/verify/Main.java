@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     name = "verify",
     description =
         "Verifies backups end to end, test-restores database dumps and checks freshness against the RPO.",
-    subcommands = {})
+    subcommands = {VerifyCommand.class})
 public final class Main extends JobMain {
 
   /** Runs the job with {@code args} against the process's environment; returns the exit code. */

@@ -1,0 +1,117 @@
+package io.aido.backup.verify;
+
+import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.catalog.PartRecord;
+import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.crypto.KeyUnavailableException;
+import io.aido.backup.core.pipeline.PartResult;
+import io.aido.backup.core.repository.BackupReader;
+import io.aido.backup.core.repository.CorruptPartException;
+import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.storage.ObjectInfo;
+import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.verification.VerificationResult;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The integrity level for one backup: every part exists with its stored size, then is read in full
+ * through the pipeline (download, decrypt, decompress, plaintext size and SHA-256 against the
+ * record) into a null sink, so memory stays bounded by the pipeline's buffers whatever the size.
+ *
+ * <p>A bad backup is a result with problems, one line each ({@code backup ID (KIND) part NAME:
+ * ...}); a key that does not unwrap the data key is a problem of the backup. A storage failure is
+ * not a verdict on the backup and is thrown as {@link IOException}.
+ */
+final class IntegrityCheck {
+  private final Repository repository;
+  private final KeyEncryptionKey kek;
+  private final Clock clock;
+
+  /**
+   * One backup's outcome.
+   *
+   * @param result what to store; its problems are the lines to print
+   * @param keyUnavailable the key could not be used at all (KMS unreachable or refusing), which
+   *     says nothing about the backup
+   */
+  record Outcome(VerificationResult result, boolean keyUnavailable) {}
+
+  IntegrityCheck(Repository repository, KeyEncryptionKey kek, Clock clock) {
+    this.repository = repository;
+    this.kek = kek;
+    this.clock = clock;
+  }
+
+  Outcome check(BackupRecord record) throws IOException {
+    long started = System.nanoTime();
+    String backup = "backup " + record.id() + " (" + record.kind() + ")";
+    List<String> problems = new ArrayList<>();
+    boolean keyUnavailable = false;
+    BackupReader reader = null;
+    try {
+      reader = repository.reader(record, kek);
+    } catch (GeneralSecurityException e) {
+      keyUnavailable = e instanceof KeyUnavailableException;
+      problems.add(backup + ": " + e.getMessage() + "; no part could be read");
+    }
+    long bytes = 0;
+    for (PartRecord part : record.parts()) {
+      String prefix = backup + " part " + part.name() + ": ";
+      Optional<ObjectInfo> info = repository.store().stat(ObjectKey.of(part.object()));
+      if (info.isEmpty()) {
+        problems.add(
+            prefix
+                + "object '"
+                + part.object()
+                + "' is missing in "
+                + repository.store().describe());
+        continue;
+      }
+      if (info.get().size() != part.storedSize()) {
+        problems.add(
+            prefix
+                + "object '"
+                + part.object()
+                + "' has "
+                + info.get().size()
+                + " bytes but the record says "
+                + part.storedSize()
+                + " (truncated, replaced or altered)");
+        continue;
+      }
+      if (reader == null) {
+        continue;
+      }
+      try {
+        PartResult r = reader.readPart(part, OutputStream.nullOutputStream());
+        bytes += r.storedSize();
+      } catch (CorruptPartException e) {
+        problems.add(prefix + problemOf(e));
+      }
+    }
+    VerificationResult result =
+        new VerificationResult(
+            record.id(),
+            record.kind(),
+            clock.instant(),
+            VerificationResult.INTEGRITY,
+            problems.isEmpty(),
+            bytes,
+            (System.nanoTime() - started) / 1_000_000,
+            problems);
+    return new Outcome(result, keyUnavailable);
+  }
+
+  /** The exception's message without its "backup X part 'Y': " prefix, which the line has. */
+  private static String problemOf(CorruptPartException e) {
+    String prefix = "backup " + e.backup() + " part '" + e.part() + "': ";
+    String m = e.getMessage();
+    return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+  }
+}

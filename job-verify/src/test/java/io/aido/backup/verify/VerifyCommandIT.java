@@ -1,0 +1,245 @@
+package io.aido.backup.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.aido.backup.core.catalog.BackupKind;
+import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.catalog.Layout;
+import io.aido.backup.core.catalog.Source;
+import io.aido.backup.core.cli.JobContext;
+import io.aido.backup.core.config.Environment;
+import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.core.pipeline.Pipeline;
+import io.aido.backup.core.pipeline.PipelineSettings;
+import io.aido.backup.core.repository.BackupWriter;
+import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.storage.local.LocalBlobStore;
+import io.aido.backup.core.verification.VerificationResults;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job as a CronJob runs it, against a {@code file://} repository whose backups were written by
+ * the real {@link Repository} and then damaged on disk, one way per test.
+ */
+class VerifyCommandIT {
+  private static final Instant T0 = Instant.parse("2026-11-24T02:00:00Z");
+  private static final int PART_BYTES = 300_000;
+
+  @TempDir Path root;
+  @TempDir Path keys;
+  private Path keyset;
+  private LocalBlobStore store;
+  private BackupRecord a;
+  private BackupRecord b;
+  private ByteArrayOutputStream out;
+  private ByteArrayOutputStream err;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    keyset = keys.resolve("kek.json");
+    KeyEncryptionKey kek = KeyEncryptionKeys.generateKeysetFile(keyset);
+    store = new LocalBlobStore(root);
+    Repository repo =
+        Repository.open(
+            store,
+            new Pipeline(new PipelineSettings(3, 2, 64 * 1024, 2)),
+            Clock.fixed(T0, ZoneOffset.UTC));
+    a = backup(repo, kek, 1);
+    b = backup(repo, kek, 2);
+  }
+
+  /** Incompressible parts of equal size, so a swapped part passes the size check. */
+  private static BackupRecord backup(Repository repo, KeyEncryptionKey kek, int seed)
+      throws Exception {
+    byte[] dump = new byte[PART_BYTES];
+    new Random(seed).nextBytes(dump);
+    try (BackupWriter w = repo.begin(BackupKind.DB_LOGICAL, Source.database("todo", "15.8"), kek)) {
+      w.writePart("todo.dump", new ByteArrayInputStream(dump));
+      w.writePart("globals.sql", new ByteArrayInputStream("CREATE ROLE todo;".getBytes()));
+      return w.commit(Map.of());
+    }
+  }
+
+  private int verify(String... args) {
+    return verifyWith(keyset, args);
+  }
+
+  private int verifyWith(Path key, String... args) {
+    out = new ByteArrayOutputStream();
+    err = new ByteArrayOutputStream();
+    List<String> all = new ArrayList<>(List.of("verify"));
+    all.addAll(List.of(args));
+    all.addAll(
+        List.of(
+            "--storage-url",
+            root.toUri().toString(),
+            "--kek-uri",
+            key.toString(),
+            "--log-format",
+            "text"));
+    if (!all.contains("--now")) {
+      all.addAll(List.of("--now", T0.plus(Duration.ofHours(1)).toString()));
+    }
+    JobContext context =
+        new JobContext(
+            Environment.of(Map.of()),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            Clock.systemUTC());
+    return new Main().execute(context, all.toArray(String[]::new));
+  }
+
+  private String output() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private Path file(BackupRecord r, String part) {
+    return root.resolve(r.part(part).orElseThrow().object());
+  }
+
+  private void assertBad(String part, String problem) throws Exception {
+    int code = verify();
+
+    assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(3);
+    assertThat(output())
+        .contains("backup " + a.id() + " (db-logical) part " + part + ": " + problem);
+    assertThat(output()).doesNotContain("backup " + b.id());
+    assertThat(VerificationResults.newest(store, BackupKind.DB_LOGICAL, a.id()).orElseThrow().ok())
+        .isFalse();
+    assertThat(VerificationResults.newest(store, BackupKind.DB_LOGICAL, b.id()).orElseThrow().ok())
+        .isTrue();
+  }
+
+  @Test
+  void verify_goodRepository_exits0AndRecordsOkResultsOnce() throws Exception {
+    assertThat(verify()).as(err.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(output()).contains("verified 2 backups (0 bad,", "0 stale kinds; 0 problems");
+    assertThat(VerificationResults.newest(store, BackupKind.DB_LOGICAL))
+        .containsOnlyKeys(a.id(), b.id())
+        .allSatisfy((id, r) -> assertThat(r.ok()).isTrue());
+    assertThat(store.list(Layout.AUDIT)).hasSize(2);
+
+    assertThat(verify()).isZero();
+    assertThat(output()).contains("verified 0 backups", "skipped 2 verified before");
+    assertThat(store.list(Layout.VERIFY)).hasSize(2);
+  }
+
+  @Test
+  void verify_flippedByteInTheMiddle_exits3NamingBackupAndPart() throws Exception {
+    Path f = file(a, "todo.dump");
+    try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+      long middle = raf.length() / 2;
+      raf.seek(middle);
+      int v = raf.read();
+      raf.seek(middle);
+      raf.write(v ^ 0x01);
+    }
+    assertBad("todo.dump", "");
+    assertThat(output()).contains("authentication failed at plaintext byte ");
+  }
+
+  @Test
+  void verify_truncatedPart_exits3() throws Exception {
+    Path f = file(a, "todo.dump");
+    try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+      raf.setLength(raf.length() - 1000);
+    }
+    assertBad("todo.dump", "object '");
+    assertThat(output()).contains("(truncated, replaced or altered)");
+  }
+
+  @Test
+  void verify_deletedPart_exits3() throws Exception {
+    Files.delete(file(a, "globals.sql"));
+    assertBad("globals.sql", "object '");
+    assertThat(output()).contains("is missing in");
+  }
+
+  @Test
+  void verify_partSwappedWithAnotherBackups_exits3() throws Exception {
+    assertThat(Files.size(file(b, "todo.dump"))).isEqualTo(Files.size(file(a, "todo.dump")));
+    Files.copy(file(b, "todo.dump"), file(a, "todo.dump"), StandardCopyOption.REPLACE_EXISTING);
+    assertBad("todo.dump", "");
+  }
+
+  @Test
+  void verify_recordWithEditedSha256_exits3() throws Exception {
+    Path record = root.resolve(Layout.record(a.kind(), a.id()).name());
+    String sha = a.part("todo.dump").orElseThrow().plaintextSha256();
+    String edited = (sha.charAt(0) == '0' ? "1" : "0") + sha.substring(1);
+    String json = Files.readString(record);
+    assertThat(json).contains(sha);
+    Files.writeString(record, json.replace(sha, edited));
+
+    assertBad("todo.dump", "plaintext SHA-256 is " + sha);
+  }
+
+  @Test
+  void verify_keyThatNoLongerUnwraps_exits3ForEveryBackup() throws Exception {
+    Path other = keys.resolve("other.json");
+    KeyEncryptionKeys.generateKeysetFile(other);
+
+    int code = verifyWith(other);
+
+    assertThat(code).isEqualTo(3);
+    assertThat(output())
+        .contains("backup " + a.id() + " (db-logical): unable to unwrap the data key")
+        .contains("backup " + b.id() + " (db-logical): unable to unwrap the data key");
+  }
+
+  @Test
+  void verify_newestDump27HoursOld_exits3Stale() throws Exception {
+    assertThat(verify()).isZero();
+
+    int code = verify("--now", T0.plus(Duration.ofHours(27)).toString());
+
+    assertThat(code).isEqualTo(3);
+    assertThat(output())
+        .contains("kind db-logical: newest verified backup " + b.id().value().substring(0, 17))
+        .contains("started 27h ago, older than the limit of 26h");
+    assertThat(
+            verify(
+                "--now", T0.plus(Duration.ofHours(27)).toString(), "--max-age", "db-logical=28h"))
+        .isZero();
+  }
+
+  @Test
+  void verify_requiredKindWithoutBackups_exits3() {
+    int code = verify("--require-kind", "dapr");
+
+    assertThat(code).isEqualTo(3);
+    assertThat(output()).contains("kind dapr: no complete and verified backup (limit 26h)");
+  }
+
+  @Test
+  void verify_unreadableRecordFile_exits3NamingIt() throws Exception {
+    Path record = root.resolve(Layout.record(a.kind(), a.id()).name());
+    Files.writeString(record, "{\"format\":1,");
+
+    int code = verify();
+
+    assertThat(code).isEqualTo(3);
+    assertThat(output())
+        .contains("record '" + Layout.record(a.kind(), a.id()) + "': ")
+        .contains("verified 1 backups (0 bad,", "1 unreadable records");
+  }
+}
