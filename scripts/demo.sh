@@ -2,8 +2,8 @@
 # The first README command: sets up and runs the main job on the embedded default, with no cloud
 # account. It builds the jobs, starts a throwaway local PostgreSQL (under .demo/, stopped at the
 # end), loads a small TODO-app database, generates a key-encryption keyset, backs the database up to
-# a file:// repository, lists the catalog, restores the backup into a new database and shows that
-# every table matches.
+# a file:// repository, lists the catalog, verifies the backup (reads, decrypts and checks every
+# part), restores it into a new database and shows that every table matches.
 #
 #   scripts/demo.sh            (re-runnable: it starts from an empty .demo/ each time)
 set -euo pipefail
@@ -40,6 +40,7 @@ export BACKUP_STORAGE_URL=file://$demo/repo
 export BACKUP_KEK_URI=file://$demo/keyset.json
 export BACKUP_LOG_FORMAT=text
 job() { java -jar "$jar" "$@"; }
+verify() { java -jar "$root/job-verify/target/job-verify.jar" "$@"; }
 
 step "generating a key-encryption keyset: .demo/keyset.json (keep it safe: it opens every backup)"
 job keyset generate --out "$demo/keyset.json"
@@ -49,6 +50,9 @@ job backup --database todo
 
 step "the catalog"
 job catalog list
+
+step "verifying: every part read back, decrypted, decompressed and checked against the record"
+verify verify
 
 step "restoring the newest backup into a new database 'todo_restored'"
 job restore --backup-id latest --target-database todo_restored --create
