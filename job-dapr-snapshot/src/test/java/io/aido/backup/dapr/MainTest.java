@@ -1,56 +1,17 @@
 package io.aido.backup.dapr;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import io.aido.backup.core.cli.JobMain;
+import io.aido.backup.core.cli.JobMainContract;
 
-import io.aido.backup.core.cli.JobContext;
-import io.aido.backup.core.config.Environment;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.util.Map;
-import org.junit.jupiter.api.Test;
+class MainTest extends JobMainContract {
 
-class MainTest {
-
-  private static String[] run(int expectedCode, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code =
-          new Main()
-              .execute(new JobContext(Environment.of(Map.of()), o, e, Clock.systemUTC()), args);
-    }
-    assertThat(code).as("exit code of %s", String.join(" ", args)).isEqualTo(expectedCode);
-    return new String[] {
-      out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)
-    };
+  @Override
+  protected JobMain newMain() {
+    return new Main();
   }
 
-  @Test
-  void help_namesTheJobAndItsCommands() {
-    String[] help = run(0, "--help");
-
-    assertThat(help[0])
-        .startsWith("Usage: dapr-snapshot ")
-        .contains("catalog", "keyset")
-        .contains("Exit codes:");
-  }
-
-  @Test
-  void help_ofSharedCommands_works() {
-    assertThat(run(0, "catalog", "list", "--help")[0])
-        .contains("Usage: dapr-snapshot catalog list");
-    assertThat(run(0, "catalog", "show", "--help")[0])
-        .contains("Usage: dapr-snapshot catalog show");
-    assertThat(run(0, "keyset", "generate", "--help")[0])
-        .contains("Usage: dapr-snapshot keyset generate");
-  }
-
-  @Test
-  void unknownCommand_exitsTwo() {
-    assertThat(run(2, "no-such-command")[1]).startsWith("error: unknown command or option");
+  @Override
+  protected String jobName() {
+    return "dapr-snapshot";
   }
 }
