@@ -8,12 +8,17 @@ import io.aido.backup.core.catalog.RecordJson;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
+import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.core.verification.VerificationResult;
+import io.aido.backup.core.verification.VerificationResults;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,8 +51,8 @@ public final class CatalogCommand {
   @Command(
       name = "list",
       description = {
-        "List complete backups, oldest first: id, kind, start time, duration, stored size, parts"
-            + " and source.",
+        "List complete backups, oldest first: id, kind, start time, duration, stored size, parts,"
+            + " last verification and source.",
         "With --json, print every record as a JSON array instead (add --log-format text to keep"
             + " log lines off stdout)."
       })
@@ -72,7 +77,8 @@ public final class CatalogCommand {
 
     @Override
     protected int run() throws IOException {
-      List<BackupRecord> records = new Catalog(repository.openStore()).list(kind);
+      BlobStore store = repository.openStore();
+      List<BackupRecord> records = new Catalog(store).list(kind);
       if (json) {
         out().print("[");
         String separator = "\n";
@@ -84,8 +90,16 @@ public final class CatalogCommand {
         out().println(records.isEmpty() ? "]" : "\n]");
         return ExitCodes.DONE;
       }
-      String format = "%-24s  %-10s  %-20s  %9s  %10s  %5s  %s%n";
-      out().printf(format, "ID", "KIND", "STARTED", "DURATION", "STORED", "PARTS", "SOURCE");
+      Map<BackupKind, Map<BackupId, VerificationResult>> verified = new EnumMap<>(BackupKind.class);
+      for (BackupRecord r : records) {
+        if (!verified.containsKey(r.kind())) {
+          verified.put(r.kind(), VerificationResults.newest(store, r.kind()));
+        }
+      }
+      String format = "%-24s  %-10s  %-20s  %9s  %10s  %5s  %-27s  %s%n";
+      out()
+          .printf(
+              format, "ID", "KIND", "STARTED", "DURATION", "STORED", "PARTS", "VERIFIED", "SOURCE");
       for (BackupRecord r : records) {
         out()
             .printf(
@@ -96,6 +110,7 @@ public final class CatalogCommand {
                 duration(Duration.between(r.startedAt(), r.finishedAt())),
                 size(r.storedSize()),
                 r.parts().size(),
+                verification(verified.get(r.kind()).get(r.id())),
                 r.source().describe());
       }
       return ExitCodes.DONE;
@@ -104,6 +119,14 @@ public final class CatalogCommand {
     @Override
     protected boolean pushesMetrics() {
       return false;
+    }
+
+    /** {@code ok 2026-11-24T05:30:00Z}, {@code FAILED 2026-...}, or {@code never}. */
+    private static String verification(VerificationResult newest) {
+      if (newest == null) {
+        return "never";
+      }
+      return (newest.ok() ? "ok " : "FAILED ") + newest.checkedAt().truncatedTo(ChronoUnit.SECONDS);
     }
   }
 

@@ -14,6 +14,8 @@ import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.BlobStores;
+import io.aido.backup.core.verification.VerificationResult;
+import io.aido.backup.core.verification.VerificationResults;
 import java.io.ByteArrayInputStream;
 import java.time.Instant;
 import java.util.List;
@@ -74,6 +76,42 @@ class CatalogCommandListingTest {
         .startsWith(DUMP.value())
         .contains("db-logical", "2026-11-24T02:00:00Z", "1m15s", "1.5 KiB", "prod/todo/todo");
     assertThat(lines.get(2)).startsWith(DAPR.value()).contains("dapr");
+  }
+
+  @Test
+  void list_showsEachBackupsNewestVerification() throws Exception {
+    BlobStore store = BlobStores.open(url);
+    Instant earlier = Instant.parse("2026-11-24T05:30:00Z");
+    VerificationResults.write(
+        store,
+        new VerificationResult(
+            DUMP,
+            BackupKind.DB_LOGICAL,
+            earlier,
+            VerificationResult.INTEGRITY,
+            true,
+            1536,
+            5,
+            null));
+    VerificationResults.write(
+        store,
+        new VerificationResult(
+            DUMP,
+            BackupKind.DB_LOGICAL,
+            earlier.plusSeconds(86400),
+            VerificationResult.INTEGRITY,
+            false,
+            1536,
+            5,
+            List.of("part part-0: authentication failed")));
+
+    Run run = Run.of(new TestJob(), env, "catalog", "list");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.DONE);
+    List<String> lines = run.out().lines().toList();
+    assertThat(lines.get(0)).contains("VERIFIED");
+    assertThat(lines.get(1)).startsWith(DUMP.value()).contains("FAILED 2026-11-25T05:30:00Z");
+    assertThat(lines.get(2)).startsWith(DAPR.value()).contains("never");
   }
 
   @Test
