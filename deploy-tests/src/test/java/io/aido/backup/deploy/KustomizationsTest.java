@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJobSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -59,6 +60,7 @@ class KustomizationsTest {
           "base",
           "monitoring",
           "overlays/gke",
+          "overlays/gke-wal-follow",
           "overlays/local",
           "restore/base",
           "restore/overlays/gke",
@@ -172,12 +174,18 @@ class KustomizationsTest {
 
   @Test
   void cronJobs_areTheScheduledActionsWithTheirSafetySettings() {
-    for (String dir : List.of("base", "overlays/gke", "overlays/local")) {
+    for (String dir :
+        List.of("base", "overlays/gke", "overlays/gke-wal-follow", "overlays/local")) {
       Map<String, CronJob> cronJobs = new TreeMap<>();
       for (CronJob c : all(RENDERED.get(dir), CronJob.class)) {
         cronJobs.put(c.getMetadata().getName(), c);
       }
-      assertThat(cronJobs.keySet()).as(dir).containsExactlyInAnyOrderElementsOf(CRONJOBS.keySet());
+      Set<String> names = new TreeSet<>(CRONJOBS.keySet());
+      if (dir.equals("overlays/gke-wal-follow")) {
+        // WAL archiving runs as a Deployment there
+        names.remove("wal-archive");
+      }
+      assertThat(cronJobs.keySet()).as(dir).containsExactlyInAnyOrderElementsOf(names);
       cronJobs.forEach(
           (name, c) -> {
             String where = "k8s/" + dir + " CronJob " + name;
@@ -234,19 +242,38 @@ class KustomizationsTest {
       }
     }
     assertThat(found).containsExactlyInAnyOrderElementsOf(RESTORE_JOBS);
-    for (String dir : List.of("base", "overlays/gke", "overlays/local")) {
+    for (String dir :
+        List.of("base", "overlays/gke", "overlays/gke-wal-follow", "overlays/local")) {
       assertThat(all(RENDERED.get(dir), Job.class)).as(dir + " applies no Job").isEmpty();
+    }
+  }
+
+  @Test
+  void walFollowOverlay_streamsWalFromOneDeploymentInsteadOfTheCronJob() {
+    List<Deployment> deployments = all(RENDERED.get("overlays/gke-wal-follow"), Deployment.class);
+    assertThat(deployments).hasSize(1);
+    Deployment d = deployments.get(0);
+    assertThat(d.getMetadata().getName()).isEqualTo("wal-archive");
+    assertThat(d.getMetadata().getNamespace()).isEqualTo("aido-backup");
+    assertThat(d.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(d.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsExactly("wal-archive", "--follow");
+    for (String dir : List.of("base", "overlays/gke", "overlays/local")) {
+      assertThat(all(RENDERED.get(dir), Deployment.class)).as(dir).isEmpty();
     }
   }
 
   @Test
   void podTemplates_followTheRestrictedProfileAndAreSized() {
     List<Workload> workloads = workloads();
-    assertThat(workloads).hasSizeGreaterThanOrEqualTo(3 * CRONJOBS.size() + 3 * 3 + 1);
+    assertThat(workloads).hasSizeGreaterThanOrEqualTo(4 * CRONJOBS.size() + 3 * 3 + 1);
     for (Workload w : workloads) {
       var pod = w.template().getSpec();
       String where = w.where();
-      assertThat(pod.getRestartPolicy()).as(where).isEqualTo("Never");
+      assertThat(pod.getRestartPolicy())
+          .as(where)
+          .isEqualTo(w.kind().equals("Deployment") ? "Always" : "Never");
       assertThat(pod.getHostNetwork()).as(where).isNotEqualTo(Boolean.TRUE);
       assertThat(pod.getHostPID()).as(where).isNotEqualTo(Boolean.TRUE);
       assertThat(pod.getHostIPC()).as(where).isNotEqualTo(Boolean.TRUE);
@@ -385,7 +412,9 @@ class KustomizationsTest {
           .as("ServiceAccount " + sa.getMetadata().getName())
           .containsKey("iam.gke.io/gcp-service-account");
     }
-    for (Workload w : workloads("overlays/gke")) {
+    List<Workload> gkeWorkloads = new ArrayList<>(workloads("overlays/gke"));
+    gkeWorkloads.addAll(workloads("overlays/gke-wal-follow"));
+    for (Workload w : gkeWorkloads) {
       for (Volume v : w.template().getSpec().getVolumes()) {
         assertThat(v.getSecret())
             .as(w.where() + " volume " + v.getName() + " (no key files)")
@@ -524,6 +553,9 @@ class KustomizationsTest {
                 c.getSpec().getJobTemplate().getSpec().getTemplate()));
       } else if (o instanceof Job j) {
         found.add(new Workload(dir, j.getMetadata().getName(), "Job", j.getSpec().getTemplate()));
+      } else if (o instanceof Deployment d) {
+        found.add(
+            new Workload(dir, d.getMetadata().getName(), "Deployment", d.getSpec().getTemplate()));
       }
     }
     return found;
