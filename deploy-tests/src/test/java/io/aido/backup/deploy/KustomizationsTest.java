@@ -561,6 +561,21 @@ class KustomizationsTest {
     return found;
   }
 
+  /** The pod templates of CronJobs, Jobs and Deployments among {@code objects}. */
+  static List<PodTemplateSpec> workloadsOf(List<HasMetadata> objects) {
+    List<PodTemplateSpec> found = new ArrayList<>();
+    for (HasMetadata o : objects) {
+      if (o instanceof CronJob c) {
+        found.add(c.getSpec().getJobTemplate().getSpec().getTemplate());
+      } else if (o instanceof Job j) {
+        found.add(j.getSpec().getTemplate());
+      } else if (o instanceof Deployment d) {
+        found.add(d.getSpec().getTemplate());
+      }
+    }
+    return found;
+  }
+
   private static Set<String> egress(Workload w) {
     Set<String> labels = new TreeSet<>();
     Map<String, String> l = w.template().getMetadata().getLabels();

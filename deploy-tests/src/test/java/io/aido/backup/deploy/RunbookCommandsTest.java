@@ -99,6 +99,34 @@ class RunbookCommandsTest {
   }
 
   @Test
+  void everySecretTheManifestsReference_isCreatedByADocumentedCommand() throws Exception {
+    String docs = runbook + Files.readString(Project.root().resolve("README.md"));
+    Set<String> created = new TreeSet<>();
+    Matcher m = Pattern.compile("kubectl create secret generic ([a-z0-9-]+)").matcher(docs);
+    while (m.find()) {
+      created.add(m.group(1));
+    }
+    Set<String> referenced = new TreeSet<>();
+    for (List<HasMetadata> objects : RENDERED.values()) {
+      for (var w : KustomizationsTest.workloadsOf(objects)) {
+        var pod = w.getSpec();
+        pod.getVolumes().stream()
+            .filter(v -> v.getSecret() != null)
+            .forEach(v -> referenced.add(v.getSecret().getSecretName()));
+        for (var c : pod.getContainers()) {
+          if (c.getEnv() != null) {
+            c.getEnv().stream()
+                .filter(e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
+                .forEach(e -> referenced.add(e.getValueFrom().getSecretKeyRef().getName()));
+          }
+        }
+      }
+    }
+    assertThat(referenced).contains("backup-kek", "db-backup-postgres");
+    assertThat(created).as("Secrets created by README.md or the runbook").containsAll(referenced);
+  }
+
+  @Test
   void shell_splitsCommandsAndKeepsQuotedAndSubstitutedWords() {
     assertThat(
             Shell.commands(
