@@ -11,6 +11,8 @@ ensure_deps() {
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
   command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || need+=(maven)
+  command -v kubectl >/dev/null 2>&1 || echo "warning: kubectl not found: deploy-tests renders k8s/ with" \
+    "'kubectl kustomize' and will fail; install kubectl (it includes kustomize)" >&2
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing missing packages: ${need[*]}" >&2
     local sudo=
