@@ -11,6 +11,11 @@ import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
+import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.postgres.PgErrors;
+import io.aido.backup.postgres.PgTools;
+import io.aido.backup.postgres.Preflight;
+import io.aido.backup.postgres.Progress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -46,9 +51,10 @@ import picocli.CommandLine.Option;
  * without the other. They are a few kilobytes.
  *
  * <p>Before any byte moves: the server is reachable, the credentials work, pg_dump is new enough,
- * every database exists, and the key-encryption key wraps and unwraps a data key. A failure after
- * that leaves no record (the backup stays invisible and retention clears its parts), and the next
- * databases are still backed up; the exit code is 1 if any failed.
+ * every database exists, the key-encryption key wraps and unwraps a data key, and the repository
+ * takes a new object (a probe, deleted at once). A failure after that leaves no record (the backup
+ * stays invisible and retention clears its parts), and the next databases are still backed up; the
+ * exit code is 1 if any failed.
  */
 @Command(
     name = "backup",
@@ -93,6 +99,11 @@ public final class BackupCommand extends DbCommand {
     KeyEncryptionKey kek = repository.kek();
     checkKeyUsable(kek);
     Repository repo = openRepository(repository.openStore());
+    try {
+      repo.checkWritable();
+    } catch (IOException e) {
+      throw DbJobException.failed(e.getMessage(), e);
+    }
 
     List<String> failures = new ArrayList<>();
     for (String db : databases) {

@@ -1,5 +1,11 @@
 package io.aido.backup.db;
 
+import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.postgres.Owners;
+import io.aido.backup.postgres.PgConnection;
+import io.aido.backup.postgres.PgErrors;
+import io.aido.backup.postgres.Preflight;
+import io.aido.backup.postgres.RowCounts;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

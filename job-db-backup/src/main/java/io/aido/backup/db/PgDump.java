@@ -1,5 +1,9 @@
 package io.aido.backup.db;
 
+import io.aido.backup.postgres.PgConnection;
+import io.aido.backup.postgres.PgTools;
+import io.aido.backup.postgres.Progress;
+import io.aido.backup.postgres.ToolProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -45,7 +49,7 @@ public final class PgDump implements AutoCloseable {
       command.add("--snapshot=" + snapshotId);
     }
     command.add("--no-password");
-    command.add("--dbname=" + conninfoDbname(database));
+    command.add("--dbname=" + PgConnection.conninfoDbname(database));
     String what = "pg_dump of database '" + database + "'";
     return new PgDump(ToolProcess.start(what, command, pg.childEnv(database)), what);
   }
@@ -77,13 +81,5 @@ public final class PgDump implements AutoCloseable {
   @Override
   public void close() {
     process.close();
-  }
-
-  /**
-   * {@code database} as a libpq connection string, so that a name containing {@code =} or looking
-   * like a URI is never read as connection options.
-   */
-  static String conninfoDbname(String database) {
-    return "dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 }

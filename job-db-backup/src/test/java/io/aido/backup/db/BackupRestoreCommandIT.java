@@ -376,6 +376,39 @@ class BackupRestoreCommandIT {
     }
   }
 
+  @Test
+  void backup_repositoryReadOnly_refusedBeforeTheDumpExit1() throws Exception {
+    assumeTrue(
+        Processes.runningAsRoot(),
+        "needs root to mount a tmpfs and remount it read-only (root ignores file modes); skipped");
+    Path mounted = Files.createDirectories(dir.resolve("ro"));
+    Processes.run(
+            List.of("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mounted.toString()),
+            Map.of(),
+            Duration.ofSeconds(10))
+        .checkSuccess();
+    try {
+      repo = mounted.resolve("repo");
+      assertThat(run("backup", "--database", "todo").code()).isZero();
+      Map<String, String> before = repositoryContent();
+      Processes.run(
+              List.of("mount", "-o", "remount,ro", mounted.toString()),
+              Map.of(),
+              Duration.ofSeconds(10))
+          .checkSuccess();
+
+      Run refused = run("backup", "--database", "big");
+
+      assertThat(refused.code()).isEqualTo(1);
+      assertThat(errorLine(refused))
+          .contains("does not take new objects")
+          .contains("checked before the backup started");
+      assertThat(repositoryContent()).isEqualTo(before);
+    } finally {
+      Processes.run(List.of("umount", "-l", mounted.toString()), Map.of(), Duration.ofSeconds(10));
+    }
+  }
+
   /** Waits until a part of a backup is being written: an upload is in progress. */
   private void awaitUploadInProgress() throws Exception {
     Path incoming = repo.resolve(".incoming\\");

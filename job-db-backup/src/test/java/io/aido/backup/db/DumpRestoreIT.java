@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.postgres.PgConnection;
+import io.aido.backup.postgres.PgRestore;
+import io.aido.backup.postgres.PgTools;
 import io.aido.backup.testing.PgCluster;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -3,6 +3,8 @@ package io.aido.backup.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.aido.backup.postgres.PgConnection;
+import io.aido.backup.postgres.PgTools;
 import io.aido.backup.testing.PgCluster;
 import java.io.InputStream;
 import org.junit.jupiter.api.Test;

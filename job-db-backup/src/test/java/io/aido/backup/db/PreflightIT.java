@@ -3,6 +3,10 @@ package io.aido.backup.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.postgres.PgConnection;
+import io.aido.backup.postgres.PgTools;
+import io.aido.backup.postgres.Preflight;
 import io.aido.backup.testing.FreePort;
 import io.aido.backup.testing.PgCluster;
 import java.nio.charset.StandardCharsets;

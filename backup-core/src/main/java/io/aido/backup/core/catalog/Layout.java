@@ -16,6 +16,7 @@ import java.time.format.DateTimeFormatter;
  * verify/&lt;kind&gt;/&lt;backup-id&gt;/&lt;time&gt;.json  verification results, appended
  * audit/&lt;yyyy-MM-dd&gt;/&lt;time&gt;-&lt;event&gt;.json audit events, appended
  * lease/&lt;kind&gt;/&lt;backup-id&gt;/&lt;holder&gt;.json  a reader's claim on a backup, until it expires
+ * probe/&lt;time&gt;-&lt;random&gt;                  a writer's pre-flight probe, deleted at once
  * </pre>
  */
 public final class Layout {
@@ -28,6 +29,7 @@ public final class Layout {
   public static final String VERIFY = "verify/";
   public static final String AUDIT = "audit/";
   public static final String LEASE = "lease/";
+  public static final String PROBE = "probe/";
 
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -53,6 +55,11 @@ public final class Layout {
 
   public static ObjectKey part(BackupKind kind, BackupId id, String partName) {
     return ObjectKey.of(dataPrefix(kind, id) + partName);
+  }
+
+  /** A pre-flight probe object: written and deleted at once to prove the store takes writes. */
+  public static ObjectKey probe(Instant at, String random) {
+    return ObjectKey.of(PROBE + STAMP.format(at) + "-" + random);
   }
 
   public static ObjectKey walSegment(String timeline, String segment) {

@@ -12,6 +12,7 @@ import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.core.storage.DeletionRefusedException;
 import io.aido.backup.core.storage.ObjectExistsException;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.ObjectNotFoundException;
@@ -19,9 +20,11 @@ import io.aido.backup.core.storage.StorageMessages;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -94,6 +97,38 @@ public final class Repository {
       return RecordJson.readFormat(in, store.describe() + "/" + key);
     } catch (ObjectNotFoundException e) {
       return null;
+    }
+  }
+
+  /**
+   * Proves, before a backup moves any byte, that the store takes new objects and lets us remove
+   * them: a probe of a few bytes is created under {@code probe/} and deleted. Without this, a
+   * read-only credential or a full disk shows only after the whole dump.
+   *
+   * <p>A store that refuses the deletion (a bucket retention policy) leaves the probe behind; that
+   * is logged by the caller's store, not an error: backups there are never deleted either.
+   *
+   * @throws IOException naming the store and what failed, if the probe cannot be written
+   */
+  public void checkWritable() throws IOException {
+    byte[] random = new byte[6];
+    RANDOM.nextBytes(random);
+    ObjectKey probe = Layout.probe(clock.instant(), HexFormat.of().formatHex(random));
+    byte[] content = "write probe\n".getBytes(StandardCharsets.US_ASCII);
+    try {
+      store.create(probe, new ByteArrayInputStream(content));
+    } catch (IOException e) {
+      throw new IOException(
+          "repository "
+              + store.describe()
+              + " does not take new objects (checked before the backup started): "
+              + e.getMessage(),
+          e);
+    }
+    try {
+      store.delete(probe);
+    } catch (DeletionRefusedException e) {
+      // retention-locked bucket: the probe stays, like every backup there
     }
   }
 

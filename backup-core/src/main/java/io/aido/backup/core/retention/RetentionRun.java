@@ -37,8 +37,9 @@ import java.util.TreeMap;
  *
  * Objects under {@code data/<kind>/<id>/}, {@code verify/<kind>/<id>/} or {@code
  * lease/<kind>/<id>/} whose record does not exist, and whose newest object is older than the grace
- * period, are removed. The grace period protects a backup that is still being written. Names that
- * are not a known kind and a well-formed id are never touched.
+ * period, are removed, and so are the store's own remains of uploads that never finished ({@link
+ * BlobStore#removeAbandonedUploads}). The grace period protects a backup that is still being
+ * written. Names that are not a known kind and a well-formed id are never touched.
  *
  * <h2>Failures</h2>
  *
@@ -142,6 +143,9 @@ public final class RetentionRun {
       notify(listener, removal);
     }
     List<Removal> leftovers = sweepLeftovers(now, handled, listener);
+    if (!dryRun) {
+      store.removeAbandonedUploads(now.minus(grace));
+    }
     return new RetentionReport(dryRun, plans, removals, leftovers);
   }
 

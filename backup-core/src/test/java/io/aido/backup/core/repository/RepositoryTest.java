@@ -99,6 +99,29 @@ class RepositoryTest {
   }
 
   @Test
+  void checkWritable_storeTakesWrites_leavesNothingBehind() throws IOException {
+    Repository repo = Repository.open(store, pipeline, CLOCK);
+
+    repo.checkWritable();
+
+    assertThat(store.list(Layout.PROBE)).isEmpty();
+  }
+
+  @Test
+  void checkWritable_storeRefusesWrites_failsNamingTheStore() throws IOException {
+    Repository.open(store, pipeline, CLOCK);
+    // a store failing every probe write, as a read-only credential would
+    Repository repo =
+        Repository.open(new FailingBlobStore(store, Layout.PROBE, 0), pipeline, CLOCK);
+
+    assertThatThrownBy(repo::checkWritable)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("does not take new objects")
+        .hasMessageContaining(store.describe());
+    assertThat(store.list(Layout.PROBE)).isEmpty();
+  }
+
+  @Test
   void open_newerFormat_refused() throws IOException {
     store.create(
         Layout.format(),

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -48,8 +50,9 @@ import java.util.Optional;
  * <p>Restrictions: the filesystem must support hard links (ext4, xfs, NFS and the usual Kubernetes
  * volumes do). Because a name cannot be both a file and a directory, the keys {@code a} and {@code
  * a/b} cannot both exist here although a bucket allows it; creating the second fails with an {@link
- * IOException}. Leftover temporary files are not cleaned up by this class. The root may be a
- * symbolic link (to a mounted volume, say); links inside the repository are not objects.
+ * IOException}. Temporary files of uploads that never finished are removed by {@link
+ * #removeAbandonedUploads} (retention calls it). The root may be a symbolic link (to a mounted
+ * volume, say); links inside the repository are not objects.
  *
  * <pre>{@code
  * BlobStore store = new LocalBlobStore(Path.of("/var/backups"));
@@ -114,6 +117,33 @@ public final class LocalBlobStore implements BlobStore {
     } finally {
       deleteTemporary(temp);
     }
+  }
+
+  @Override
+  public long removeAbandonedUploads(Instant olderThan) throws IOException {
+    Path incoming = root.resolve(INCOMING);
+    if (!Files.isDirectory(incoming, LinkOption.NOFOLLOW_LINKS)) {
+      return 0;
+    }
+    long freed = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(incoming)) {
+      for (Path f : files) {
+        BasicFileAttributes a;
+        try {
+          a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+          continue; // its upload just finished
+        }
+        if (a.isRegularFile() && a.lastModifiedTime().toInstant().isBefore(olderThan)) {
+          Files.deleteIfExists(f);
+          freed += a.size();
+        }
+      }
+    } catch (IOException e) {
+      throw new IOException(
+          "unable to remove abandoned uploads in " + description + ": " + e.getMessage(), e);
+    }
+    return freed;
   }
 
   /**

@@ -13,7 +13,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -45,6 +48,28 @@ class LocalBlobStoreTest extends BlobStoreContract {
 
     assertThat(store.list("")).isEmpty();
     assertThat(store.list(".incoming")).isEmpty();
+  }
+
+  @Test
+  void removeAbandonedUploads_removesOnlyOldTemporaryFiles() throws IOException {
+    ObjectKey key = ObjectKey.of("data/db-logical/id/part-0");
+    store.create(key, in("whole"));
+    Path incoming = Files.createDirectories(root().resolve(LocalBlobStore.INCOMING));
+    Path old = Files.writeString(incoming.resolve("1.part"), "killed two days ago");
+    Files.setLastModifiedTime(old, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
+    Path running = Files.writeString(incoming.resolve("2.part"), "still uploading");
+
+    long freed = store.removeAbandonedUploads(Instant.now().minus(Duration.ofDays(1)));
+
+    assertThat(freed).isEqualTo("killed two days ago".length());
+    assertThat(old).doesNotExist();
+    assertThat(running).exists();
+    assertThat(store.list("")).extracting(i -> i.key().name()).containsExactly(key.name());
+  }
+
+  @Test
+  void removeAbandonedUploads_nothingEverUploaded_freesNothing() throws IOException {
+    assertThat(store.removeAbandonedUploads(Instant.now())).isZero();
   }
 
   @Test

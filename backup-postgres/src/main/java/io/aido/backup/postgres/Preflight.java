@@ -1,6 +1,6 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres;
 
-import io.aido.backup.db.PgTools.ToolVersion;
+import io.aido.backup.postgres.PgTools.ToolVersion;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.ResultSet;

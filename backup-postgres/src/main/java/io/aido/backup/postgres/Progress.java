@@ -1,4 +1,4 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * Counts the bytes read through a stream and logs the total and the rate every few seconds, so a
  * long dump or restore shows it is alive. The final total is logged when the stream ends.
  */
-final class Progress extends FilterInputStream {
+public final class Progress extends FilterInputStream {
   private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
   static final long DEFAULT_INTERVAL_NANOS = 5_000_000_000L;
 
@@ -24,7 +24,7 @@ final class Progress extends FilterInputStream {
   private long lastLogNanos;
   private boolean finished;
 
-  Progress(InputStream in, String what, LongSupplier nanoTime, long intervalNanos) {
+  public Progress(InputStream in, String what, LongSupplier nanoTime, long intervalNanos) {
     super(in);
     this.what = what;
     this.nanoTime = nanoTime;
@@ -33,12 +33,12 @@ final class Progress extends FilterInputStream {
     this.lastLogNanos = startNanos;
   }
 
-  Progress(InputStream in, String what) {
+  public Progress(InputStream in, String what) {
     this(in, what, System::nanoTime, DEFAULT_INTERVAL_NANOS);
   }
 
   /** Bytes read so far. */
-  long bytes() {
+  public long bytes() {
     return bytes;
   }
 
@@ -72,13 +72,13 @@ final class Progress extends FilterInputStream {
     }
   }
 
-  String describe(long now) {
+  public String describe(long now) {
     double seconds = Math.max(1e-9, (now - startNanos) / 1e9);
     return String.format(
         Locale.ROOT, "%s in %.1f s (%s/s)", human(bytes), seconds, human((long) (bytes / seconds)));
   }
 
-  static String human(long bytes) {
+  public static String human(long bytes) {
     if (bytes < 1024) {
       return bytes + " B";
     }

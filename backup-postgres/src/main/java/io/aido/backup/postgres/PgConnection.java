@@ -1,4 +1,4 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres;
 
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.Environment;
@@ -192,5 +192,13 @@ public final class PgConnection {
 
   private static Optional<String> nonBlank(String s) {
     return s == null || s.isBlank() ? Optional.empty() : Optional.of(s.strip());
+  }
+
+  /**
+   * {@code database} as a libpq connection string, so that a name containing {@code =} or looking
+   * like a URI is never read as connection options.
+   */
+  public static String conninfoDbname(String database) {
+    return "dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 }

@@ -1,4 +1,4 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -142,7 +142,7 @@ public final class PgRestore {
     if (options.noOwner()) {
       command.add("--no-owner");
     }
-    command.add("--dbname=" + PgDump.conninfoDbname(target));
+    command.add("--dbname=" + PgConnection.conninfoDbname(target));
     String what = "pg_restore into database '" + target + "'";
     Progress fed = new Progress(dump, what);
     try (ToolProcess restore = ToolProcess.start(what, command, pg.childEnv(target))) {

@@ -1,4 +1,4 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres;
 
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
@@ -7,7 +7,7 @@ import java.net.UnknownHostException;
 import java.sql.SQLException;
 
 /** Turns driver errors on connect into one clear line and the right exit code. */
-final class PgErrors {
+public final class PgErrors {
   private PgErrors() {}
 
   /**
@@ -15,7 +15,7 @@ final class PgErrors {
    *
    * <p>pgjdbc's messages never contain the password, so they may be quoted.
    */
-  static DbJobException onConnect(SQLException e, PgConnection pg, String database) {
+  public static DbJobException onConnect(SQLException e, PgConnection pg, String database) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     switch (state) {
       case "28P01", "28000":
@@ -77,7 +77,7 @@ final class PgErrors {
     return null;
   }
 
-  static String firstLine(String s) {
+  public static String firstLine(String s) {
     if (s == null) {
       return "(no message)";
     }

@@ -1,4 +1,4 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * if the tool exited with 0, and otherwise throws at end of stream, so a pipeline reading it aborts
  * its upload; {@link #close()} kills the tool if it still runs.
  */
-final class ToolProcess implements AutoCloseable {
+public final class ToolProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ToolProcess.class);
   private static final int KEPT_LINES = 20;
   private static final int MAX_LINE = 500;
@@ -46,7 +46,7 @@ final class ToolProcess implements AutoCloseable {
    * @param what names the tool and its target for messages ({@code pg_dump of database 'todo'})
    * @throws IOException if the tool cannot be started
    */
-  static ToolProcess start(String what, List<String> command, Map<String, String> env)
+  public static ToolProcess start(String what, List<String> command, Map<String, String> env)
       throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().putAll(env);
@@ -59,12 +59,12 @@ final class ToolProcess implements AutoCloseable {
   }
 
   /** The tool's stdin. */
-  OutputStream stdin() {
+  public OutputStream stdin() {
     return process.getOutputStream();
   }
 
   /** The tool's stdout; at its end, throws if the tool failed. */
-  InputStream stdout() {
+  public InputStream stdout() {
     return new CheckedStdout(process.getInputStream());
   }
 
@@ -73,7 +73,7 @@ final class ToolProcess implements AutoCloseable {
    *
    * @throws IOException naming the tool, its exit code and its error lines if it failed
    */
-  void awaitSuccess() throws IOException {
+  public void awaitSuccess() throws IOException {
     int code;
     try {
       code = process.waitFor();
@@ -88,7 +88,7 @@ final class ToolProcess implements AutoCloseable {
   }
 
   /** The error lines the tool printed, or its last line, on one line. */
-  String errorSummary() {
+  public String errorSummary() {
     List<String> lines;
     synchronized (stderrTail) {
       lines = List.copyOf(stderrTail);
@@ -104,7 +104,7 @@ final class ToolProcess implements AutoCloseable {
         " / ", errors.isEmpty() ? lines.subList(lines.size() - 1, lines.size()) : errors);
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 

@@ -1,4 +1,4 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres;
 
 import io.aido.backup.core.config.Environment;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres;
 
 /**
  * A database job that cannot go on, with a one-line message for the operator and the exit code it

@@ -1,4 +1,4 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -52,7 +52,7 @@ public final class RowCounts {
   }
 
   /** {@code name} as a quoted SQL identifier. */
-  static String quoteIdent(String name) {
+  public static String quoteIdent(String name) {
     return "\"" + name.replace("\"", "\"\"") + "\"";
   }
 }

@@ -1,4 +1,4 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -94,7 +94,7 @@ class PgConnectionTest {
 
   @Test
   void conninfoDbname_quotesAndEscapes() {
-    assertThat(PgDump.conninfoDbname("to'do\\x")).isEqualTo("dbname='to\\'do\\\\x'");
-    assertThat(PgDump.conninfoDbname("host=evil")).isEqualTo("dbname='host=evil'");
+    assertThat(PgConnection.conninfoDbname("to'do\\x")).isEqualTo("dbname='to\\'do\\\\x'");
+    assertThat(PgConnection.conninfoDbname("host=evil")).isEqualTo("dbname='host=evil'");
   }
 }
