@@ -188,24 +188,7 @@ public final class PostgresStateStore implements StateStore {
           rs.next();
           now = rs.getTimestamp(1).toInstant();
         }
-        String expiredColumn = layout == Layout.V1 ? "expiredate" : "expires_at";
-        long live = 0;
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                    "SELECT key FROM "
-                        + quoted
-                        + " WHERE "
-                        + expiredColumn
-                        + " IS NULL OR "
-                        + expiredColumn
-                        + " >= now()");
-            ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            if (filter.matches(rs.getString(1))) {
-              live++;
-            }
-          }
-        }
+        long live = countLive(c, quoted, filter);
         if (live > 0 && !clean) {
           throw new LiveDataException(
               "the "
@@ -273,6 +256,37 @@ public final class PostgresStateStore implements StateStore {
       throw failed("write", e);
     }
     return new RestoreStats(counts, expired, removed, layout == Layout.V2);
+  }
+
+  @Override
+  public long liveKeys(KeyFilter filter) throws IOException {
+    try (Connection c = connector.open()) {
+      return countLive(c, quoteTable(table), filter);
+    } catch (SQLException e) {
+      throw failed("read", e);
+    }
+  }
+
+  private long countLive(Connection c, String quoted, KeyFilter filter) throws SQLException {
+    String expiredColumn = layout == Layout.V1 ? "expiredate" : "expires_at";
+    long live = 0;
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT key FROM "
+                    + quoted
+                    + " WHERE "
+                    + expiredColumn
+                    + " IS NULL OR "
+                    + expiredColumn
+                    + " >= now()");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        if (filter.matches(rs.getString(1))) {
+          live++;
+        }
+      }
+    }
+    return live;
   }
 
   /** Deletes the rows in scope (expired ones too, so their keys are free); returns how many. */

@@ -212,6 +212,15 @@ public final class RedisStateStore implements StateStore {
     return new RestoreStats(counts, expired, removed, true);
   }
 
+  @Override
+  public long liveKeys(KeyFilter filter) throws IOException {
+    try (Jedis jedis = connector.get()) {
+      return liveKeys(jedis, filter).size();
+    } catch (JedisException e) {
+      throw failed("read", e);
+    }
+  }
+
   private static List<byte[]> liveKeys(Jedis jedis, KeyFilter filter) {
     List<byte[]> live = new ArrayList<>();
     byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;

@@ -44,6 +44,12 @@ public interface StateStore extends AutoCloseable {
   SnapshotStats snapshot(KeyFilter filter, SnapshotFormat.Writer out) throws IOException;
 
   /**
+   * How many live keys within {@code filter} the store holds now: a restore into it needs {@code
+   * --clean} unless this is 0.
+   */
+  long liveKeys(KeyFilter filter) throws IOException;
+
+  /**
    * Writes the entries of {@code in} covered by {@code filter} back.
    *
    * @throws LiveDataException if the store holds live keys in scope and {@code clean} is false
