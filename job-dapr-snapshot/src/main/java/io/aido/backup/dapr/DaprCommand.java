@@ -41,7 +41,7 @@ abstract class DaprCommand extends JobCommand {
   private String kubernetesUrl;
 
   @Option(
-      names = {"--namespace", "--namespaces"},
+      names = "--namespace",
       split = ",",
       paramLabel = "NS",
       description =
