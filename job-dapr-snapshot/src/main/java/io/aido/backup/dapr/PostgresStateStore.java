@@ -129,7 +129,7 @@ public final class PostgresStateStore implements StateStore {
           new PGCopyInputStream(
               c.unwrap(PGConnection.class), "COPY (" + select + ") TO STDOUT (FORMAT binary)")) {
         PgBinaryCopy.RowReader rows = new PgBinaryCopy.RowReader(copy, 7);
-        for (byte[][] row = rows.next(); row != null; row = rows.next()) {
+        for (byte[][] row = next(rows); row != null; row = next(rows)) {
           String key = PgBinaryCopy.text(row[0]);
           DaprKey dk = DaprKey.classify(key);
           if (!filter.all() && !filter.matches(dk)) {
@@ -313,6 +313,23 @@ public final class PostgresStateStore implements StateStore {
       delete.executeBatch();
     }
     return removed;
+  }
+
+  /** The next COPY row; a lost connection is reported as this store's failure, not the sink's. */
+  private byte[][] next(PgBinaryCopy.RowReader rows) throws IOException {
+    try {
+      return rows.next();
+    } catch (IOException e) {
+      Throwable cause = e.getCause() instanceof SQLException sql ? sql : e;
+      throw new IOException(
+          "unable to read PostgreSQL state table "
+              + table
+              + " on "
+              + server
+              + ": "
+              + firstLine(cause.getMessage()),
+          e);
+    }
   }
 
   private IOException failed(String verb, SQLException e) {

@@ -239,10 +239,16 @@ public final class SnapshotCommand extends DaprCommand {
         header.put("version", c.version());
         header.put("takenAt", clock().instant().toString());
         try (StateStore store = t.store();
-            PartOutputStream part = writer.openPart(partName);
-            SnapshotFormat.Writer out = new SnapshotFormat.Writer(part, header)) {
-          stats = store.snapshot(filter, out);
-          out.finish();
+            PartOutputStream part = writer.openPart(partName)) {
+          try {
+            SnapshotFormat.Writer out = new SnapshotFormat.Writer(part, header);
+            stats = store.snapshot(filter, out);
+            out.finish();
+          } catch (IOException | RuntimeException e) {
+            // a part cut short must not be stored as if whole, even in a backup never committed
+            part.abort(e);
+            throw e;
+          }
         } catch (IOException e) {
           throw failed(id, partName, e);
         }

@@ -366,6 +366,49 @@ class PostgresStateStoreIT {
     }
   }
 
+  @Test
+  void snapshot_connectionKilledMidCopy_failsNamingTheStore() throws Exception {
+    pg.psql(
+        db,
+        "INSERT INTO v2state (key, value) SELECT 'load||k' || i, convert_to(repeat('x', 400),"
+            + " 'UTF8') FROM generate_series(1, 20000) i");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CompletableFuture<Snap> running =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return snapshot(store(Layout.V2), KeyFilter.ALL, new SlowSink(bytes));
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    String killed = "";
+    while (!killed.contains("t") && !running.isDone() && System.nanoTime() < deadline) {
+      killed =
+          pg.psql(
+              db,
+              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT"
+                  + " key%' AND pid <> pg_backend_pid()");
+    }
+    assertThat(killed).as("a COPY was found and terminated").contains("t");
+
+    assertThatThrownBy(running::join)
+        .hasCauseInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessageContaining("unable to read PostgreSQL state table v2state on test/" + db)
+        .hasMessageContaining("connection");
+    assertThatThrownBy(
+            () -> {
+              SnapshotFormat.Reader r =
+                  new SnapshotFormat.Reader(new ByteArrayInputStream(bytes.toByteArray()), "cut");
+              while (r.next() != null) {
+                // read to the end: an unfinished snapshot must not read as whole
+              }
+            })
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("truncated");
+  }
+
   private static void waitFor(AtomicLong counter, long atLeast) throws InterruptedException {
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (counter.get() < atLeast) {
