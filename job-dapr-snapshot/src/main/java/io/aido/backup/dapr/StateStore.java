@@ -24,7 +24,7 @@ import java.util.Map;
  * <p>How consistent a snapshot is depends on the store, and each class says so.
  *
  * <pre>{@code
- * try (StateStore store = StateStores.open(component, clock).store()) {
+ * try (StateStore store = StateStores.open(component).store().orElseThrow()) {
  *   SnapshotStats stats = store.snapshot(KeyFilter.ALL, writer);
  * }
  * }</pre>
