@@ -119,7 +119,14 @@ public final class StateStores {
             .timeoutMillis(10_000)
             .clientName("aido-backup-dapr");
     c.value("redisUsername").filter(s -> !s.isBlank()).ifPresent(config::user);
-    c.value("redisPassword").filter(s -> !s.isEmpty()).ifPresent(config::password);
+    c.value("redisPassword")
+        .filter(s -> !s.isEmpty())
+        .ifPresent(
+            password -> {
+              // an inline value is as secret as one from a Secret
+              Redaction.register(password);
+              config.password(password);
+            });
     DefaultJedisClientConfig built = config.build();
     return Opening.of(new RedisStateStore(() -> new Jedis(address, built), address + "/" + db));
   }
