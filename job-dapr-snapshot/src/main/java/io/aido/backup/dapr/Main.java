@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "dapr-snapshot",
     description = "Snapshots and restores Dapr resources, state stores and actor state.",
-    subcommands = {})
+    subcommands = {SnapshotCommand.class, RestoreCommand.class})
 public final class Main extends JobMain {
 
   /** Runs the job with {@code args} against the process's environment; returns the exit code. */

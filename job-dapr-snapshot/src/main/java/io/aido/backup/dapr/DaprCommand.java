@@ -1,0 +1,189 @@
+package io.aido.backup.dapr;
+
+import io.aido.backup.core.cli.JobCommand;
+import io.aido.backup.core.config.ConfigProblems;
+import io.aido.backup.core.config.EnvironmentDefaults;
+import io.aido.backup.core.crypto.DataKey;
+import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.observability.LogFormat;
+import io.aido.backup.core.observability.Redaction;
+import io.aido.backup.core.pipeline.Pipeline;
+import io.aido.backup.core.pipeline.PipelineSettings;
+import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.storage.BlobStore;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.net.URI;
+import java.security.GeneralSecurityException;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Option;
+
+/**
+ * What the Dapr commands share: the Kubernetes API client, the namespaces, the key filters, the
+ * repository, and one clear line with the right exit code when a {@link DaprJobException} ends the
+ * run.
+ */
+abstract class DaprCommand extends JobCommand {
+  private static final Logger LOG = LoggerFactory.getLogger(DaprCommand.class);
+
+  @Option(
+      names = "--kubernetes-url",
+      paramLabel = "URL",
+      description =
+          "The Kubernetes API server (default: the pod's service account in a cluster, else the"
+              + " kubeconfig).")
+  private String kubernetesUrl;
+
+  @Option(
+      names = "--namespace",
+      split = ",",
+      paramLabel = "NS",
+      description =
+          "A namespace whose Dapr resources and state stores to use; repeat or separate by commas"
+              + " (default: the client's namespace, in a cluster the pod's own).")
+  private List<String> namespaces;
+
+  @Option(
+      names = "--app-id",
+      split = ",",
+      paramLabel = "APP",
+      description = "Only this app's state and actor state (keys <app-id>||...); repeatable.")
+  private List<String> appIds;
+
+  @Option(
+      names = "--actor-type",
+      split = ",",
+      paramLabel = "TYPE",
+      description = "Only this actor type's state and reminders; repeatable.")
+  private List<String> actorTypes;
+
+  @Option(
+      names = "--store",
+      split = ",",
+      paramLabel = "NAME",
+      description = "Only this state store (a Component name, or namespace/name); repeatable.")
+  private List<String> stores;
+
+  @Override
+  protected final void validate(ConfigProblems problems) {
+    if (kubernetesUrl != null && !kubernetesUrl.isBlank()) {
+      try {
+        URI u = URI.create(kubernetesUrl.strip());
+        if (u.getScheme() == null || !u.getScheme().startsWith("http") || u.getHost() == null) {
+          problems.add(
+              EnvironmentDefaults.describe("--kubernetes-url"),
+              "'" + kubernetesUrl + "' is not an http(s) URL");
+        }
+      } catch (IllegalArgumentException e) {
+        problems.add(
+            EnvironmentDefaults.describe("--kubernetes-url"),
+            "'" + kubernetesUrl + "' is not a URL");
+      }
+    }
+    validateCommand(problems);
+  }
+
+  /** This command's own configuration checks. */
+  protected void validateCommand(ConfigProblems problems) {}
+
+  @Override
+  protected final int run() throws Exception {
+    try {
+      return runDapr();
+    } catch (DaprJobException e) {
+      String line = Redaction.redact("error: " + e.getMessage());
+      if (runOptions().logFormat() == LogFormat.JSON) {
+        LOG.error(line);
+      }
+      context().err().println(line);
+      return e.exitCode();
+    }
+  }
+
+  /** Does the work; a {@link DaprJobException} becomes its one line and exit code. */
+  protected abstract int runDapr() throws Exception;
+
+  /** A client for the configured API server. */
+  protected final KubernetesClient kubernetes() {
+    Config config =
+        kubernetesUrl == null || kubernetesUrl.isBlank()
+            ? Config.autoConfigure(null)
+            : new ConfigBuilder(Config.empty()).withMasterUrl(kubernetesUrl.strip()).build();
+    config.setRequestTimeout(30_000);
+    config.setConnectionTimeout(10_000);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** The namespaces given, or the client's own. */
+  protected final List<String> namespaces(KubernetesClient client) throws DaprJobException {
+    List<String> given =
+        namespaces == null
+            ? List.of()
+            : namespaces.stream().map(String::strip).filter(n -> !n.isEmpty()).distinct().toList();
+    if (!given.isEmpty()) {
+      return given;
+    }
+    String own = client.getNamespace();
+    if (own == null || own.isBlank()) {
+      throw DaprJobException.badInput(
+          "no namespace: set " + EnvironmentDefaults.describe("--namespace"));
+    }
+    return List.of(own);
+  }
+
+  protected final KeyFilter keyFilter() {
+    return KeyFilter.of(appIds, actorTypes);
+  }
+
+  /** Whether the store {@code namespace/name} is selected by {@code --store}. */
+  protected final boolean storeSelected(String namespace, String name) {
+    if (stores == null || stores.stream().allMatch(String::isBlank)) {
+      return true;
+    }
+    Set<String> wanted = Set.copyOf(stores.stream().map(String::strip).toList());
+    return wanted.contains(name) || wanted.contains(namespace + "/" + name);
+  }
+
+  protected final List<String> storeOption() {
+    return stores == null
+        ? List.of()
+        : stores.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+  }
+
+  /**
+   * Proves the key-encryption key works before any byte moves.
+   *
+   * @throws DaprJobException exit code 1 naming the key if it cannot be used
+   */
+  protected static void checkKeyUsable(KeyEncryptionKey kek) throws DaprJobException {
+    try {
+      DataKey.unwrap(DataKey.generate().wrap(kek), kek);
+    } catch (GeneralSecurityException e) {
+      throw DaprJobException.failed(
+          "unable to use key-encryption key '" + kek.id() + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** The repository in {@code store}, created on first use. */
+  protected final Repository openRepository(BlobStore store) throws DaprJobException {
+    try {
+      return Repository.open(store, new Pipeline(PipelineSettings.defaults()), clock());
+    } catch (IOException e) {
+      throw DaprJobException.failed(e.getMessage(), e);
+    }
+  }
+
+  /** {@code state-<namespace>-<name>.dss}: Kubernetes names need no escaping in an object name. */
+  static String partName(String namespace, String name) {
+    return "state-" + namespace + "-" + name + ".dss";
+  }
+
+  /** The part with the exported Dapr resources. */
+  static final String RESOURCES_PART = "resources.yaml";
+}

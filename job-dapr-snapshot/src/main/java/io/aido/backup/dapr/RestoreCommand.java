@@ -1,0 +1,327 @@
+package io.aido.backup.dapr;
+
+import io.aido.backup.core.catalog.BackupId;
+import io.aido.backup.core.catalog.BackupKind;
+import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.catalog.PartRecord;
+import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.config.ConfigProblems;
+import io.aido.backup.core.config.EnvironmentDefaults;
+import io.aido.backup.core.config.RepositoryOptions;
+import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.crypto.WrongKeyException;
+import io.aido.backup.core.observability.AuditAction;
+import io.aido.backup.core.repository.BackupReader;
+import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.storage.BlobStore;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code restore}: writes the state-store snapshots of one {@code dapr} backup back into the stores
+ * that the same-named Components point at now, and compares the keys written with the record.
+ *
+ * <p>Order: resolve the backup; unwrap its data key (a wrong key stops here); find each recorded
+ * store's Component in the cluster (same namespace and name) and resolve its connection; check
+ * every target first: a store holding live keys in the restore's scope is refused (exit 2, nothing
+ * written anywhere) unless {@code --clean}; write the audit event; restore store by store; print
+ * recorded and restored counts. Exit 1 if a store's count differs from the record (entries that
+ * expired since the snapshot are counted apart and expected).
+ *
+ * <p>The Dapr resources themselves ({@code resources.yaml}) are not applied: in a disaster Helm
+ * re-creates the Components, and the cleaned YAML in the backup can be applied by hand.
+ */
+@Command(
+    name = "restore",
+    description = {
+      "Restore the state stores of a dapr backup into the stores the same-named Components point"
+          + " at, then compare the keys restored with the backup record.",
+      "A store that holds live keys in the restore's scope is refused unless --clean."
+    })
+public final class RestoreCommand extends DaprCommand {
+
+  @Mixin private RepositoryOptions repository;
+
+  @Option(
+      names = "--backup-id",
+      paramLabel = "ID|latest",
+      description = "The backup to restore (like 20261124T020000Z-a1b2c3), or latest.")
+  private String backupId;
+
+  @Option(
+      names = "--clean",
+      description = "Remove the live keys in the restore's scope from each store first.")
+  private boolean clean;
+
+  /** One recorded store and where it goes. */
+  private record Target(Map<String, Object> recorded, PartRecord part, StateStore store) {
+    String id() {
+      return recorded.get("namespace") + "/" + recorded.get("name");
+    }
+  }
+
+  @Override
+  protected void validateCommand(ConfigProblems problems) {
+    if (backupId == null || backupId.isBlank()) {
+      problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
+    } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
+      problems.add(
+          EnvironmentDefaults.describe("--backup-id"),
+          "'" + backupId + "' is neither latest nor a backup id like 20261124T020000Z-a1b2c3");
+    }
+  }
+
+  @Override
+  protected int runDapr() throws Exception {
+    BlobStore blobs = repository.openStore();
+    Repository repo = openRepository(blobs);
+    BackupRecord record;
+    try {
+      record = repo.catalog().resolve(backupId, BackupKind.DAPR);
+    } catch (IOException e) {
+      throw DaprJobException.badInput("unable to restore: " + e.getMessage());
+    }
+    KeyEncryptionKey kek = repository.kek();
+    BackupReader reader;
+    try {
+      reader = repo.reader(record, kek);
+    } catch (WrongKeyException e) {
+      throw DaprJobException.badInput(
+          "unable to restore backup "
+              + record.id()
+              + ": its data key was wrapped by key '"
+              + e.recordedKekId()
+              + "', not by the configured '"
+              + e.configuredKekId()
+              + "' (wrong key); nothing was restored");
+    } catch (GeneralSecurityException e) {
+      throw DaprJobException.failed(
+          "unable to restore backup "
+              + record.id()
+              + ": unable to unwrap its data key: "
+              + e.getMessage()
+              + "; nothing was restored",
+          e);
+    }
+    KeyFilter filter = keyFilter();
+    List<Map<String, Object>> recordedStores = recordedStores(record);
+    if (recordedStores.isEmpty()) {
+      throw DaprJobException.badInput(
+          "unable to restore backup "
+              + record.id()
+              + ": it holds no state store in scope"
+              + (storeOption().isEmpty()
+                  ? ""
+                  : " (--store " + String.join(",", storeOption()) + ")"));
+    }
+
+    List<Target> targets = new ArrayList<>();
+    try (KubernetesClient client = kubernetes()) {
+      DaprDiscovery discovery = new DaprDiscovery(client);
+      ResourceDefinitionContext components;
+      try {
+        components = discovery.servedKinds().get("Component");
+      } catch (IOException e) {
+        throw DaprJobException.failed(e.getMessage() + "; nothing was restored", e);
+      }
+      if (components == null) {
+        throw DaprJobException.failed(
+            "the cluster serves no dapr.io Component kind; nothing was restored", null);
+      }
+      for (Map<String, Object> s : recordedStores) {
+        targets.add(target(discovery, components, record, s));
+      }
+    }
+
+    for (Target t : targets) {
+      long live = t.store().liveKeys(filter);
+      if (live > 0 && !clean) {
+        throw DaprJobException.badInput(
+            "unable to restore backup "
+                + record.id()
+                + ": state store "
+                + t.id()
+                + " holds "
+                + live
+                + " live key(s) in the restore's scope; give --clean to replace them; nothing"
+                + " was restored");
+      }
+    }
+
+    Map<String, String> details = new LinkedHashMap<>();
+    details.put("stores", String.join(",", targets.stream().map(Target::id).toList()));
+    details.put("clean", Boolean.toString(clean));
+    details.put("appIds", String.join(",", filter.appIds()));
+    details.put("actorTypes", String.join(",", filter.actorTypes()));
+    try {
+      audit(blobs).record(AuditAction.RESTORE, record.kind(), record.id(), details);
+    } catch (IOException e) {
+      throw DaprJobException.failed(
+          "unable to restore backup "
+              + record.id()
+              + ": unable to write its audit event: "
+              + e.getMessage()
+              + "; nothing was restored",
+          e);
+    }
+
+    List<String> differing = new ArrayList<>();
+    for (Target t : targets) {
+      StateStore.RestoreStats stats;
+      try (StateStore store = t.store();
+          InputStream in = reader.openPart(t.part());
+          SnapshotFormat.Reader snapshot = new SnapshotFormat.Reader(in, t.part().name())) {
+        stats = store.restore(snapshot, filter, clean);
+      } catch (StateStore.LiveDataException e) {
+        throw DaprJobException.badInput(
+            "unable to restore state store "
+                + t.id()
+                + " (written to since the check): "
+                + e.getMessage());
+      } catch (IOException e) {
+        throw DaprJobException.failed(
+            "unable to restore backup "
+                + record.id()
+                + " into state store "
+                + t.id()
+                + ": "
+                + e.getMessage(),
+            e);
+      }
+      KeyCounts recorded = KeyCounts.fromFacts(t.recorded().get("counts"));
+      Optional<Long> expected = expected(recorded, filter);
+      long restored = stats.counts().total();
+      boolean matches =
+          expected.map(x -> x == restored + stats.expiredSinceSnapshot()).orElse(true);
+      out()
+          .printf(
+              "state store %s: recorded %s, restored %d %s, %d expired since the snapshot, %d"
+                  + " removed by --clean%s%s%n",
+              t.id(),
+              expected.map(Object::toString).orElse("(not known for this filter)"),
+              restored,
+              stats.counts().byKind(),
+              stats.expiredSinceSnapshot(),
+              stats.removed(),
+              stats.etagsKept() ? "" : "; ETags are new (PostgreSQL v1 ETags are transaction ids)",
+              matches ? "" : "  DIFFERS");
+      if (!matches) {
+        differing.add(t.id());
+      }
+    }
+    if (!differing.isEmpty()) {
+      throw DaprJobException.failed(
+          "restored backup "
+              + record.id()
+              + ", but the key count of "
+              + String.join(", ", differing)
+              + " differs from the record",
+          null);
+    }
+    out().printf("restored backup %s into %d state store(s)%n", record.id(), targets.size());
+    return ExitCodes.DONE;
+  }
+
+  /** The recorded stores selected by {@code --store}. */
+  private List<Map<String, Object>> recordedStores(BackupRecord record) {
+    List<Map<String, Object>> stores = new ArrayList<>();
+    if (record.facts().get("stores") instanceof List<?> l) {
+      for (Object o : l) {
+        if (o instanceof Map<?, ?> m) {
+          Map<String, Object> s = new LinkedHashMap<>();
+          m.forEach((k, v) -> s.put(String.valueOf(k), v));
+          if (storeSelected(String.valueOf(s.get("namespace")), String.valueOf(s.get("name")))) {
+            stores.add(s);
+          }
+        }
+      }
+    }
+    return stores;
+  }
+
+  private Target target(
+      DaprDiscovery discovery,
+      ResourceDefinitionContext components,
+      BackupRecord record,
+      Map<String, Object> s)
+      throws DaprJobException {
+    String ns = String.valueOf(s.get("namespace"));
+    String name = String.valueOf(s.get("name"));
+    PartRecord part =
+        record
+            .part(String.valueOf(s.get("part")))
+            .orElseThrow(
+                () ->
+                    DaprJobException.failed(
+                        "unable to restore backup "
+                            + record.id()
+                            + ": its record names no part for "
+                            + ns
+                            + "/"
+                            + name,
+                        null));
+    try {
+      GenericKubernetesResource component =
+          discovery.list(components, ns).stream()
+              .filter(r -> name.equals(r.getMetadata().getName()))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      DaprJobException.badInput(
+                          "unable to restore state store "
+                              + ns
+                              + "/"
+                              + name
+                              + ": no such Component in the cluster (apply it first, e.g. from"
+                              + " the backup's resources.yaml); nothing was restored"));
+      DaprDiscovery.Resolution resolution = discovery.resolve(component);
+      if (resolution.unsupported() != null) {
+        throw DaprJobException.badInput(
+            "unable to restore state store " + ns + "/" + name + ": " + resolution.unsupported());
+      }
+      StateStores.Opening opening = StateStores.open(resolution.component());
+      if (opening.store().isEmpty()) {
+        throw DaprJobException.badInput(
+            "unable to restore state store " + ns + "/" + name + ": " + opening.unsupported());
+      }
+      return new Target(s, part, opening.store().get());
+    } catch (IOException e) {
+      throw DaprJobException.failed(e.getMessage() + "; nothing was restored", e);
+    } catch (IllegalArgumentException e) {
+      throw DaprJobException.badInput(e.getMessage() + "; nothing was restored");
+    }
+  }
+
+  /**
+   * How many keys the record says are in scope: all of them, the sum for the app ids, or the sum
+   * for the actor types; unknown for both filters at once.
+   */
+  static Optional<Long> expected(KeyCounts recorded, KeyFilter filter) {
+    if (filter.all()) {
+      return Optional.of(recorded.total());
+    }
+    if (filter.actorTypes().isEmpty()) {
+      return Optional.of(
+          filter.appIds().stream().mapToLong(a -> recorded.byApp().getOrDefault(a, 0L)).sum());
+    }
+    if (filter.appIds().isEmpty()) {
+      return Optional.of(
+          filter.actorTypes().stream()
+              .mapToLong(a -> recorded.byActorType().getOrDefault(a, 0L))
+              .sum());
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,55 @@
+package io.aido.backup.dapr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.aido.backup.core.cli.JobContext;
+import io.aido.backup.core.config.Environment;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Bad configuration is reported all at once with exit code 2, before anything is contacted. */
+class DaprConfigTest {
+
+  private static String[] run(int expected, Map<String, String> env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      code = new Main().execute(new JobContext(Environment.of(env), o, e, Clock.systemUTC()), args);
+    }
+    assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(expected);
+    return new String[] {
+      out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)
+    };
+  }
+
+  @Test
+  void snapshot_noRepositoryAndBadKubernetesUrl_exit2ListingBoth() {
+    String err =
+        run(2, Map.of("BACKUP_LOG_FORMAT", "text"), "snapshot", "--kubernetes-url", "ftp://api")[1];
+
+    assertThat(err)
+        .contains("--storage-url (BACKUP_STORAGE_URL)")
+        .contains("--kek-uri (BACKUP_KEK_URI)")
+        .contains("'ftp://api' is not an http(s) URL");
+  }
+
+  @Test
+  void restore_noOrMalformedBackupId_exit2() {
+    assertThat(run(2, Map.of(), "restore")[1]).contains("--backup-id (BACKUP_BACKUP_ID): not set");
+    assertThat(run(2, Map.of(), "restore", "--backup-id", "yesterday")[1])
+        .contains("'yesterday' is neither latest nor a backup id");
+  }
+
+  @Test
+  void help_explainsSnapshotAndRestore() {
+    assertThat(run(0, Map.of(), "--help")[0]).contains("snapshot", "restore");
+    assertThat(run(0, Map.of(), "restore", "--help")[0])
+        .contains("--clean", "BACKUP_CLEAN", "--app-id", "--actor-type", "--store");
+  }
+}
