@@ -56,8 +56,6 @@ final class JobCommandLines {
           "job-db-backup base-backup",
           "job-db-backup wal-archive",
           "job-db-backup restore-pitr",
-          "job-dapr-snapshot snapshot",
-          "job-dapr-snapshot restore",
           "job-manifest-export export",
           "job-manifest-export restore");
 
