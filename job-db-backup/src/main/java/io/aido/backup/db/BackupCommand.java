@@ -247,7 +247,6 @@ public final class BackupCommand extends DbCommand {
     return LogicalBackup.rowCounts(r);
   }
 
-
   /** Why counting failed, if it already has; never waits for a count still running. */
   private static Throwable countFailure(CompletableFuture<?> counts) {
     if (!counts.isCompletedExceptionally()) {
