@@ -31,12 +31,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
@@ -325,5 +330,65 @@ class RestoreTestIT {
     assertThat(
             VerificationResults.newest(store, BackupKind.DB_LOGICAL, r.id()).orElseThrow().level())
         .isEqualTo(VerificationResult.INTEGRITY);
+  }
+
+  @Test
+  void restoreTest_scratchServerKilledMidRestore_exits1AndNextRunDropsTheLeftover()
+      throws Exception {
+    source.createDatabase("big");
+    source.psql(
+        "big",
+        "CREATE TABLE blob (id int, payload text);"
+            + " INSERT INTO blob SELECT g, repeat(md5(g::text), 16)"
+            + "   FROM generate_series(1, 200000) g;");
+    BackupRecord r = backup("big", c -> c);
+    ExecutorService runner = Executors.newSingleThreadExecutor();
+    try {
+      Future<Integer> run = runner.submit(() -> restoreTest());
+      // poll with a deadline until pg_restore streams rows into the scratch database
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      boolean copying = false;
+      while (!copying && !run.isDone() && System.nanoTime() < deadline) {
+        try (Connection c = scratch.connect("postgres");
+            Statement st = c.createStatement();
+            ResultSet rs =
+                st.executeQuery(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'aido\\_verify\\_%'"
+                        + " AND query ILIKE 'COPY%'")) {
+          rs.next();
+          copying = rs.getInt(1) > 0;
+        }
+        if (!copying) {
+          Thread.sleep(20);
+        }
+      }
+      assertThat(copying).as("pg_restore was seen copying before the run ended").isTrue();
+
+      scratch.kill();
+
+      assertThat(run.get(120, TimeUnit.SECONDS)).as(err).isEqualTo(1);
+      assertThat(err).contains(scratch.host() + ":" + scratch.port());
+      assertThat(
+              VerificationResults.newest(store, BackupKind.DB_LOGICAL, r.id())
+                  .orElseThrow()
+                  .level())
+          .isEqualTo(VerificationResult.INTEGRITY);
+    } finally {
+      runner.shutdownNow();
+      if (!scratch.isRunning()) {
+        scratch.startAgain();
+      }
+      source.psql("postgres", "DROP DATABASE big");
+    }
+    assertThat(scratchDatabases())
+        .startsWith("aido_verify_" + r.id().value().substring(0, 16).toLowerCase());
+
+    assertThat(restoreTest()).as(err).isZero();
+
+    assertThat(err).contains("dropped scratch database 'aido_verify_");
+    assertThat(scratchDatabases()).isEmpty();
+    assertThat(
+            VerificationResults.newest(store, BackupKind.DB_LOGICAL, r.id()).orElseThrow().level())
+        .isEqualTo(VerificationResult.RESTORE_TEST);
   }
 }
