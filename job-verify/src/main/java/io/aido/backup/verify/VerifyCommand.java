@@ -22,8 +22,6 @@ import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.core.verification.VerificationResults;
-import io.aido.backup.postgres.DbJobException;
-import io.aido.backup.postgres.LogicalBackup;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgTools;
 import java.io.IOException;
@@ -34,7 +32,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -54,8 +51,8 @@ import picocli.CommandLine.Option;
  * VerificationResults}) and an audit event ({@link AuditAction#READ}); a backup whose newest result
  * is ok is skipped unless {@code --all}, a failed one is checked again on every run. When the key
  * cannot be used at all (Cloud KMS unreachable or refusing) the backup is reported but no result is
- * written, since that says nothing about the backup. Record files the catalog cannot read are
- * problems too.
+ * written, since that says nothing about the backup: the run stops with exit 1. Record files the
+ * catalog cannot read are problems too.
  *
  * <p>Restore test ({@code --restore-test}): see {@link RestoreTest}. By default the newest complete
  * {@code db-logical} backup of each source database whose integrity is not in doubt (the monthly
@@ -66,6 +63,10 @@ import picocli.CommandLine.Option;
  * <p>Freshness: for each kind that has backups (and each {@code --require-kind}), the newest backup
  * that is complete and whose newest result is ok (this run's included) must have started less than
  * its {@link MaxAges limit} before now ({@code --now}, else the clock).
+ *
+ * <p>Metrics ({@link VerifyMetrics}): per backup checked, whether it passed each level, the bytes
+ * read, when it last passed and its restore's duration; per kind, bytes checked, failures, restore
+ * tests, the last restore-test duration, last verified time and staleness.
  *
  * <p>Output: one line per problem, then a summary. Exit 0 when nothing is wrong, 3 ({@link
  * VerificationFailedException}) when a backup is bad or a kind is stale, 1 when the store, the
@@ -253,7 +254,7 @@ public final class VerifyCommand extends JobCommand {
             r.durationMillis());
       }
       checked++;
-      backupMetrics(r);
+      VerifyMetrics.backup(metrics(), r);
       bytes.merge(record.kind(), r.bytesChecked(), Long::sum);
       if (!r.ok()) {
         failures.merge(record.kind(), 1, Integer::sum);
@@ -261,10 +262,12 @@ public final class VerifyCommand extends JobCommand {
       }
     }
 
-    RestoreSummary restored = RestoreSummary.NONE;
+    RestoreDrill.Summary restored = RestoreDrill.Summary.NONE;
     if (restoreTest) {
+      RestoreTest restore = new RestoreTest(repo, kek, pg, PgTools.fromEnv(env()), clock());
       restored =
-          restoreTests(repo, kek, audit, listing, newest(newest, store, BackupKind.DB_LOGICAL));
+          new RestoreDrill(restore, audit, metrics(), pg.server())
+              .run(listing.records(), all, newest(newest, store, BackupKind.DB_LOGICAL), store);
       problems.addAll(restored.problems());
       bytes.merge(BackupKind.DB_LOGICAL, restored.bytes(), Long::sum);
       if (restored.bad() > 0) {
@@ -392,162 +395,8 @@ public final class VerifyCommand extends JobCommand {
     return ExitCodes.DONE;
   }
 
-  /** What the restore tests of a run found. */
-  private record RestoreSummary(
-      int tested, int bad, long bytes, List<String> problems, List<String> leftovers) {
-    static final RestoreSummary NONE = new RestoreSummary(0, 0, 0, List.of(), List.of());
-  }
-
-  /**
-   * Test-restores the chosen db-logical backups whose newest result is ok, writing a result for
-   * each into {@code results}.
-   */
-  private RestoreSummary restoreTests(
-      Repository repo,
-      KeyEncryptionKey kek,
-      AuditLog audit,
-      Catalog.Listing listing,
-      Map<BackupId, VerificationResult> results)
-      throws Exception {
-    Map<String, BackupRecord> chosen = new LinkedHashMap<>();
-    for (BackupRecord r : listing.records()) {
-      if (r.kind() == BackupKind.DB_LOGICAL) {
-        chosen.put(all ? r.id().value() : LogicalBackup.database(r), r);
-      }
-    }
-    RestoreTest restore = new RestoreTest(repo, kek, pg, PgTools.fromEnv(env()), clock());
-    List<String> problems = new ArrayList<>();
-    List<String> leftovers = new ArrayList<>();
-    int tested = 0;
-    int bad = 0;
-    long bytes = 0;
-    try {
-      for (String name : restore.dropLeftovers()) {
-        LOG.warn("dropped scratch database '{}' left by an earlier run", name);
-      }
-      for (BackupRecord record : chosen.values()) {
-        VerificationResult before = results.get(record.id());
-        if (before != null && !before.ok()) {
-          LOG.warn("backup {}: not test-restored, its newest verification failed", record.id());
-          continue;
-        }
-        RestoreTest.Outcome outcome;
-        try (var c = MDC.putCloseable("backup_id", record.id().value());
-            var k = MDC.putCloseable("kind", record.kind().id())) {
-          try {
-            outcome = restore.check(record);
-          } catch (KeyUnavailableException e) {
-            throw keyUnavailable(record, e);
-          }
-          VerificationResult r = outcome.result();
-          audit.record(
-              AuditAction.READ,
-              record.kind(),
-              record.id(),
-              Map.of(
-                  "level", r.level(),
-                  "outcome", r.ok() ? "ok" : "bad",
-                  "bytes", Long.toString(r.bytesChecked()),
-                  "server", pg.server()));
-          VerificationResults.write(repo.store(), r);
-          results.put(record.id(), r);
-          LOG.info(
-              "backup {} ({}): restore test {} (restore took {} ms)",
-              record.id(),
-              record.kind(),
-              r.ok() ? "ok" : "bad",
-              r.restoreMillis());
-        }
-        VerificationResult r = outcome.result();
-        tested++;
-        bytes += r.bytesChecked();
-        backupMetrics(r);
-        Map<String, String> kindLabel = Map.of("kind", r.kind().id());
-        if (r.restoreMillis() != null) {
-          double seconds = r.restoreMillis() / 1000.0;
-          metrics()
-              .gauge(
-                  "backup_verify_restore_duration_seconds",
-                  "How long restoring this backup into a scratch database took (recovery time).",
-                  seconds,
-                  Map.of(
-                      "kind", r.kind().id(),
-                      "backup_id", r.backupId().value(),
-                      "database", outcome.database()));
-          metrics()
-              .gauge(
-                  "backup_verify_last_restore_test_duration_seconds",
-                  "How long the last restore test of this kind took to restore (recovery time).",
-                  seconds,
-                  kindLabel);
-        }
-        if (r.ok()) {
-          metrics()
-              .gauge(
-                  "backup_verify_last_restore_test_timestamp_seconds",
-                  "When a backup of this kind last passed a restore test.",
-                  r.checkedAt().toEpochMilli() / 1000.0,
-                  kindLabel);
-        } else {
-          bad++;
-          problems.addAll(r.problems());
-        }
-        if (outcome.leftover() != null) {
-          leftovers.add(outcome.leftover());
-        }
-      }
-    } catch (DbJobException e) {
-      if (e.exitCode() == ExitCodes.USAGE) {
-        ConfigProblems scratch = new ConfigProblems();
-        scratch.add("scratch server (PGHOST, PGPORT, PGUSER)", e.getMessage());
-        scratch.throwIfAny();
-      }
-      throw e;
-    }
-    metrics()
-        .gauge(
-            "backup_verify_restore_tests",
-            "Backups of this kind test-restored by this run.",
-            tested,
-            Map.of("kind", BackupKind.DB_LOGICAL.id()));
-    metrics()
-        .gauge(
-            "backup_verify_restore_failures",
-            "Backups of this kind whose restore test failed in this run.",
-            bad,
-            Map.of("kind", BackupKind.DB_LOGICAL.id()));
-    return new RestoreSummary(tested, bad, bytes, problems, leftovers);
-  }
-
-  /** Per-backup metrics of one result: whether it passed, what was read, when it last passed. */
-  private void backupMetrics(VerificationResult r) {
-    Map<String, String> labels =
-        Map.of("kind", r.kind().id(), "backup_id", r.backupId().value(), "level", r.level());
-    metrics()
-        .gauge(
-            "backup_verify_backup_ok",
-            "1 when this backup passed this level of verification in this run, else 0.",
-            r.ok() ? 1 : 0,
-            labels);
-    metrics()
-        .gauge(
-            "backup_verify_backup_checked_bytes",
-            "Stored bytes of this backup read and checked by this level in this run.",
-            r.bytesChecked(),
-            labels);
-    if (r.ok()) {
-      metrics()
-          .gauge(
-              "backup_verify_backup_last_verified_timestamp_seconds",
-              "When this backup last passed verification.",
-              r.checkedAt().toEpochMilli() / 1000.0,
-              Map.of("kind", r.kind().id(), "backup_id", r.backupId().value()));
-    }
-  }
-
   /** The run stops: a key that cannot be used says nothing about the backup, so no result. */
-  private static GeneralSecurityException keyUnavailable(
-      BackupRecord record, KeyUnavailableException e) {
+  static GeneralSecurityException keyUnavailable(BackupRecord record, KeyUnavailableException e) {
     return new GeneralSecurityException(
         "backup "
             + record.id()

@@ -204,9 +204,12 @@ class RestoreTestIT {
 
   @Test
   void restoreTest_goodDumps_newestOfEachDatabasePassAndScratchIsDropped() throws Exception {
-    BackupRecord older = backup("todo", c -> c);
-    BackupRecord newer = backup("todo", c -> c);
+    BackupRecord one = backup("todo", c -> c);
+    BackupRecord two = backup("todo", c -> c);
     BackupRecord notes = backup("notes", c -> c);
+    // ids sort by start second, then at random: the newest is the greater id
+    BackupRecord newer = one.id().compareTo(two.id()) > 0 ? one : two;
+    BackupRecord older = newer == one ? two : one;
 
     int code = restoreTest();
 
