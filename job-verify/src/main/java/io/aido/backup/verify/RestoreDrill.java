@@ -28,7 +28,8 @@ import org.slf4j.MDC;
  *
  * <p>Which: the newest complete {@code db-logical} backup of each source database, or every one
  * ({@code all}); a backup whose newest result failed (its integrity check, this run's included) is
- * left out, since it is already reported. Scratch databases of killed runs are dropped first.
+ * left out, since it is already reported. First {@link RestoreTest#preflight} checks pg_restore and
+ * the scratch server, and scratch databases of killed runs are dropped.
  *
  * <p>Each test gets an audit event ({@link AuditAction#READ}, {@code level restore-test}) and an
  * append-only result. A scratch server that refuses the credentials becomes a configuration problem
@@ -81,6 +82,7 @@ final class RestoreDrill {
     int bad = 0;
     long bytes = 0;
     try {
+      restore.preflight();
       for (String name : restore.dropLeftovers()) {
         LOG.warn("dropped scratch database '{}' left by an earlier run", name);
       }

@@ -60,6 +60,7 @@ final class RestoreTest {
   private final PgTools tools;
   private final ScratchDatabases scratch;
   private final Clock clock;
+  private int scratchMajor = Integer.MAX_VALUE;
 
   /**
    * One backup's outcome.
@@ -79,6 +80,30 @@ final class RestoreTest {
     this.tools = tools;
     this.scratch = new ScratchDatabases(pg);
     this.clock = c;
+  }
+
+  /**
+   * Checks, before any restore, that {@code pg_restore} runs and the scratch server answers, and
+   * learns the server's major version.
+   *
+   * @throws DbJobException exit code 1 when the tool cannot run or the server cannot be reached, 2
+   *     when it refuses the credentials
+   */
+  void preflight() throws DbJobException {
+    try {
+      tools.version("pg_restore");
+    } catch (IOException e) {
+      throw DbJobException.failed("unable to test-restore: " + e.getMessage(), e);
+    }
+    try (Connection c = PgRestore.openMaintenance(pg);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT current_setting('server_version_num')::int / 10000")) {
+      rs.next();
+      scratchMajor = rs.getInt(1);
+    } catch (SQLException e) {
+      throw PgErrors.onConnect(e, pg, "postgres");
+    }
   }
 
   /** Drops the scratch databases of earlier runs that were killed; see {@link ScratchDatabases}. */
@@ -113,6 +138,21 @@ final class RestoreTest {
       } catch (GeneralSecurityException e) {
         problems.add(backup + ": " + e.getMessage() + "; nothing was restored");
       }
+    }
+    int sourceMajor = major(record.source().serverVersion());
+    if (reader != null && sourceMajor > scratchMajor) {
+      throw DbJobException.badInput(
+          "unable to test-restore "
+              + backup
+              + ": it was dumped from PostgreSQL "
+              + sourceMajor
+              + ", newer than the scratch server '"
+              + pg.server()
+              + "' (PostgreSQL "
+              + scratchMajor
+              + "); use a scratch server of version "
+              + sourceMajor
+              + " or newer");
     }
     if (reader != null) {
       String name = ScratchDatabases.newName(record.id());
@@ -255,6 +295,18 @@ final class RestoreTest {
               + ": unable to analyze the restored database: "
               + PgErrors.firstLine(e.getMessage()));
     }
+  }
+
+  /** The leading number of a version like {@code 15.14 (Debian ...)}; 0 when there is none. */
+  private static int major(String version) {
+    if (version == null) {
+      return 0;
+    }
+    int end = 0;
+    while (end < version.length() && Character.isDigit(version.charAt(end))) {
+      end++;
+    }
+    return end == 0 || end > 6 ? 0 : Integer.parseInt(version.substring(0, end));
   }
 
   private String drop(String name) {

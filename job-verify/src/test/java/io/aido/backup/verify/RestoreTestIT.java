@@ -161,7 +161,7 @@ class RestoreTestIT {
             "--log-format",
             "text"));
     Map<String, String> env = new HashMap<>(pgEnv);
-    env.put("PG_BIN_DIR", scratch.binDir().toString());
+    env.putIfAbsent("PG_BIN_DIR", scratch.binDir().toString());
     JobContext context =
         new JobContext(
             Environment.of(env),
@@ -333,6 +333,43 @@ class RestoreTestIT {
     assertThat(
             VerificationResults.newest(store, BackupKind.DB_LOGICAL, r.id()).orElseThrow().level())
         .isEqualTo(VerificationResult.INTEGRITY);
+  }
+
+  @Test
+  void restoreTest_pgRestoreMissing_exits1BeforeCreatingAnything() throws Exception {
+    BackupRecord r = backup("notes", c -> c);
+    Map<String, String> env = new HashMap<>(scratch.env());
+    Path empty = keys.resolve("no-tools");
+    java.nio.file.Files.createDirectories(empty);
+
+    env.put("PG_BIN_DIR", empty.toString());
+
+    int code = verify(env, "--restore-test");
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err)
+        .contains("unable to test-restore: unable to run '" + empty.resolve("pg_restore"));
+    assertThat(scratchDatabases()).isEmpty();
+    assertThat(VerificationResults.newest(store, BackupKind.DB_LOGICAL, r.id()).orElseThrow().ok())
+        .isTrue();
+  }
+
+  @Test
+  void restoreTest_dumpFromNewerServerThanScratch_exits2() throws Exception {
+    BackupRecord r;
+    try (BackupWriter w =
+        repo.begin(BackupKind.DB_LOGICAL, Source.database("future", "99.1"), kek)) {
+      w.writePart("future.dump", new ByteArrayInputStream(new byte[] {1, 2, 3}));
+      r = w.commit(Map.of("database", "future", "rowCounts", Map.of()));
+    }
+
+    int code = restoreTest();
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err)
+        .contains("unable to test-restore backup " + r.id() + " (db-logical)")
+        .contains("dumped from PostgreSQL 99, newer than the scratch server");
+    assertThat(scratchDatabases()).isEmpty();
   }
 
   @Test
