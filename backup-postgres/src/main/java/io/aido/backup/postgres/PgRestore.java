@@ -46,8 +46,15 @@ public final class PgRestore {
    * @param create create the target database first; it must not exist
    * @param noOwner leave every object owned by the restoring user ({@code --no-owner}) instead of
    *     giving it its original owner, for servers that lack the original roles
+   * @param noPrivileges leave out the dump's grants and revokes ({@code --no-privileges}), for
+   *     servers that lack the roles they name (a scratch server for a test restore)
    */
-  public record Options(boolean clean, boolean create, boolean noOwner) {}
+  public record Options(boolean clean, boolean create, boolean noOwner, boolean noPrivileges) {
+    /** With the dump's privileges restored. */
+    public Options(boolean clean, boolean create, boolean noOwner) {
+      this(clean, create, noOwner, false);
+    }
+  }
 
   /**
    * Checks the target and creates it if asked.
@@ -141,6 +148,9 @@ public final class PgRestore {
     }
     if (options.noOwner()) {
       command.add("--no-owner");
+    }
+    if (options.noPrivileges()) {
+      command.add("--no-privileges");
     }
     command.add("--dbname=" + PgConnection.conninfoDbname(target));
     String what = "pg_restore into database '" + target + "'";
@@ -262,15 +272,41 @@ public final class PgRestore {
     if (!created) {
       return;
     }
-    try (Connection c = openMaintenance(pg);
-        Statement s = c.createStatement()) {
-      s.execute("DROP DATABASE IF EXISTS " + RowCounts.quoteIdent(target) + " WITH (FORCE)");
-    } catch (SQLException | DbJobException e) {
+    try {
+      dropDatabase(pg, target);
+    } catch (DbJobException e) {
       failure.addSuppressed(e);
     }
   }
 
-  private static Connection openMaintenance(PgConnection pg) throws SQLException, DbJobException {
+  /**
+   * Drops {@code database}, ending its sessions ({@code WITH (FORCE)}); a missing one is fine.
+   *
+   * @throws DbJobException exit code 1 when the server cannot be reached or refuses
+   */
+  public static void dropDatabase(PgConnection pg, String database) throws DbJobException {
+    try (Connection c = openMaintenance(pg);
+        Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS " + RowCounts.quoteIdent(database) + " WITH (FORCE)");
+    } catch (SQLException e) {
+      throw DbJobException.failed(
+          "unable to drop database '"
+              + database
+              + "' on server '"
+              + pg.server()
+              + "': "
+              + PgErrors.firstLine(e.getMessage()),
+          e);
+    }
+  }
+
+  /**
+   * A connection to the server's maintenance database ({@code postgres}, else {@code template1}),
+   * for creating and dropping databases.
+   *
+   * @throws DbJobException when the server cannot be reached or the login is refused
+   */
+  public static Connection openMaintenance(PgConnection pg) throws SQLException, DbJobException {
     try {
       return pg.open("postgres");
     } catch (SQLException e) {

@@ -12,6 +12,7 @@ import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.postgres.LogicalBackup;
 import io.aido.backup.postgres.PgErrors;
 import io.aido.backup.postgres.PgTools;
 import io.aido.backup.postgres.Preflight;
@@ -249,11 +250,7 @@ public final class BackupCommand extends DbCommand {
 
   /** The row counts in a record's facts, as numbers (JSON gives back Integer or Long). */
   static Map<String, Long> rowCounts(BackupRecord r) {
-    Map<String, Long> counts = new LinkedHashMap<>();
-    if (r.facts().get("rowCounts") instanceof Map<?, ?> m) {
-      m.forEach((k, v) -> counts.put(String.valueOf(k), ((Number) v).longValue()));
-    }
-    return counts;
+    return LogicalBackup.rowCounts(r);
   }
 
   /** Why counting failed, if it already has; never waits for a count still running. */

@@ -17,6 +17,7 @@ import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.postgres.LogicalBackup;
 import io.aido.backup.postgres.PgRestore;
 import io.aido.backup.postgres.RowCountComparison;
 import java.io.IOException;
@@ -230,10 +231,7 @@ public final class RestoreCommand extends DbCommand {
   }
 
   private static PartRecord dumpPart(BackupRecord record) throws DbJobException {
-    Object name = record.facts().get("dumpPart");
-    return (name == null
-            ? record.parts().stream().filter(p -> p.name().endsWith(".dump")).findFirst()
-            : record.part(name.toString()))
+    return LogicalBackup.dumpPart(record)
         .orElseThrow(
             () ->
                 DbJobException.failed(
@@ -242,9 +240,6 @@ public final class RestoreCommand extends DbCommand {
   }
 
   private static List<String> owners(BackupRecord record) {
-    if (record.facts().get("owners") instanceof List<?> l) {
-      return l.stream().map(String::valueOf).toList();
-    }
-    return List.of();
+    return LogicalBackup.owners(record);
   }
 }

@@ -26,21 +26,13 @@ import java.util.Optional;
  *
  * <p>A bad backup is a result with problems, one line each ({@code backup ID (KIND) part NAME:
  * ...}); a key that does not unwrap the data key is a problem of the backup. A storage failure is
- * not a verdict on the backup and is thrown as {@link IOException}.
+ * not a verdict on the backup and is thrown as {@link IOException}; neither is a key that cannot be
+ * used at all (Cloud KMS unreachable or refusing), thrown as {@link KeyUnavailableException}.
  */
 final class IntegrityCheck {
   private final Repository repository;
   private final KeyEncryptionKey kek;
   private final Clock clock;
-
-  /**
-   * One backup's outcome.
-   *
-   * @param result what to store; its problems are the lines to print
-   * @param keyUnavailable the key could not be used at all (KMS unreachable or refusing), which
-   *     says nothing about the backup
-   */
-  record Outcome(VerificationResult result, boolean keyUnavailable) {}
 
   IntegrityCheck(Repository repository, KeyEncryptionKey kek, Clock clock) {
     this.repository = repository;
@@ -48,16 +40,16 @@ final class IntegrityCheck {
     this.clock = clock;
   }
 
-  Outcome check(BackupRecord record) throws IOException {
+  VerificationResult check(BackupRecord record) throws IOException, KeyUnavailableException {
     long started = System.nanoTime();
     String backup = "backup " + record.id() + " (" + record.kind() + ")";
     List<String> problems = new ArrayList<>();
-    boolean keyUnavailable = false;
     BackupReader reader = null;
     try {
       reader = repository.reader(record, kek);
+    } catch (KeyUnavailableException e) {
+      throw e;
     } catch (GeneralSecurityException e) {
-      keyUnavailable = e instanceof KeyUnavailableException;
       problems.add(backup + ": " + e.getMessage() + "; no part could be read");
     }
     long bytes = 0;
@@ -95,17 +87,15 @@ final class IntegrityCheck {
         problems.add(prefix + problemOf(e));
       }
     }
-    VerificationResult result =
-        new VerificationResult(
-            record.id(),
-            record.kind(),
-            clock.instant(),
-            VerificationResult.INTEGRITY,
-            problems.isEmpty(),
-            bytes,
-            (System.nanoTime() - started) / 1_000_000,
-            problems);
-    return new Outcome(result, keyUnavailable);
+    return new VerificationResult(
+        record.id(),
+        record.kind(),
+        clock.instant(),
+        VerificationResult.INTEGRITY,
+        problems.isEmpty(),
+        bytes,
+        (System.nanoTime() - started) / 1_000_000,
+        problems);
   }
 
   /** The exception's message without its "backup X part 'Y': " prefix, which the line has. */

@@ -10,14 +10,22 @@ import io.aido.backup.core.cli.VerificationFailedException;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
+import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.crypto.KeyUnavailableException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.observability.AuditLog;
+import io.aido.backup.core.observability.RunMetrics;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
+import io.aido.backup.core.repository.NoRepositoryException;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.core.verification.VerificationResults;
+import io.aido.backup.postgres.PgConnection;
+import io.aido.backup.postgres.PgTools;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -27,6 +35,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -42,16 +51,28 @@ import picocli.CommandLine.Option;
  * VerificationResults}) and an audit event ({@link AuditAction#READ}); a backup whose newest result
  * is ok is skipped unless {@code --all}, a failed one is checked again on every run. When the key
  * cannot be used at all (Cloud KMS unreachable or refusing) the backup is reported but no result is
- * written, since that says nothing about the backup. Record files the catalog cannot read are
- * problems too.
+ * written, since that says nothing about the backup: the run stops with exit 1. Record files the
+ * catalog cannot read are problems too.
+ *
+ * <p>Restore test ({@code --restore-test}): see {@link RestoreTest}. By default the newest complete
+ * {@code db-logical} backup of each source database whose integrity is not in doubt (the monthly
+ * drill), every one with {@code --all}; each gets a {@link VerificationResult#RESTORE_TEST} result
+ * carrying the restore's duration. The scratch server comes from the libpq variables; scratch
+ * databases left by killed runs are dropped first.
  *
  * <p>Freshness: for each kind that has backups (and each {@code --require-kind}), the newest backup
  * that is complete and whose newest result is ok (this run's included) must have started less than
  * its {@link MaxAges limit} before now ({@code --now}, else the clock).
  *
+ * <p>Metrics ({@link VerifyMetrics}): per backup checked, whether it passed each level, the bytes
+ * read, when it last passed and its restore's duration; per kind, bytes checked, failures, restore
+ * tests, the last restore-test duration, last verified time and staleness.
+ *
  * <p>Output: one line per problem, then a summary. Exit 0 when nothing is wrong, 3 ({@link
- * VerificationFailedException}) when a backup is bad or a kind is stale, 1 when the store fails
- * (results written so far stay), 2 for bad configuration.
+ * VerificationFailedException}) when a backup is bad or a kind is stale, 1 when the store, the
+ * scratch server or the key fails (results written so far stay; a key that cannot be used stops the
+ * run without a result, since it says nothing about the backup), 2 for bad configuration, including
+ * a store that holds no repository (verify never creates one).
  */
 @Command(
     name = "verify",
@@ -59,6 +80,10 @@ import picocli.CommandLine.Option;
       "Read every backup not yet verified in full (exists with its size, decrypts, decompresses,"
           + " plaintext SHA-256 matches the record), record each result, and check that the newest"
           + " verified backup of each kind is younger than its limit.",
+      "With --restore-test, also restore the newest db-logical backup of each database (every"
+          + " one with --all) into a scratch database on the server the libpq variables PGHOST,"
+          + " PGPORT, PGUSER, PGPASSWORD (or PGPASSFILE) name, compare every table's row count"
+          + " with the record, ANALYZE and sample each table, and drop the scratch database.",
       "Exit 3 when a backup is bad or a kind is stale."
     })
 public final class VerifyCommand extends JobCommand {
@@ -69,8 +94,22 @@ public final class VerifyCommand extends JobCommand {
   @Option(names = "--kind", paramLabel = "KIND", description = "Verify only this kind.")
   private String kind;
 
-  @Option(names = "--all", description = "Verify every backup, also those verified before.")
+  @Option(
+      names = "--all",
+      description =
+          "Verify every backup, also those verified before; with --restore-test, test-restore every"
+              + " db-logical backup instead of the newest of each database.")
   private boolean all;
+
+  @Option(
+      names = "--restore-test",
+      description =
+          "Also test-restore db-logical backups into a scratch database (the monthly drill): by"
+              + " default the newest complete backup of each source database. The user (PGUSER)"
+              + " needs CREATEDB; databases are named "
+              + ScratchDatabases.PREFIX
+              + "*, and leftovers of killed runs are dropped.")
+  private boolean restoreTest;
 
   @Option(names = "--no-freshness", description = "Skip the freshness level.")
   private boolean noFreshness;
@@ -101,6 +140,13 @@ public final class VerifyCommand extends JobCommand {
   private MaxAges limits;
   private final Set<BackupKind> required = EnumSet.noneOf(BackupKind.class);
   private Instant at;
+  private PgConnection pg;
+
+  /** Test seam: wraps the store the options open, to inject an outage. */
+  UnaryOperator<BlobStore> storeWrapper = UnaryOperator.identity();
+
+  /** Test seam: used instead of the key {@code --kek-uri} names, to make it unavailable. */
+  KeyEncryptionKey kekOverride;
 
   @Override
   protected void validate(ConfigProblems problems) {
@@ -129,6 +175,14 @@ public final class VerifyCommand extends JobCommand {
         problems.add(EnvironmentDefaults.describe("--require-kind"), e.getMessage());
       }
     }
+    if (restoreTest) {
+      pg = PgConnection.fromEnv(env(), problems);
+      if (onlyKind != null && onlyKind != BackupKind.DB_LOGICAL) {
+        problems.add(
+            EnvironmentDefaults.describe("--restore-test"),
+            "only db-logical backups can be test-restored, not --kind " + onlyKind);
+      }
+    }
     if (now != null && !now.isBlank()) {
       try {
         at = Instant.parse(now.trim());
@@ -142,9 +196,18 @@ public final class VerifyCommand extends JobCommand {
 
   @Override
   protected int run() throws Exception {
-    BlobStore store = repository.openStore();
-    Repository repo = Repository.open(store, new Pipeline(PipelineSettings.defaults()), clock());
-    IntegrityCheck integrity = new IntegrityCheck(repo, repository.kek(), clock());
+    BlobStore store = storeWrapper.apply(repository.openStore());
+    Repository repo;
+    try {
+      repo = Repository.openExisting(store, new Pipeline(PipelineSettings.defaults()), clock());
+    } catch (NoRepositoryException e) {
+      ConfigProblems none = new ConfigProblems();
+      none.add(EnvironmentDefaults.describe("--storage-url"), e.getMessage());
+      none.throwIfAny();
+      throw e;
+    }
+    KeyEncryptionKey kek = kekOverride != null ? kekOverride : repository.kek();
+    IntegrityCheck integrity = new IntegrityCheck(repo, kek, clock());
     AuditLog audit = audit(store);
     List<String> problems = new ArrayList<>();
 
@@ -164,11 +227,14 @@ public final class VerifyCommand extends JobCommand {
         skipped++;
         continue;
       }
-      IntegrityCheck.Outcome outcome;
+      VerificationResult r;
       try (var c = MDC.putCloseable("backup_id", record.id().value());
           var k = MDC.putCloseable("kind", record.kind().id())) {
-        outcome = integrity.check(record);
-        VerificationResult r = outcome.result();
+        try {
+          r = integrity.check(record);
+        } catch (KeyUnavailableException e) {
+          throw keyUnavailable(record, e);
+        }
         audit.record(
             AuditAction.READ,
             record.kind(),
@@ -177,10 +243,8 @@ public final class VerifyCommand extends JobCommand {
                 "level", r.level(),
                 "outcome", r.ok() ? "ok" : "bad",
                 "bytes", Long.toString(r.bytesChecked())));
-        if (!outcome.keyUnavailable()) {
-          VerificationResults.write(store, r);
-          results.put(record.id(), r);
-        }
+        VerificationResults.write(store, r);
+        results.put(record.id(), r);
         LOG.info(
             "backup {} ({}): {} ({} bytes in {} ms)",
             record.id(),
@@ -190,11 +254,24 @@ public final class VerifyCommand extends JobCommand {
             r.durationMillis());
       }
       checked++;
-      VerificationResult r = outcome.result();
+      VerifyMetrics.backup(metrics(), r);
       bytes.merge(record.kind(), r.bytesChecked(), Long::sum);
       if (!r.ok()) {
         failures.merge(record.kind(), 1, Integer::sum);
         problems.addAll(r.problems());
+      }
+    }
+
+    RestoreDrill.Summary restored = RestoreDrill.Summary.NONE;
+    if (restoreTest) {
+      RestoreTest restore = new RestoreTest(repo, kek, pg, PgTools.fromEnv(env()), clock());
+      restored =
+          new RestoreDrill(restore, audit, metrics(), pg.server())
+              .run(listing.records(), all, newest(newest, store, BackupKind.DB_LOGICAL), store);
+      problems.addAll(restored.problems());
+      bytes.merge(BackupKind.DB_LOGICAL, restored.bytes(), Long::sum);
+      if (restored.bad() > 0) {
+        failures.merge(BackupKind.DB_LOGICAL, restored.bad(), Integer::sum);
       }
     }
 
@@ -295,6 +372,9 @@ public final class VerifyCommand extends JobCommand {
             + " bytes checked), skipped "
             + skipped
             + " verified before, "
+            + (restoreTest
+                ? restored.tested() + " restore-tested (" + restored.bad() + " bad), "
+                : "")
             + listing.unreadable().size()
             + " unreadable records, "
             + (noFreshness ? "freshness not checked" : stale + " stale kinds")
@@ -305,8 +385,33 @@ public final class VerifyCommand extends JobCommand {
     if (!problems.isEmpty()) {
       throw new VerificationFailedException(summary);
     }
+    if (!restored.leftovers().isEmpty()) {
+      throw new IOException(
+          "unable to drop scratch database(s) "
+              + String.join("; ", restored.leftovers())
+              + "; the next restore test drops them");
+    }
     LOG.info(summary);
     return ExitCodes.DONE;
+  }
+
+  /** The run stops: a key that cannot be used says nothing about the backup, so no result. */
+  static GeneralSecurityException keyUnavailable(BackupRecord record, KeyUnavailableException e) {
+    return new GeneralSecurityException(
+        "backup "
+            + record.id()
+            + " ("
+            + record.kind()
+            + "): "
+            + e.getMessage()
+            + "; verification stopped without a result for it (an unusable key says nothing"
+            + " about the backup)",
+        e);
+  }
+
+  /** This run's metrics, for tests. */
+  RunMetrics runMetrics() {
+    return metrics();
   }
 
   private static Map<BackupId, VerificationResult> newest(

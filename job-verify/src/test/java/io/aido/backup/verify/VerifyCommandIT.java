@@ -8,16 +8,22 @@ import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.JobContext;
 import io.aido.backup.core.config.Environment;
+import io.aido.backup.core.crypto.FakeCloudKms;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.core.pipeline.FailingBlobStore;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.local.LocalBlobStore;
 import io.aido.backup.core.verification.VerificationResults;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -32,9 +38,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The job as a CronJob runs it, against a {@code file://} repository whose backups were written by
@@ -84,6 +92,11 @@ class VerifyCommandIT {
   }
 
   private int verifyWith(Path key, String... args) {
+    return verifyWith(key, command -> {}, args);
+  }
+
+  /** Runs verify with {@code seams} applied to the command (an injected fault). */
+  private int verifyWith(Path key, Consumer<VerifyCommand> seams, String... args) {
     out = new ByteArrayOutputStream();
     err = new ByteArrayOutputStream();
     List<String> all = new ArrayList<>(List.of("verify"));
@@ -105,7 +118,9 @@ class VerifyCommandIT {
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8),
             Clock.systemUTC());
-    return new Main().execute(context, all.toArray(String[]::new));
+    CommandLine cl = new Main().commandLine(context);
+    seams.accept((VerifyCommand) cl.getSubcommands().get("verify").getCommand());
+    return cl.execute(all.toArray(String[]::new));
   }
 
   private String output() {
@@ -241,5 +256,102 @@ class VerifyCommandIT {
     assertThat(output())
         .contains("record '" + Layout.record(a.kind(), a.id()) + "': ")
         .contains("verified 1 backups (0 bad,", "1 unreadable records");
+  }
+
+  @Test
+  void verify_storageFailsHalfway_exits1AndKeepsTheResultsWritten() throws Exception {
+    // backups are verified in id order; the store fails while reading the second one
+    BackupRecord first = a.id().compareTo(b.id()) < 0 ? a : b;
+    BackupRecord second = first == a ? b : a;
+    List<String> secondParts = second.parts().stream().map(p -> p.object()).toList();
+    // A test double for a store that drops the connection: no real store fails on demand.
+    Consumer<VerifyCommand> outage =
+        command ->
+            command.storeWrapper =
+                inner ->
+                    new FailingBlobStore(inner, "nothing-is-uploaded/", 0) {
+                      @Override
+                      public InputStream open(ObjectKey key, long offset, long length)
+                          throws IOException {
+                        InputStream real = super.open(key, offset, length);
+                        if (!secondParts.contains(key.name())) {
+                          return real;
+                        }
+                        return new FilterInputStream(real) {
+                          @Override
+                          public int read(byte[] buf, int off, int len) throws IOException {
+                            throw new IOException("connection reset by peer");
+                          }
+                        };
+                      }
+                    };
+
+    int code = verifyWith(keyset, outage);
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("connection reset by peer");
+    assertThat(
+            VerificationResults.newest(store, BackupKind.DB_LOGICAL, first.id()).orElseThrow().ok())
+        .isTrue();
+    assertThat(VerificationResults.newest(store, BackupKind.DB_LOGICAL, second.id())).isEmpty();
+
+    assertThat(verify()).isZero();
+    assertThat(output()).contains("verified 1 backups (0 bad,", "skipped 1 verified before");
+  }
+
+  @Test
+  void verify_kmsDown_exits1WithoutWritingAResult() throws Exception {
+    Path kmsRoot = keys.resolve("kms-repo");
+    LocalBlobStore kmsStore = new LocalBlobStore(kmsRoot);
+    // Cloud KMS cannot run here: FakeCloudKms answers its REST API over real HTTP.
+    try (FakeCloudKms kms = new FakeCloudKms()) {
+      KeyEncryptionKey remote =
+          kms.open("gcp-kms://projects/p/locations/global/keyRings/r/cryptoKeys/backup");
+      Repository repo =
+          Repository.open(
+              kmsStore,
+              new Pipeline(new PipelineSettings(3, 2, 64 * 1024, 2)),
+              Clock.fixed(T0, ZoneOffset.UTC));
+      BackupRecord r = backup(repo, remote, 3);
+      kms.failWith(503);
+      root = kmsRoot;
+
+      int code = verifyWith(keyset, command -> command.kekOverride = remote);
+
+      assertThat(code).isEqualTo(1);
+      assertThat(err.toString(StandardCharsets.UTF_8))
+          .contains("backup " + r.id() + " (db-logical): unable to unwrap the data key")
+          .contains("Cloud KMS answered HTTP 503")
+          .contains("verification stopped without a result for it");
+      assertThat(kmsStore.list(Layout.VERIFY)).isEmpty();
+    }
+  }
+
+  @Test
+  void verify_emptyDirectory_exits2AndCreatesNoRepository() throws Exception {
+    Path empty = keys.resolve("empty");
+    Files.createDirectories(empty);
+    root = empty;
+
+    int code = verify();
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("--storage-url (BACKUP_STORAGE_URL): no repository at '");
+    try (var files = Files.list(empty)) {
+      assertThat(files).isEmpty();
+    }
+  }
+
+  @Test
+  void verify_mistypedDirectory_exits2AndCreatesNothing() {
+    Path missing = keys.resolve("no-such-repository");
+    root = missing;
+
+    int code = verify();
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("no repository at '");
+    assertThat(missing).doesNotExist();
   }
 }

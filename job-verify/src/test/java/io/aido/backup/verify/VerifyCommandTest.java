@@ -77,6 +77,38 @@ class VerifyCommandTest {
 
     assertThat(code).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("--all", "--max-age", "BACKUP_MAX_AGE", "--require-kind", "--no-freshness");
+        .contains(
+            "--all",
+            "--max-age",
+            "BACKUP_MAX_AGE",
+            "--require-kind",
+            "--no-freshness",
+            "--restore-test",
+            "BACKUP_RESTORE_TEST",
+            "PGHOST",
+            "newest complete backup of each source database");
+  }
+
+  @Test
+  void verify_restoreTestOfAnotherKindOrBadPort_exits2() {
+    int code =
+        execute(
+            Map.of("PGPORT", "70000"),
+            "verify",
+            "--log-format",
+            "text",
+            "--storage-url",
+            "memory://restore-test-usage",
+            "--kek-uri",
+            "/nonexistent/kek.json",
+            "--restore-test",
+            "--kind",
+            "dapr");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains(
+            "PGPORT: '70000' is not a port",
+            "--restore-test (BACKUP_RESTORE_TEST): only db-logical backups can be test-restored");
   }
 }

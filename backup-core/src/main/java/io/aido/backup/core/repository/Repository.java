@@ -92,6 +92,27 @@ public final class Repository {
     return new Repository(store, pipeline, clock, found);
   }
 
+  /**
+   * Opens the repository in {@code store} for reading, never creating it: what commands that only
+   * read (verify, catalog) use, so that an empty or mistyped URL is reported instead of becoming a
+   * new, empty repository.
+   *
+   * @throws NoRepositoryException if {@code format.json} is missing
+   * @throws io.aido.backup.core.catalog.UnsupportedFormatException if it has a newer format
+   * @throws IOException if {@code format.json} is unreadable or the store fails
+   */
+  public static Repository openExisting(BlobStore store, Pipeline pipeline, Clock clock)
+      throws IOException {
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(pipeline, "pipeline");
+    Objects.requireNonNull(clock, "clock");
+    RepositoryFormat found = readFormat(store, Layout.format());
+    if (found == null) {
+      throw new NoRepositoryException(store.describe());
+    }
+    return new Repository(store, pipeline, clock, found);
+  }
+
   private static RepositoryFormat readFormat(BlobStore store, ObjectKey key) throws IOException {
     try (InputStream in = store.open(key)) {
       return RecordJson.readFormat(in, store.describe() + "/" + key);

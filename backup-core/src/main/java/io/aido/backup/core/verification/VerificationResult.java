@@ -19,14 +19,19 @@ import java.util.Objects;
  *  "bytesChecked":1048576,"durationMillis":2150,"problems":[]}
  * }</pre>
  *
+ * <p>A {@value #RESTORE_TEST} result also carries {@code "restoreMillis"}: how long the restore
+ * itself took, the measured recovery time of that backup.
+ *
  * @param backupId the backup that was checked
  * @param kind its kind
  * @param checkedAt when the check ended
- * @param level what was checked: {@value #INTEGRITY}
+ * @param level what was checked: {@value #INTEGRITY} or {@value #RESTORE_TEST}
  * @param ok whether the backup passed
  * @param bytesChecked stored bytes read and checked
  * @param durationMillis how long the check took
  * @param problems one line per problem found, empty when {@code ok}
+ * @param restoreMillis how long the restore took, for a restore test that got as far as restoring;
+ *     {@code null} otherwise
  */
 public record VerificationResult(
     BackupId backupId,
@@ -36,7 +41,8 @@ public record VerificationResult(
     boolean ok,
     long bytesChecked,
     long durationMillis,
-    List<String> problems) {
+    List<String> problems,
+    Long restoreMillis) {
 
   /** The result format this version writes. */
   public static final int FORMAT = 1;
@@ -44,11 +50,30 @@ public record VerificationResult(
   /** Every part read in full: exists with its size, decrypts, decompresses, size and SHA-256. */
   public static final String INTEGRITY = "integrity";
 
+  /**
+   * Restored into a scratch database, every table's row count compared with the record, analyzed
+   * and sampled.
+   */
+  public static final String RESTORE_TEST = "restore-test";
+
   public VerificationResult {
     Objects.requireNonNull(backupId, "backupId");
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(checkedAt, "checkedAt");
     Objects.requireNonNull(level, "level");
     problems = problems == null ? List.of() : List.copyOf(problems);
+  }
+
+  /** A result without a restore. */
+  public VerificationResult(
+      BackupId backupId,
+      BackupKind kind,
+      Instant checkedAt,
+      String level,
+      boolean ok,
+      long bytesChecked,
+      long durationMillis,
+      List<String> problems) {
+    this(backupId, kind, checkedAt, level, ok, bytesChecked, durationMillis, problems, null);
   }
 }

@@ -77,6 +77,9 @@ public final class VerificationResults {
     node.put("durationMillis", r.durationMillis());
     ArrayNode problems = node.putArray("problems");
     r.problems().forEach(problems::add);
+    if (r.restoreMillis() != null) {
+      node.put("restoreMillis", r.restoreMillis());
+    }
     try {
       return JSON.writeValueAsBytes(node);
     } catch (JacksonException e) {
@@ -159,7 +162,8 @@ public final class VerificationResults {
             ok.booleanValue(),
             node.path("bytesChecked").asLong(0),
             node.path("durationMillis").asLong(0),
-            problems));
+            problems,
+            node.path("restoreMillis").isNumber() ? node.path("restoreMillis").asLong() : null));
   }
 
   private static VerificationResult unreadable(

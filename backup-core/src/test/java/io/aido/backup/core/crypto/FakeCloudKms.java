@@ -31,9 +31,10 @@ import java.util.regex.Pattern;
  * real HTTP through WireMock: Cloud KMS cannot run here. Its "ciphertext" is a tag of the key name
  * and associated data followed by the plaintext, so it is no cipher; it only behaves like KMS
  * toward the client: a ciphertext from another key, or with other associated data, is refused with
- * HTTP 400, and {@link #failWith(int)} makes every call fail with a status.
+ * HTTP 400, and {@link #failWith(int)} makes every call fail with a status. Public in the test-jar
+ * so that the jobs' tests can make a key unavailable the way Cloud KMS does.
  */
-final class FakeCloudKms implements AutoCloseable {
+public final class FakeCloudKms implements AutoCloseable {
   private static final Pattern CALL =
       Pattern.compile("/v1/(projects/[^:]+/cryptoKeys/[^:/]+):(encrypt|decrypt)");
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,19 +42,19 @@ final class FakeCloudKms implements AutoCloseable {
   private final WireMockServer server;
   private volatile int failStatus;
 
-  FakeCloudKms() {
+  public FakeCloudKms() {
     server = new WireMockServer(options().dynamicPort().extensions(new Kms()));
     server.start();
     server.stubFor(any(anyUrl()).willReturn(ok()));
   }
 
   /** Every later call answers with {@code status} (0: behave). */
-  void failWith(int status) {
+  public void failWith(int status) {
     failStatus = status;
   }
 
   /** Opens the key {@code uri} through this server, without credentials. */
-  KeyEncryptionKey open(String uri) throws GeneralSecurityException {
+  public KeyEncryptionKey open(String uri) throws GeneralSecurityException {
     return KeyEncryptionKeys.openKms(uri, client("http://localhost:" + server.port() + "/"));
   }
 

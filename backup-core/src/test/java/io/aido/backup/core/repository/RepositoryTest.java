@@ -78,6 +78,22 @@ class RepositoryTest {
   }
 
   @Test
+  void openExisting_emptyStore_throwsNoRepositoryAndCreatesNothing() throws IOException {
+    assertThatThrownBy(() -> Repository.openExisting(store, pipeline, CLOCK))
+        .isInstanceOf(NoRepositoryException.class)
+        .hasMessageStartingWith("no repository at '" + store.describe() + "'");
+    assertThat(store.list("")).isEmpty();
+  }
+
+  @Test
+  void openExisting_createdRepository_readsItsFormat() throws IOException {
+    Repository created = Repository.open(store, pipeline, CLOCK);
+
+    assertThat(Repository.openExisting(store, pipeline, CLOCK).format())
+        .isEqualTo(created.format());
+  }
+
+  @Test
   void open_anotherJobCreatesFormatFirst_usesTheirs() throws IOException {
     RepositoryFormat theirs = new RepositoryFormat(1, Instant.parse("2026-01-01T00:00:00Z"), "0.9");
     // a test double: the race between stat and create cannot be timed with a real store

@@ -45,6 +45,29 @@ class VerificationResultsTest {
   }
 
   @Test
+  void write_restoreTest_roundTripsTheRestoreDuration() throws IOException {
+    VerificationResult restored =
+        new VerificationResult(
+            ID,
+            BackupKind.DB_LOGICAL,
+            T1,
+            VerificationResult.RESTORE_TEST,
+            true,
+            4096,
+            900,
+            null,
+            750L);
+
+    VerificationResults.write(store, restored);
+
+    assertThat(VerificationResults.newest(store, BackupKind.DB_LOGICAL, ID)).contains(restored);
+    assertThat(new String(VerificationResults.toJson(restored), StandardCharsets.UTF_8))
+        .contains("\"restoreMillis\" : 750");
+    assertThat(new String(VerificationResults.toJson(result(ID, T1, true)), StandardCharsets.UTF_8))
+        .doesNotContain("restoreMillis");
+  }
+
+  @Test
   void write_sameBackupAndTime_failsAndKeepsTheFirst() throws IOException {
     VerificationResults.write(store, result(ID, T1, true));
 
