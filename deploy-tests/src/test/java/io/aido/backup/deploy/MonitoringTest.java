@@ -38,9 +38,6 @@ class MonitoringTest {
    */
   static final Set<String> PENDING_METRICS =
       Set.of(
-          // job-verify --restore-test (issue 4): how long the restore took, when it last passed
-          "backup_verify_restore_test_duration_seconds",
-          "backup_verify_restore_test_last_success_timestamp_seconds",
           // job-db-backup wal-archive (issue 6): WAL held by its replication slot, label slot
           "backup_wal_slot_retained_bytes");
 
@@ -163,7 +160,7 @@ class MonitoringTest {
             "backup_last_success_timestamp_seconds",
             "backup_stored_bytes",
             "backup_run_duration_seconds",
-            "backup_verify_restore_test_duration_seconds");
+            "backup_verify_last_restore_test_duration_seconds");
   }
 
   @Test
