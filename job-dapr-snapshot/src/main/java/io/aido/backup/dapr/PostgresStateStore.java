@@ -128,7 +128,7 @@ public final class PostgresStateStore implements StateStore {
       try (InputStream copy =
           new PGCopyInputStream(
               c.unwrap(PGConnection.class), "COPY (" + select + ") TO STDOUT (FORMAT binary)")) {
-        PgBinaryCopy.RowReader rows = new PgBinaryCopy.RowReader(copy, 7);
+        PgBinaryCopy.RowReader rows = rows(copy);
         for (byte[][] row = next(rows); row != null; row = next(rows)) {
           String key = PgBinaryCopy.text(row[0]);
           DaprKey dk = DaprKey.classify(key);
@@ -316,20 +316,33 @@ public final class PostgresStateStore implements StateStore {
   }
 
   /** The next COPY row; a lost connection is reported as this store's failure, not the sink's. */
+  /** The COPY's rows; the header is read here, so a connection lost at once is named too. */
+  private PgBinaryCopy.RowReader rows(InputStream copy) throws IOException {
+    try {
+      return new PgBinaryCopy.RowReader(copy, 7);
+    } catch (IOException e) {
+      throw readFailed(e);
+    }
+  }
+
   private byte[][] next(PgBinaryCopy.RowReader rows) throws IOException {
     try {
       return rows.next();
     } catch (IOException e) {
-      Throwable cause = e.getCause() instanceof SQLException sql ? sql : e;
-      throw new IOException(
-          "unable to read PostgreSQL state table "
-              + table
-              + " on "
-              + server
-              + ": "
-              + firstLine(cause.getMessage()),
-          e);
+      throw readFailed(e);
     }
+  }
+
+  private IOException readFailed(IOException e) {
+    Throwable cause = e.getCause() instanceof SQLException sql ? sql : e;
+    return new IOException(
+        "unable to read PostgreSQL state table "
+            + table
+            + " on "
+            + server
+            + ": "
+            + firstLine(cause.getMessage()),
+        e);
   }
 
   private IOException failed(String verb, SQLException e) {
