@@ -46,7 +46,7 @@ public final class ObjectYaml {
   /** Any JSON-shaped value (maps, lists, scalars, model objects) as canonical YAML (UTF-8). */
   public static byte[] writeValue(Object value) {
     try {
-      return YAML.writeValueAsBytes(canonical(YAML.valueToTree(value)));
+      return YAML.writeValueAsBytes(canonical(YAML.valueToTree(value), true));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -65,7 +65,7 @@ public final class ObjectYaml {
     return YAML.treeToValue(node, GenericKubernetesResource.class);
   }
 
-  private static JsonNode canonical(JsonNode node) {
+  private static JsonNode canonical(JsonNode node, boolean top) {
     if (node.isObject()) {
       ObjectNode sorted = JsonNodeFactory.instance.objectNode();
       List<String> names = new ArrayList<>();
@@ -74,8 +74,8 @@ public final class ObjectYaml {
       }
       names.sort(
           (a, b) -> {
-            int ia = FIRST.indexOf(a);
-            int ib = FIRST.indexOf(b);
+            int ia = top ? FIRST.indexOf(a) : -1;
+            int ib = top ? FIRST.indexOf(b) : -1;
             if (ia >= 0 || ib >= 0) {
               return Integer.compare(ia < 0 ? FIRST.size() : ia, ib < 0 ? FIRST.size() : ib);
             }
@@ -84,14 +84,14 @@ public final class ObjectYaml {
       for (String name : names) {
         JsonNode child = node.get(name);
         if (!child.isNull()) {
-          sorted.set(name, canonical(child));
+          sorted.set(name, canonical(child, false));
         }
       }
       return sorted;
     }
     if (node.isArray()) {
       ArrayNode array = JsonNodeFactory.instance.arrayNode();
-      node.forEach(element -> array.add(canonical(element)));
+      node.forEach(element -> array.add(canonical(element, false)));
       return array;
     }
     return node;

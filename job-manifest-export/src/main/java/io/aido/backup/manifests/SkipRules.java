@@ -12,7 +12,8 @@ import java.util.Optional;
  * EndpointSlices, Leases, and types that cannot be listed, read and created), and single objects
  * (Pods and ReplicaSets owned by something, ControllerRevisions owned by something, Jobs owned by a
  * CronJob, Secrets a SealedSecret unseals into, the default ServiceAccount's token, the {@code
- * kube-root-ca.crt} ConfigMap every namespace gets).
+ * kube-root-ca.crt} ConfigMap every namespace gets, the RBAC defaults the API server reconciles:
+ * label {@code kubernetes.io/bootstrapping=rbac-defaults}).
  */
 final class SkipRules {
   static final String SEALED_SECRETS_KEY_LABEL = "sealedsecrets.bitnami.com/sealed-secrets-key";
@@ -49,6 +50,13 @@ final class SkipRules {
     List<OwnerReference> owners =
         object.getMetadata() == null ? null : object.getMetadata().getOwnerReferences();
     boolean owned = owners != null && !owners.isEmpty();
+    Map<String, String> labels =
+        object.getMetadata() == null ? null : object.getMetadata().getLabels();
+    if (group.equals("rbac.authorization.k8s.io")
+        && labels != null
+        && "rbac-defaults".equals(labels.get("kubernetes.io/bootstrapping"))) {
+      return Optional.of("RBAC default of the API server");
+    }
     switch (key) {
       case "/Pod":
         return owned ? Optional.of("owned Pod") : Optional.empty();
