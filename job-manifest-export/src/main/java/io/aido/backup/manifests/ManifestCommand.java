@@ -10,6 +10,7 @@ import io.aido.backup.core.storage.BlobStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +24,19 @@ abstract class ManifestCommand extends JobCommand {
   /** The name our writes carry in {@code managedFields}. */
   static final String FIELD_MANAGER = "aido-backup";
 
+  /**
+   * Loggers of the Kubernetes client and its HTTP stack: at debug level they may print request and
+   * response bodies, which hold Secrets. They stay at INFO even with {@code --debug}.
+   */
+  private static final List<String> QUIET_LOGGERS = List.of("io.fabric8", "io.vertx", "io.netty");
+
   @Override
   protected final int run() throws Exception {
+    for (String name : QUIET_LOGGERS) {
+      if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logger) {
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+      }
+    }
     try {
       return runManifests();
     } catch (ManifestJobException e) {
