@@ -129,6 +129,11 @@ final class MockCluster implements AutoCloseable {
         .build();
   }
 
+  /** The API server's address, such as {@code http://localhost:41234/}. */
+  String url() {
+    return server.url("/");
+  }
+
   /** What the job uses to open clients of this cluster. */
   Supplier<KubernetesClient> clients() {
     return this::client;
