@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
     name = "manifest-export",
     description =
         "Exports and re-applies the cluster's Kubernetes objects, encrypted Secrets, Helm release history and the Sealed Secrets key.",
-    subcommands = {ExportCommand.class, RestoreCommand.class})
+    subcommands = {ExportCommand.class, RestoreCommand.class, ExtractCommand.class})
 public final class Main extends JobMain {
 
   private final Supplier<KubernetesClient> clients;

@@ -290,7 +290,7 @@ class ExportCommandTest {
     Map<String, byte[]> small = job.archive(records.get(0));
     Map<String, byte[]> large = job.archive(records.get(1));
     assertThat(small.keySet()).containsExactlyElementsOf(large.keySet());
-    assertThat(cluster.requests()).anyMatch(r -> r.contains("limit=1"));
+    assertThat(cluster.requests()).anyMatch(r -> r.contains("continue=") && r.contains("limit=1"));
   }
 
   private List<Path> dataObjects() throws Exception {

@@ -29,8 +29,8 @@ import java.util.function.Supplier;
 
 /**
  * A Kubernetes API for tests: fabric8's mock server in CRUD mode, because no real API server can
- * run on the build machine. CRUD mode keeps objects but lacks three things an API server does,
- * which this class adds in front of it, as plainly as possible:
+ * run on the build machine. CRUD mode keeps objects but lacks four things an API server does, which
+ * this class adds in front of it, as plainly as possible:
  *
  * <ul>
  *   <li>discovery ({@code /api/v1}, {@code /apis}, {@code /apis/<group>/<version>}): a fixed list
@@ -39,6 +39,8 @@ import java.util.function.Supplier;
  *   <li>server-side apply ({@code PATCH} with {@code application/apply-patch+yaml}), answered as
  *       create when the object is missing and as a JSON merge patch when it exists, which is what
  *       apply does for a single field manager setting fields;
+ *   <li>paging: a list with {@code limit} returns that many items and a {@code continue} token, as
+ *       an API server does (CRUD mode returns everything at once);
  *   <li>the apiextensions controller: a CRD created or changed is marked {@code Established} (can
  *       be turned off, to test the wait).
  * </ul>
@@ -204,6 +206,9 @@ final class MockCluster implements AutoCloseable {
           return apply(bare, request);
         }
         MockResponse response = super.dispatch(request);
+        if (request.method() == HttpMethod.GET && path.contains("limit=")) {
+          return page(response, path);
+        }
         if (request.method() == HttpMethod.POST && bare.endsWith("/customresourcedefinitions")) {
           establish(response);
         }
@@ -211,6 +216,59 @@ final class MockCluster implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+
+    /**
+     * Cuts a list into pages as an API server does for {@code limit} and {@code continue} (the
+     * token here is the offset of the next item).
+     */
+    private MockResponse page(MockResponse response, String path) throws IOException {
+      if (response.code() != 200) {
+        return response;
+      }
+      JsonNode list = JSON.readTree(response.getBody().getBytes());
+      if (!(list instanceof ObjectNode node) || !list.path("items").isArray()) {
+        return response;
+      }
+      int limit = Integer.parseInt(query(path, "limit"));
+      String token = query(path, "continue");
+      int from = token == null ? 0 : Integer.parseInt(token);
+      // an API server lists in key order (namespace, then name); CRUD mode in insertion order
+      List<JsonNode> items = new ArrayList<>();
+      list.path("items").forEach(items::add);
+      items.sort(
+          java.util.Comparator.comparing(
+                  (JsonNode i) -> i.path("metadata").path("namespace").asText(""))
+              .thenComparing(i -> i.path("metadata").path("name").asText("")));
+      ArrayNode page = JSON.createArrayNode();
+      for (int i = from; i < Math.min(items.size(), from + limit); i++) {
+        page.add(items.get(i));
+      }
+      node.set("items", page);
+      ObjectNode metadata =
+          node.get("metadata") instanceof ObjectNode m ? m : node.putObject("metadata");
+      if (from + limit < items.size()) {
+        metadata.put("continue", Integer.toString(from + limit));
+        metadata.put("remainingItemCount", items.size() - from - limit);
+      } else {
+        metadata.remove("continue");
+      }
+      return json(200, node);
+    }
+
+    private static String query(String path, String name) {
+      int q = path.indexOf('?');
+      if (q < 0) {
+        return null;
+      }
+      for (String pair : path.substring(q + 1).split("&")) {
+        int eq = pair.indexOf('=');
+        if (eq > 0 && pair.substring(0, eq).equals(name)) {
+          return java.net.URLDecoder.decode(
+              pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+        }
+      }
+      return null;
     }
 
     private MockResponse apply(String bare, RecordedRequest request) throws IOException {

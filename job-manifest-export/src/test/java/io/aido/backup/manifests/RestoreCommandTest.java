@@ -300,4 +300,32 @@ class RestoreCommandTest {
       assertThat(events).anyMatch(p -> p.contains("restore")).anyMatch(p -> p.contains("read"));
     }
   }
+
+  @Test
+  void extract_helmTree_oneDirectoryPerRevisionOwnerOnly() throws Exception {
+    Path out = dir.resolve("extracted");
+
+    ManifestJob.Run run =
+        job.run(target, "extract", "--backup-id", "latest", "--out", out.toString());
+
+    assertThat(run.code()).as(run.all()).isZero();
+    assertThat(run.out()).contains("extracted 6 file(s)");
+    for (int revision = 1; revision <= 3; revision++) {
+      Path values = out.resolve("helm/todo/todo/" + revision + "/values.yaml");
+      assertThat(Files.readString(values)).contains("replicas: " + revision);
+      assertThat(
+              java.nio.file.attribute.PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(values)))
+          .isEqualTo("rw-------");
+    }
+    try (Stream<Path> files = Files.walk(out)) {
+      assertThat(files.filter(Files::isRegularFile)).allMatch(p -> p.toString().contains("/helm/"));
+    }
+    assertThat(target.requests()).isEmpty();
+
+    ManifestJob.Run again =
+        job.run(target, "extract", "--backup-id", "latest", "--out", out.toString());
+    assertThat(again.code()).isEqualTo(2);
+    assertThat(again.err()).contains("exists and is not an empty directory");
+  }
 }
