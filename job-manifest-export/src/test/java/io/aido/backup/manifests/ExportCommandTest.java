@@ -282,6 +282,20 @@ class ExportCommandTest {
   }
 
   @Test
+  void export_repositoryCannotStoreTheArchive_exit1NothingVisible() throws Exception {
+    // a file where the job needs a directory: the store fails as a full or broken disk would,
+    // whoever runs the test (root ignores permissions)
+    Files.createDirectories(job.repo.resolve("data"));
+    Files.writeString(job.repo.resolve("data/manifests"), "in the way");
+
+    ManifestJob.Run run = job.run(cluster, "export");
+
+    assertThat(run.code()).isEqualTo(1);
+    assertThat(run.err()).contains("error: ").contains("earlier backups are untouched");
+    assertThat(job.records()).isEmpty();
+  }
+
+  @Test
   void export_smallPages_sameArchiveAsOnePage() throws Exception {
     assertThat(job.run(cluster, "export", "--page-size", "1").code()).isZero();
     assertThat(job.run(cluster, "export").code()).isZero();
