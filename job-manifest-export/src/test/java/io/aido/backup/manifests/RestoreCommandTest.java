@@ -135,6 +135,40 @@ class RestoreCommandTest {
   }
 
   @Test
+  void restore_forceConflictsOnlyWhenAsked() throws Exception {
+    assertThat(job.run(target, "restore", "--backup-id", "latest").code()).isZero();
+    assertThat(target.requests())
+        .filteredOn(r -> r.startsWith("PATCH"))
+        .noneMatch(r -> r.contains("force=true"));
+    try (KubernetesClient client = target.client()) {
+      client
+          .configMaps()
+          .inNamespace("todo")
+          .withName("app-config")
+          .edit(
+              c -> {
+                c.getData().put("LOG_LEVEL", "debug");
+                return c;
+              });
+    }
+
+    ManifestJob.Run forced =
+        job.run(target, "restore", "--backup-id", "latest", "--force-conflicts");
+
+    assertThat(forced.code()).as(forced.all()).isZero();
+    assertThat(forced.out()).contains("changed ConfigMap todo/app-config: data.LOG_LEVEL");
+    assertThat(target.requests())
+        .filteredOn(r -> r.startsWith("PATCH") && r.contains("force=true"))
+        .singleElement()
+        .asString()
+        .contains("/configmaps/app-config");
+    try (KubernetesClient client = target.client()) {
+      assertThat(client.configMaps().inNamespace("todo").withName("app-config").get().getData())
+          .containsEntry("LOG_LEVEL", "info");
+    }
+  }
+
+  @Test
   void restore_twice_secondRunChangesNothing() throws Exception {
     assertThat(job.run(target, "restore", "--backup-id", "latest").code()).isZero();
     int writes = (int) target.requests().stream().filter(r -> !r.startsWith("GET")).count();
