@@ -259,6 +259,7 @@ public final class RestoreCommand extends ManifestCommand {
           if (!dryRun) {
             List<String> late = applier.awaitCrds(Duration.ofSeconds(crdTimeout));
             for (String crd : late) {
+              tally.merge(Applier.Outcome.FAILED, 1, Integer::sum);
               LOG.warn("CustomResourceDefinition {} not established after {} s", crd, crdTimeout);
               print(
                   "failed",

@@ -258,9 +258,11 @@ class RestoreCommandTest {
         .contains("failed CustomResourceDefinition widgets.example.com: not established after 1 s")
         .contains(
             "failed Widget.example.com todo/w1: its CustomResourceDefinition is not established")
+        .contains(
+            "failed SealedSecret.bitnami.com todo/db-credentials: its CustomResourceDefinition")
         .contains("created Deployment.apps todo/web")
-        .contains(", 2 failed");
-    assertThat(restore.err()).contains("2 object(s) of backup").contains("nothing was deleted");
+        .contains(", 4 failed");
+    assertThat(restore.err()).contains("4 object(s) of backup").contains("nothing was deleted");
   }
 
   @Test
