@@ -283,16 +283,12 @@ public final class ExportCommand extends ManifestCommand {
   }
 
   private static ManifestJobException failed(String id, Exception e) {
-    String message =
-        e instanceof ManifestJobException m
-            ? m.getMessage()
-            : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    if (e instanceof ManifestJobException m && m.getMessage().contains("no record was written")) {
-      return ManifestJobException.failed("export " + id + ": " + message, e);
-    }
-    return ManifestJobException.failed(
-        "export " + id + ": " + message + "; no record was written, earlier backups are untouched",
-        e);
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String safe =
+        message.contains("no record was written")
+            ? ""
+            : "; no record was written, earlier backups are untouched";
+    return ManifestJobException.failed("export " + id + ": " + message + safe, e);
   }
 
   /**
