@@ -105,6 +105,7 @@ final class MockCluster implements AutoCloseable {
   private final KubernetesMockServer server;
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private volatile boolean establishCrds = true;
+  private volatile long listDelayMillis;
   private final Map<String, Integer> refused = new java.util.concurrent.ConcurrentHashMap<>();
 
   private MockCluster() {
@@ -148,6 +149,11 @@ final class MockCluster implements AutoCloseable {
   /** Whether CRDs become Established when stored (the default) or never. */
   void establishCrds(boolean establish) {
     this.establishCrds = establish;
+  }
+
+  /** Delays every paged list response by {@code millis}, like a slow or distant API server. */
+  void delayLists(long millis) {
+    this.listDelayMillis = millis;
   }
 
   /** Answers every GET of a path starting with {@code prefix} with {@code code} from now on. */
@@ -207,7 +213,10 @@ final class MockCluster implements AutoCloseable {
         }
         MockResponse response = super.dispatch(request);
         if (request.method() == HttpMethod.GET && path.contains("limit=")) {
-          return page(response, path);
+          MockResponse page = page(response, path);
+          return listDelayMillis > 0
+              ? page.setBodyDelay(java.time.Duration.ofMillis(listDelayMillis))
+              : page;
         }
         if (request.method() == HttpMethod.POST && bare.endsWith("/customresourcedefinitions")) {
           establish(response);
