@@ -73,7 +73,7 @@ class KilledExportTest {
             new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = out.readLine()) != null
-          && !line.contains("export ") | !line.contains("started")) {
+          && !(line.contains("export ") && line.contains("started"))) {
         // wait until the archive is being written
       }
       assertThat(line).as("the export started").isNotNull();
