@@ -1,0 +1,306 @@
+package io.aido.backup.manifests;
+
+import io.aido.backup.core.catalog.BackupKind;
+import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.catalog.Source;
+import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.config.ConfigProblems;
+import io.aido.backup.core.config.EnvironmentDefaults;
+import io.aido.backup.core.config.RepositoryOptions;
+import io.aido.backup.core.crypto.DataKey;
+import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.pipeline.PartOutputStream;
+import io.aido.backup.core.repository.BackupWriter;
+import io.aido.backup.core.repository.Repository;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code export}: the cluster's objects, cleaned, as one streamed tar through the pipeline into a
+ * backup of kind {@code manifests} (layout in {@link ManifestArchive}).
+ *
+ * <p>Before a byte is written: the API server answers discovery, every named namespace exists, and
+ * the key-encryption key wraps and unwraps a data key. Objects are written as they are listed, a
+ * page at a time. The record, written last, holds the counts per kind, what was skipped, the
+ * namespaces and the Helm releases; it holds no Secret value and no Secret name beyond Helm release
+ * names. A failure leaves no record: the backup stays invisible.
+ */
+@Command(
+    name = "export",
+    description = {
+      "Export the cluster's Kubernetes objects (built-in and custom types, at their preferred"
+          + " versions), cleaned so they re-apply in another cluster, with Secrets (inside the"
+          + " encrypted archive only), the Sealed Secrets controller's keys, and Helm release"
+          + " history decoded into helm/<namespace>/<release>/<revision>/.",
+      "Leaves out what the cluster recreates: Pods and ReplicaSets owned by something, Jobs of"
+          + " CronJobs, Events, Endpoints, EndpointSlices, Leases, the default ServiceAccount"
+          + " token, kube-root-ca.crt.",
+      "The Kubernetes client is configured from the pod's ServiceAccount, or KUBECONFIG."
+    })
+public final class ExportCommand extends ManifestCommand {
+  private static final Logger LOG = LoggerFactory.getLogger(ExportCommand.class);
+  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final Pattern LABEL_RULE =
+      Pattern.compile("([A-Za-z0-9.\\-]+/)?[A-Za-z0-9]([A-Za-z0-9_.\\-]*[A-Za-z0-9])?(=.*)?");
+
+  @Mixin private RepositoryOptions repository;
+
+  @Option(
+      names = {"--namespace", "--namespaces"},
+      split = ",",
+      paramLabel = "NS",
+      description =
+          "A namespace to export; repeat or separate by commas. Default: every namespace except"
+              + " kube-*, gke-* and gmp-*.")
+  private List<String> namespaces;
+
+  @Option(
+      names = "--cluster-kind",
+      split = ",",
+      paramLabel = "KIND",
+      description =
+          "A cluster-scoped kind to export (Kind or Kind.group); repeat or separate by commas."
+              + " Default: CustomResourceDefinition, ClusterRole, ClusterRoleBinding, StorageClass,"
+              + " PriorityClass, IngressClass. The selected Namespaces are always exported.")
+  private List<String> clusterKinds;
+
+  @Option(
+      names = "--include-kind",
+      split = ",",
+      paramLabel = "KIND",
+      description = "Export only these kinds (Kind or Kind.group).")
+  private List<String> includeKinds;
+
+  @Option(
+      names = "--exclude-kind",
+      split = ",",
+      paramLabel = "KIND",
+      description = "Never export these kinds (Kind or Kind.group).")
+  private List<String> excludeKinds;
+
+  @Option(
+      names = "--selector",
+      paramLabel = "SELECTOR",
+      description =
+          "Label selector for namespaced objects (Kubernetes syntax: app=todo,tier!=cache,!skip).")
+  private String selector;
+
+  @Option(
+      names = "--cluster-selector",
+      paramLabel = "SELECTOR",
+      description =
+          "Label selector for cluster-scoped objects, to keep only the ClusterRoles, bindings,"
+              + " ... that belong to the app (e.g. app.kubernetes.io/part-of=todo).")
+  private String clusterSelector;
+
+  @Option(
+      names = "--exclude-label",
+      split = ",",
+      paramLabel = "KEY[=VALUE]",
+      description = "Leave out objects carrying this label (or this label with this value).")
+  private List<String> excludeLabels;
+
+  @Option(
+      names = "--secrets",
+      paramLabel = "MODE",
+      description =
+          "include (default): every Secret; sealed-only: only the Sealed Secrets controller's"
+              + " keys (SealedSecrets are exported as objects in every mode; Helm history needs"
+              + " include); exclude: no Secret at all.")
+  private String secrets;
+
+  @Option(
+      names = "--page-size",
+      paramLabel = "N",
+      description = "Objects per list request (default 500); bounds the memory used.")
+  private Integer pageSize;
+
+  private SecretsMode secretsMode;
+
+  @Override
+  protected void validate(ConfigProblems problems) {
+    namespaces = clean(namespaces);
+    for (String ns : namespaces) {
+      if (!DNS_LABEL.matcher(ns).matches()) {
+        problems.add(
+            EnvironmentDefaults.describe("--namespace"), "'" + ns + "' is not a namespace name");
+      }
+    }
+    clusterKinds = clusterKinds == null ? Selection.DEFAULT_CLUSTER_KINDS : clean(clusterKinds);
+    includeKinds = clean(includeKinds);
+    excludeKinds = clean(excludeKinds);
+    excludeLabels = clean(excludeLabels);
+    for (String rule : excludeLabels) {
+      if (!LABEL_RULE.matcher(rule).matches()) {
+        problems.add(
+            EnvironmentDefaults.describe("--exclude-label"),
+            "'" + rule + "' is not KEY or KEY=VALUE");
+      }
+    }
+    try {
+      secretsMode = secrets == null ? SecretsMode.INCLUDE : SecretsMode.parse(secrets);
+    } catch (IllegalArgumentException e) {
+      problems.add(EnvironmentDefaults.describe("--secrets"), e.getMessage());
+    }
+    if (pageSize == null) {
+      pageSize = 500;
+    } else if (pageSize < 1 || pageSize > 10_000) {
+      problems.add(EnvironmentDefaults.describe("--page-size"), "must be between 1 and 10000");
+    }
+  }
+
+  private static List<String> clean(List<String> values) {
+    List<String> out = new ArrayList<>();
+    if (values != null) {
+      for (String v : values) {
+        String s = v.strip();
+        if (!s.isEmpty() && !out.contains(s)) {
+          out.add(s);
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  protected int runManifests() throws Exception {
+    Selection selection =
+        new Selection(
+            namespaces,
+            clusterKinds,
+            includeKinds,
+            excludeKinds,
+            selector,
+            clusterSelector,
+            excludeLabels,
+            secretsMode);
+    KeyEncryptionKey kek = repository.kek();
+    checkKeyUsable(kek);
+    Repository repo = openRepository(repository.openStore());
+    try (KubernetesClient client = newClient()) {
+      Exporter exporter = new Exporter(client, selection, pageSize);
+      exporter.plan();
+      String cluster = runOptions().clusterName().orElse(null);
+      Source source =
+          new Source(
+              cluster,
+              namespaces.isEmpty() ? null : String.join(",", exporter.namespaces()),
+              null,
+              serverVersion(client),
+              Map.of("secrets", secretsMode.id()));
+      Instant start = clock().instant();
+      try (BackupWriter writer = repo.begin(BackupKind.MANIFESTS, source, kek);
+          MDC.MDCCloseable id = MDC.putCloseable("backup_id", writer.id().value())) {
+        LOG.info(
+            "export {} started: {} namespace(s), {} type(s), secrets {}",
+            writer.id(),
+            exporter.namespaces().size(),
+            exporter.types().size(),
+            secretsMode.id());
+        Exporter.Result result;
+        PartOutputStream part = writer.openPart(ManifestArchive.PART);
+        try {
+          ManifestArchive.Writer archive = new ManifestArchive.Writer(part, start);
+          result = exporter.write(archive, writer.id().value(), start, cluster);
+          archive.finish();
+        } catch (IOException | ManifestJobException | RuntimeException e) {
+          part.abort(e);
+          throw failed(writer.id().value(), e);
+        }
+        try {
+          part.close();
+        } catch (IOException e) {
+          throw failed(writer.id().value(), e);
+        }
+        BackupRecord record;
+        try {
+          record = writer.commit(facts(result));
+        } catch (IOException e) {
+          throw failed(writer.id().value(), e);
+        }
+        metrics()
+            .backupCompleted(BackupKind.MANIFESTS, record.storedSize(), record.plaintextSize());
+        metrics().gauge("backup_manifest_objects", "Objects in the last export.", result.objects());
+        Duration took = Duration.between(start, clock().instant());
+        LOG.info(
+            "export {} complete: {} object(s) of {} kind(s), {} skipped, {} Helm revision(s)",
+            record.id(),
+            result.objects(),
+            result.counts().size(),
+            result.skipped().values().stream().mapToLong(Long::longValue).sum(),
+            result.helm().values().stream().mapToInt(List::size).sum());
+        out()
+            .printf(
+                Locale.ROOT,
+                "export %s: %d object(s) in %d namespace(s), %d stored bytes in %.1f s%n",
+                record.id(),
+                result.objects(),
+                result.namespaces().size(),
+                record.storedSize(),
+                took.toMillis() / 1000.0);
+        return ExitCodes.DONE;
+      }
+    }
+  }
+
+  private static Map<String, Object> facts(Exporter.Result result) {
+    Map<String, Object> facts = new LinkedHashMap<>();
+    facts.put("archivePart", ManifestArchive.PART);
+    facts.put("objects", result.objects());
+    facts.put("counts", result.counts());
+    facts.put("skipped", result.skipped());
+    facts.put("namespaces", result.namespaces());
+    facts.put("helmReleases", result.helm());
+    if (!result.unavailable().isEmpty()) {
+      facts.put("unavailableApiGroups", result.unavailable());
+    }
+    return facts;
+  }
+
+  private static String serverVersion(KubernetesClient client) {
+    try {
+      var v = client.getKubernetesVersion();
+      return v == null ? null : v.getGitVersion();
+    } catch (KubernetesClientException e) {
+      return null;
+    }
+  }
+
+  private static ManifestJobException failed(String id, Exception e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String safe =
+        message.contains("no record was written")
+            ? ""
+            : "; no record was written, earlier backups are untouched";
+    return ManifestJobException.failed("export " + id + ": " + message + safe, e);
+  }
+
+  /**
+   * Proves the key-encryption key works before any byte moves: a throwaway data key is wrapped and
+   * unwrapped with it (for Cloud KMS, this reaches KMS).
+   */
+  static void checkKeyUsable(KeyEncryptionKey kek) throws ManifestJobException {
+    try {
+      DataKey.unwrap(DataKey.generate().wrap(kek), kek);
+    } catch (GeneralSecurityException e) {
+      throw ManifestJobException.failed(
+          "unable to use key-encryption key '" + kek.id() + "': " + e.getMessage(), e);
+    }
+  }
+}

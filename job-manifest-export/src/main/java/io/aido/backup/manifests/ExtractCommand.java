@@ -1,0 +1,178 @@
+package io.aido.backup.manifests;
+
+import io.aido.backup.core.catalog.BackupId;
+import io.aido.backup.core.catalog.BackupKind;
+import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.catalog.PartRecord;
+import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.config.ConfigProblems;
+import io.aido.backup.core.config.EnvironmentDefaults;
+import io.aido.backup.core.config.RepositoryOptions;
+import io.aido.backup.core.crypto.WrongKeyException;
+import io.aido.backup.core.observability.AuditAction;
+import io.aido.backup.core.repository.BackupReader;
+import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.storage.BlobStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.util.Map;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code extract}: writes the entries of a {@code manifests} backup whose path starts with a prefix
+ * (by default the Helm tree, {@code helm/}) into a new directory, so that a person can read and
+ * diff them. Files are readable by their owner only (values may hold passwords); the read is
+ * audited. Never touches a cluster.
+ */
+@Command(
+    name = "extract",
+    description = {
+      "Write part of a manifests backup into a new directory to read it: by default the Helm"
+          + " tree helm/<namespace>/<release>/<revision>/{values,release}.yaml, so the values of"
+          + " revisions can be compared (diff -r). Files are created readable by their owner only."
+    })
+public final class ExtractCommand extends ManifestCommand {
+
+  @Mixin private RepositoryOptions repository;
+
+  @Option(
+      names = "--backup-id",
+      paramLabel = "ID|latest",
+      description = "The backup to read, or latest.")
+  private String backupId;
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "A directory that does not exist yet, or is empty.")
+  private Path out;
+
+  @Option(
+      names = "--prefix",
+      paramLabel = "PATH",
+      description =
+          "Only entries whose path starts with this (default helm/; namespaces/todo/ for one"
+              + " namespace's objects, Secrets included).")
+  private String prefix;
+
+  @Override
+  protected boolean pushesMetrics() {
+    return false;
+  }
+
+  @Override
+  protected void validate(ConfigProblems problems) {
+    if (backupId == null || backupId.isBlank()) {
+      problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
+    } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
+      problems.add(
+          EnvironmentDefaults.describe("--backup-id"),
+          "'" + backupId + "' is neither latest nor a backup id like 20261124T020000Z-a1b2c3");
+    }
+    if (out == null) {
+      problems.add(EnvironmentDefaults.describe("--out"), "not set (a new directory)");
+    } else if (Files.exists(out) && !isEmptyDirectory(out)) {
+      problems.add(
+          EnvironmentDefaults.describe("--out"),
+          "'" + out + "' exists and is not an empty directory");
+    }
+    if (prefix == null || prefix.isBlank()) {
+      prefix = "helm/";
+    }
+  }
+
+  private static boolean isEmptyDirectory(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  protected int runManifests() throws Exception {
+    BlobStore store = repository.openStore();
+    Repository repo = openRepository(store);
+    BackupRecord record =
+        backupId.equals("latest")
+            ? repo.catalog()
+                .latest(BackupKind.MANIFESTS)
+                .orElseThrow(
+                    () -> ManifestJobException.badInput("the repository holds no manifests backup"))
+            : repo.catalog()
+                .find(new BackupId(backupId))
+                .filter(r -> r.kind() == BackupKind.MANIFESTS)
+                .orElseThrow(
+                    () ->
+                        ManifestJobException.badInput(
+                            "no manifests backup " + backupId + " in the repository"));
+    PartRecord part =
+        record
+            .part(ManifestArchive.PART)
+            .orElseThrow(
+                () ->
+                    ManifestJobException.failed(
+                        "backup " + record.id() + ": its record names no archive", null));
+    BackupReader reader;
+    try {
+      reader = repo.reader(record, repository.kek());
+    } catch (WrongKeyException e) {
+      throw ManifestJobException.badInput(
+          "unable to read backup "
+              + record.id()
+              + ": its data key was wrapped by key '"
+              + e.recordedKekId()
+              + "', not by the configured '"
+              + e.configuredKekId()
+              + "' (wrong key)");
+    } catch (GeneralSecurityException e) {
+      throw ManifestJobException.failed(
+          "unable to read backup " + record.id() + ": " + e.getMessage(), e);
+    }
+    audit(store)
+        .record(
+            AuditAction.READ,
+            record.kind(),
+            record.id(),
+            Map.of("extract", prefix, "out", "" + out));
+    Files.createDirectories(out);
+    Path root = out.toRealPath();
+    int written = 0;
+    try (InputStream in = reader.openPart(part);
+        ManifestArchive.Reader archive = new ManifestArchive.Reader(in)) {
+      String path;
+      while ((path = archive.next()) != null) {
+        if (!path.startsWith(prefix)) {
+          continue;
+        }
+        Path target = root.resolve(path).normalize();
+        if (!target.startsWith(root)) {
+          throw ManifestJobException.failed(
+              "backup " + record.id() + ": entry '" + path + "' points outside --out", null);
+        }
+        Files.createDirectories(target.getParent());
+        Files.createFile(
+            target,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.write(target, archive.content());
+        written++;
+      }
+      archive.drain();
+    }
+    out()
+        .printf(
+            "extracted %d file(s) of backup %s under %s into %s%n",
+            written, record.id(), prefix, out);
+    return ExitCodes.DONE;
+  }
+}

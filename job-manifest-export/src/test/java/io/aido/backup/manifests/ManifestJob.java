@@ -1,0 +1,106 @@
+package io.aido.backup.manifests;
+
+import io.aido.backup.core.catalog.BackupKind;
+import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.cli.JobContext;
+import io.aido.backup.core.config.Environment;
+import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.core.pipeline.Pipeline;
+import io.aido.backup.core.pipeline.PipelineSettings;
+import io.aido.backup.core.repository.BackupReader;
+import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.storage.BlobStores;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/** Runs the job in-process against a repository directory, a keyset and a mock cluster. */
+final class ManifestJob {
+  /** One captured run: exit code, stdout (with JSON log lines), stderr. */
+  record Run(int code, String out, String err) {
+    String all() {
+      return out + err;
+    }
+  }
+
+  final Path repo;
+  final Path keyset;
+  final List<String> outputs = new ArrayList<>();
+  final Map<String, String> extraEnv = new HashMap<>();
+
+  ManifestJob(Path dir) throws Exception {
+    this.repo = dir.resolve("repo");
+    this.keyset = dir.resolve("keyset.json");
+    KeyEncryptionKeys.generateKeysetFile(keyset);
+  }
+
+  Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("BACKUP_STORAGE_URL", repo.toUri().toString());
+    env.put("BACKUP_KEK_URI", keyset.toString());
+    env.put("BACKUP_CLUSTER_NAME", "test");
+    env.putAll(extraEnv);
+    return env;
+  }
+
+  Run run(MockCluster cluster, String... args) {
+    return run(cluster, env(), args);
+  }
+
+  Run run(MockCluster cluster, Map<String, String> env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      code =
+          new Main(cluster.clients())
+              .execute(new JobContext(Environment.of(env), o, e, Clock.systemUTC()), args);
+    }
+    Run r =
+        new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    outputs.add(r.out());
+    outputs.add(r.err());
+    return r;
+  }
+
+  Repository repository() throws Exception {
+    return Repository.open(
+        BlobStores.open(repo.toUri().toString()),
+        new Pipeline(PipelineSettings.defaults()),
+        Clock.systemUTC());
+  }
+
+  List<BackupRecord> records() throws Exception {
+    return repository().catalog().list(BackupKind.MANIFESTS);
+  }
+
+  /** The entries of a backup's archive, in order, decrypted. */
+  Map<String, byte[]> archive(BackupRecord record) throws Exception {
+    BackupReader reader = repository().reader(record, KeyEncryptionKeys.openKeysetFile(keyset));
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    try (InputStream in = reader.openPart(record.part(ManifestArchive.PART).orElseThrow());
+        TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+      TarArchiveEntry e;
+      while ((e = tar.getNextEntry()) != null) {
+        entries.put(e.getName(), tar.readAllBytes());
+      }
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+    }
+    return entries;
+  }
+
+  static String text(byte[] bytes) {
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+}
