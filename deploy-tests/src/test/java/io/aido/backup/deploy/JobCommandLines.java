@@ -53,11 +53,7 @@ final class JobCommandLines {
   /** Commands being added on other branches (issues 6, 7, 8). */
   static final Set<String> PENDING_COMMANDS =
       Set.of(
-          "job-db-backup base-backup",
-          "job-db-backup wal-archive",
-          "job-db-backup restore-pitr",
-          "job-manifest-export export",
-          "job-manifest-export restore");
+          "job-db-backup base-backup", "job-db-backup wal-archive", "job-db-backup restore-pitr");
 
   /** Options being added to existing commands on other branches. */
   static final Set<String> PENDING_OPTIONS = Set.of();
