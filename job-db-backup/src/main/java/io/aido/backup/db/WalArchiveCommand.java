@@ -63,6 +63,7 @@ import picocli.CommandLine.Option;
     })
 public final class WalArchiveCommand extends DbCommand {
   private static final Logger LOG = LoggerFactory.getLogger(WalArchiveCommand.class);
+  private static final Duration SLOT_RELEASE_WAIT = Duration.ofSeconds(15);
 
   @Mixin private RepositoryOptions repository;
 
@@ -281,6 +282,18 @@ public final class WalArchiveCommand extends DbCommand {
                 + slot
                 + "')), run wal-archive again, and take a new base-backup",
             null);
+      }
+      // A run killed a moment ago leaves its walsender until the server notices the broken
+      // connection: give it a little time before calling the slot busy.
+      long deadline = System.nanoTime() + SLOT_RELEASE_WAIT.toNanos();
+      while (s.activePid() != null && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        s = SlotState.read(c, slot).orElse(s);
       }
       if (s.activePid() != null) {
         throw DbJobException.failed(
