@@ -18,6 +18,7 @@ import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.core.verification.VerificationResults;
+import io.aido.backup.core.wal.WalVerification;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -280,6 +281,10 @@ public final class VerifyCommand extends JobCommand {
               Map.of("kind", k.id()));
     }
 
+    if (onlyKind == null || onlyKind == BackupKind.DB_BASE) {
+      // point-in-time recovery: a gap in the archived WAL is a failure
+      problems.addAll(WalVerification.problems(store, listing.records()));
+    }
     for (String p : problems) {
       out().println(p);
       LOG.error(p);
