@@ -27,6 +27,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -189,20 +191,26 @@ public final class WalArchiveCommand extends DbCommand {
     Instant started = clock().instant();
     WalReceiver.Result result;
     if (follow) {
-      Thread main = Thread.currentThread();
+      // SIGTERM (a pod stopping) runs this hook: it asks the receiver to store its partial
+      // segment and waits until the run has returned, so no received WAL is left unstored.
+      CountDownLatch finished = new CountDownLatch(1);
       Thread hook =
           new Thread(
               () -> {
                 receiver.stop();
                 try {
-                  main.join(30_000);
+                  finished.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
                 }
               },
               "wal-archive-stop");
       Runtime.getRuntime().addShutdownHook(hook);
-      result = receiver.follow(partialInterval, lag -> reportLag(lag));
+      try {
+        result = receiver.follow(partialInterval, lag -> reportLag(lag));
+      } finally {
+        finished.countDown();
+      }
     } else {
       result = receiver.catchUp(target);
     }
