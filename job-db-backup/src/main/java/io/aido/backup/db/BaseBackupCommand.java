@@ -75,15 +75,15 @@ public final class BaseBackupCommand extends DbCommand {
     } catch (IOException e) {
       throw DbJobException.failed(e.getMessage(), e);
     }
-    if (basebackup.major() != server.serverMajor()) {
+    if (basebackup.major() < server.serverMajor()) {
       throw DbJobException.badInput(
           "pg_basebackup major version "
               + basebackup.major()
-              + " does not match the server's "
+              + " is older than the server's "
               + server.serverMajor()
               + " ('"
               + pg().server()
-              + "'): a physical copy needs the same major version; point PG_BIN_DIR at"
+              + "'); point PG_BIN_DIR at"
               + " PostgreSQL "
               + server.serverMajor()
               + "'s tools");
