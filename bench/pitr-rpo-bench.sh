@@ -60,8 +60,10 @@ awk '
     if (i > n) missing++ }
   END {
     asort(d)
+    p95 = int(m * 0.95)
+    if (p95 < 1) p95 = 1
     printf "probes stored: %d (not stored: %d); archiver runs: %d\n", m, missing + 0, n
-    printf "recovery point: max %.1f s, mean %.1f s, p95 %.1f s\n", d[m], s / m, d[int(m * 0.95) > 0 ? int(m * 0.95) : 1]
+    printf "recovery point: max %.1f s, mean %.1f s, p95 %.1f s\n", d[m], s / m, d[p95]
   }' "$work/runs" "$work/probes"
 printf 'load average after: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 psql -Atd postgres -c "SELECT pg_drop_replication_slot('rpo_bench')" >/dev/null
