@@ -8,6 +8,7 @@ import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.wal.ArchivedWal;
 import io.aido.backup.core.wal.Lsn;
 import io.aido.backup.core.wal.WalArchive;
 import io.aido.backup.core.wal.WalChain;
@@ -26,6 +27,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -146,13 +148,14 @@ public final class WalArchiveCommand extends DbCommand {
     long segmentSize = server.walSegmentSize();
     int timeline = server.timeline();
 
-    Lsn slotStart = ensureSlot();
     WalChain chain;
     try {
       chain = WalChain.of(archive.list(segmentSize));
     } catch (IOException e) {
       throw DbJobException.failed("unable to list the archived WAL: " + e.getMessage(), e);
     }
+    checkSameCluster(archive, chain, server);
+    Lsn slotStart = ensureSlot();
     WalSegment first =
         chain
             .newestWhole(timeline)
@@ -234,6 +237,34 @@ public final class WalArchiveCommand extends DbCommand {
             serverNow,
             Progress.human(behind));
     return ExitCodes.DONE;
+  }
+
+  /** Refuses to mix two clusters' WAL in one repository: their segment names collide. */
+  private void checkSameCluster(WalArchive archive, WalChain chain, PitrServer server)
+      throws DbJobException {
+    if (chain.timelines().isEmpty()) {
+      return;
+    }
+    List<ArchivedWal> newest = chain.segments(chain.timelines().get(chain.timelines().size() - 1));
+    ArchivedWal last = newest.get(newest.size() - 1);
+    String archived;
+    try {
+      archived = archive.header(last.key()).systemIdentifier();
+    } catch (IOException e) {
+      throw DbJobException.failed(
+          "unable to read archived WAL object '" + last.key() + "': " + e.getMessage(), e);
+    }
+    if (archived != null && !archived.equals(server.systemIdentifier())) {
+      throw DbJobException.badInput(
+          "the repository's archived WAL comes from the cluster with system identifier "
+              + archived
+              + ", but server '"
+              + pg().server()
+              + "' is "
+              + server.systemIdentifier()
+              + ": give each cluster its own repository (BACKUP_STORAGE_URL); nothing was"
+              + " archived");
+    }
   }
 
   private void reportLag(Lsn archived) {

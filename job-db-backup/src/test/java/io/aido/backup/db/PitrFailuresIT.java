@@ -231,6 +231,29 @@ class PitrFailuresIT {
   }
 
   @Test
+  void walArchive_repositoryHoldsAnotherClustersWal_refused() throws Exception {
+    LocalBlobStore store = new LocalBlobStore(repo);
+    WalArchive archive =
+        new WalArchive(
+            store,
+            new io.aido.backup.core.pipeline.Pipeline(
+                io.aido.backup.core.pipeline.PipelineSettings.defaults()));
+    Path segment = dir.resolve("segment");
+    Files.write(segment, new byte[1024]);
+    io.aido.backup.core.crypto.DataKey key = io.aido.backup.core.crypto.DataKey.generate();
+    archive.store(
+        ArchivedWal.partial(new WalSegment(1, 1, WalSegment.DEFAULT_SIZE), 1024),
+        segment,
+        "123",
+        key,
+        key.wrap(KeyEncryptionKeys.openKeysetFile(keyset)),
+        java.time.Instant.now());
+    Run r = run(env(replica), "wal-archive", "--slot", "other_slot");
+    assertThat(r.code()).as(r.err()).isEqualTo(2);
+    assertThat(r.err()).contains("system identifier 123").contains("its own repository");
+  }
+
+  @Test
   void restorePitr_twoTargets_usageError() {
     Run r =
         run(
