@@ -48,7 +48,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -77,25 +76,20 @@ public final class RestorePitrCommand extends DbCommand {
 
   @Mixin private RepositoryOptions repository;
 
-  static final class Target {
-    @Option(
-        names = "--target-time",
-        paramLabel = "TIME",
-        description = "Restore to this moment (ISO-8601 with offset, like 2026-11-24T14:03:00Z).")
-    String time;
+  @Option(
+      names = "--target-time",
+      paramLabel = "TIME",
+      description = "Restore to this moment (ISO-8601 with offset, like 2026-11-24T14:03:00Z).")
+  private String time;
 
-    @Option(
-        names = "--target-lsn",
-        paramLabel = "LSN",
-        description = "Restore up to this WAL position (like 0/16B3748).")
-    String lsn;
+  @Option(
+      names = "--target-lsn",
+      paramLabel = "LSN",
+      description = "Restore up to this WAL position (like 0/16B3748).")
+  private String lsn;
 
-    @Option(names = "--latest", description = "Restore everything archived.")
-    boolean latest;
-  }
-
-  @ArgGroup(exclusive = true, multiplicity = "0..1")
-  private Target target;
+  @Option(names = "--latest", description = "Restore everything archived.")
+  private boolean latest;
 
   @Option(
       names = "--pgdata",
@@ -149,19 +143,26 @@ public final class RestorePitrCommand extends DbCommand {
 
   @Override
   protected void validateCommand(ConfigProblems problems) {
-    if (target == null) {
-      problems.add("--target-time, --target-lsn or --latest", "not set (the moment to restore to)");
-    } else if (target.time != null) {
+    int targets = (time != null ? 1 : 0) + (lsn != null ? 1 : 0) + (latest ? 1 : 0);
+    if (targets != 1) {
+      problems.add(
+          "--target-time, --target-lsn or --latest",
+          targets == 0
+              ? "not set (the moment to restore to)"
+              : "give only one of them (the moment to restore to)");
+    }
+    if (time != null) {
       try {
-        targetTime = OffsetDateTime.parse(target.time).toInstant();
+        targetTime = OffsetDateTime.parse(time.strip()).toInstant();
       } catch (DateTimeParseException e) {
         problems.add(
             EnvironmentDefaults.describe("--target-time"),
-            "'" + target.time + "' is not a time like 2026-11-24T14:03:00Z");
+            "'" + time + "' is not a time like 2026-11-24T14:03:00Z");
       }
-    } else if (target.lsn != null) {
+    }
+    if (lsn != null) {
       try {
-        targetLsn = Lsn.parse(target.lsn);
+        targetLsn = Lsn.parse(lsn.strip());
       } catch (IllegalArgumentException e) {
         problems.add(EnvironmentDefaults.describe("--target-lsn"), e.getMessage());
       }
