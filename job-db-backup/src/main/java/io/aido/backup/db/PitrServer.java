@@ -19,7 +19,8 @@ import java.sql.Statement;
  * @param maxWalSenders {@code max_wal_senders}
  * @param walSegmentSize {@code wal_segment_size} in bytes
  * @param systemIdentifier the cluster's system identifier (from its control file)
- * @param timeline the timeline of the latest checkpoint
+ * @param timeline the timeline the server writes WAL on now (from the current WAL file's name; the
+ *     last checkpoint's may still be the previous one just after a promotion)
  * @param flushLsn {@code pg_current_wal_flush_lsn()}: WAL durably written so far
  * @param canReplicate whether the user is a superuser or has the REPLICATION attribute
  */
@@ -53,7 +54,7 @@ record PitrServer(
                     + " current_setting('max_wal_senders')::int,"
                     + " (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'),"
                     + " (SELECT system_identifier::text FROM pg_control_system()),"
-                    + " (SELECT timeline_id FROM pg_control_checkpoint()),"
+                    + " substr(pg_walfile_name(pg_current_wal_flush_lsn()), 1, 8),"
                     + " pg_current_wal_flush_lsn()::text,"
                     + " (SELECT rolsuper OR rolreplication FROM pg_roles"
                     + "  WHERE rolname = current_user)")) {
@@ -65,7 +66,7 @@ record PitrServer(
           rs.getInt(4),
           rs.getLong(5),
           rs.getString(6),
-          rs.getInt(7),
+          Integer.parseInt(rs.getString(7), 16),
           Lsn.parse(rs.getString(8)),
           rs.getBoolean(9));
     }

@@ -171,5 +171,25 @@ class PitrIT {
     PgCluster latest = startRestored(toLatest);
     assertThat(rows(latest, "todo", "SELECT label FROM items ORDER BY id"))
         .containsExactly("A", "B");
+
+    // The promoted server writes timeline 2; archiving it into the same repository and restoring
+    // from a base backup of it works the same way.
+    Map<String, String> env2 = new HashMap<>(env);
+    env2.putAll(latest.env());
+    Run archive2 = run(env2, "wal-archive");
+    assertThat(archive2.code()).as(archive2.err()).isZero();
+    assertThat(archive2.out()).contains("on timeline 2");
+    Run base2 = run(env2, "base-backup");
+    assertThat(base2.code()).as(base2.err()).isZero();
+    assertThat(base2.out()).contains("on timeline 2");
+    latest.psql("todo", "INSERT INTO items VALUES (3, 'C')");
+    assertThat(run(env2, "wal-archive").code()).isZero();
+    Path again = PgCluster.newBaseDir();
+    Run r3 = run(env2, "restore-pitr", "--latest", "--pgdata", again.resolve("data").toString());
+    assertThat(r3.code()).as(r3.err()).isZero();
+    assertThat(r3.out()).contains("timeline 2");
+    PgCluster third = startRestored(again);
+    assertThat(rows(third, "todo", "SELECT label FROM items ORDER BY id"))
+        .containsExactly("A", "B", "C");
   }
 }

@@ -200,7 +200,7 @@ public final class ApplyCommand extends JobCommand {
             .apply(records, time, removal -> audit(audit, removal));
 
     print(report);
-    expireWal(store, records, report);
+    expireWal(store, records, report, audit);
     metrics()
         .gauge("backup_retention_kept", "Backups kept by the last retention run.", report.kept());
     metrics()
@@ -227,7 +227,8 @@ public final class ApplyCommand extends JobCommand {
    * WAL older than the oldest base backup this run keeps expires; a refused group keeps all of its
    * backups, and a dry run deletes nothing.
    */
-  private void expireWal(BlobStore store, List<BackupRecord> records, RetentionReport report)
+  private void expireWal(
+      BlobStore store, List<BackupRecord> records, RetentionReport report, AuditLog audit)
       throws IOException {
     Set<BackupId> removed = new HashSet<>();
     report.plans().values().stream()
@@ -244,6 +245,14 @@ public final class ApplyCommand extends JobCommand {
         .printf(
             "wal: %s; %s %d object(s), %d bytes%n",
             plan.reason(), dryRun ? "would remove" : "removed", result.removed(), result.bytes());
+    if (!dryRun && result.removed() > 0) {
+      Map<String, String> details = new LinkedHashMap<>();
+      details.put("reason", plan.reason());
+      details.put("objects", Integer.toString(result.removed()));
+      details.put("bytes", Long.toString(result.bytes()));
+      plan.oldestNeeded().ifPresent(l -> details.put("keptFrom", l.toString()));
+      audit.record(AuditAction.DELETE, BackupKind.DB_BASE, null, details);
+    }
     for (String refusal : result.refused()) {
       out().println("wal: " + refusal);
       LOG.warn("{}", refusal);

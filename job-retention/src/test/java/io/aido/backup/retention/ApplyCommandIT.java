@@ -207,6 +207,13 @@ class ApplyCommandIT {
         .first()
         .isEqualTo("wal/00000001/000000010000000000000032");
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("removed 49 object(s)");
+    List<String> audits = new ArrayList<>();
+    for (String name : names("audit/")) {
+      try (java.io.InputStream in = store.open(ObjectKey.of(name))) {
+        audits.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    }
+    assertThat(audits).anyMatch(a -> a.contains("keptFrom") && a.contains("49"));
   }
 
   @Test
