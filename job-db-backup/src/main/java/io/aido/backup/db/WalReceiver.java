@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
 final class WalReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(WalReceiver.class);
   private static final Duration LAG_REPORT = Duration.ofMinutes(1);
+  private static final Duration STOP_CATCH_UP = Duration.ofSeconds(10);
 
   private final PgConnection pg;
   private final String slot;
@@ -123,7 +124,10 @@ final class WalReceiver {
     return stream(target, null, null);
   }
 
-  /** Streams until {@link #stop()}, storing a partial segment every {@code partialInterval}. */
+  /**
+   * Streams until {@link #stop()}, storing a partial segment every {@code partialInterval}; on
+   * stop, first receives what the server had flushed by then (for 10 s at most).
+   */
   Result follow(Duration partialInterval, Consumer<Lsn> lagReport) throws DbJobException {
     return stream(null, partialInterval, lagReport);
   }
@@ -147,11 +151,27 @@ final class WalReceiver {
       Instant lastPartialAt = clock.instant();
       Instant lastLag = clock.instant();
       Lsn partialAt = position;
+      Instant stopDeadline = null;
       while (true) {
         if (target != null && !position.isBefore(target)) {
           break;
         }
         if (target == null && stopping) {
+          // asked to stop: take what the server has flushed by now, for a few seconds at most
+          try {
+            target = PitrServer.read(pg).flushLsn();
+          } catch (DbJobException e) {
+            LOG.warn("stopping: unable to read the server's position ({})", e.getMessage());
+            break;
+          }
+          lastData = clock.instant();
+          stopDeadline = lastData.plus(STOP_CATCH_UP);
+          LOG.info("stopping: archiving up to the server's flushed position {}", target);
+          continue;
+        }
+        if (stopDeadline != null && clock.instant().isAfter(stopDeadline)) {
+          LOG.warn(
+              "stopping before {}: the server did not send it within {}", target, STOP_CATCH_UP);
           break;
         }
         ByteBuffer buf = stream.readPending();

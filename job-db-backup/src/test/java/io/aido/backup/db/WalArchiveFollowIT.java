@@ -49,7 +49,7 @@ class WalArchiveFollowIT {
   private static Lsn insertAndPosition(int id) {
     return Lsn.parse(
         pg.psql(
-            "postgres", "INSERT INTO t VALUES (" + id + "); SELECT pg_current_wal_insert_lsn()"));
+            "postgres", "INSERT INTO t VALUES (" + id + "); SELECT pg_current_wal_flush_lsn()"));
   }
 
   private static Optional<Lsn> archivedEnd(Path repo) throws Exception {
