@@ -156,6 +156,25 @@ public final class PgConnection {
    * @throws SQLException as the driver reports it (its messages never contain the password)
    */
   public Connection open(String database) throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(database), properties(database));
+  }
+
+  /**
+   * A new physical replication connection (a walsender), for streaming WAL with pgjdbc's
+   * replication API. It needs a {@code replication} line in {@code pg_hba.conf} and a role with the
+   * {@code REPLICATION} attribute.
+   *
+   * @throws SQLException as the driver reports it (its messages never contain the password)
+   */
+  public Connection openReplication() throws SQLException {
+    Properties props = properties("replication");
+    props.setProperty("replication", "true");
+    props.setProperty("assumeMinServerVersion", "9.4");
+    props.setProperty("preferQueryMode", "simple");
+    return DriverManager.getConnection(jdbcUrl("postgres"), props);
+  }
+
+  private Properties properties(String database) {
     Properties props = new Properties();
     props.setProperty("user", user);
     password(database).ifPresent(p -> props.setProperty("password", p.reveal()));
@@ -166,7 +185,7 @@ public final class PgConnection {
       props.setProperty("socketFactoryArg", UnixSocketFactory.socketFile(host, port));
       props.setProperty("sslmode", "disable");
     }
-    return DriverManager.getConnection(jdbcUrl(database), props);
+    return props;
   }
 
   /**

@@ -175,6 +175,58 @@ public final class PgCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * A new, empty base directory for a data directory that the test fills itself (a restored base
+   * backup goes into {@code <base>/data}); start it with {@link #startRestored}.
+   */
+  public static Path newBaseDir() {
+    try {
+      Path base = Files.createTempDirectory("pgcluster-restored-");
+      chownTree(base);
+      return base;
+    } catch (IOException e) {
+      throw new UncheckedIOException("unable to create a temporary directory: " + e, e);
+    }
+  }
+
+  /**
+   * Starts the data directory {@code <base>/data} that the test filled (a restored backup, with
+   * whatever recovery settings it holds) on a free port, as the {@code postgres} OS user when root;
+   * {@link #close()} stops it and deletes {@code base}. Returns once the server accepts
+   * connections, which for a recovering server may be before recovery ended.
+   *
+   * @param superuserPassword the superuser's password in the restored cluster, or {@code null}
+   * @throws IllegalStateException with the server log's tail if it does not start
+   */
+  public static PgCluster startRestored(Path base, String superuserPassword) {
+    Builder b = builder();
+    if (superuserPassword != null) {
+      b.superuserPassword(superuserPassword);
+    }
+    PgCluster cluster = new PgCluster(b, base);
+    LIVE.add(cluster);
+    try {
+      Files.createDirectories(cluster.socketDir);
+      Files.writeString(
+          cluster.dataDir.resolve("postgresql.conf"),
+          "\n# restored, written by PgCluster\nunix_socket_directories = '"
+              + cluster.socketDir
+              + "'\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.APPEND);
+      chownTree(base);
+      cluster.startOnFreePort();
+      return cluster;
+    } catch (IOException e) {
+      cluster.close();
+      throw new UncheckedIOException(
+          "unable to prepare restored cluster in '" + base + "': " + e, e);
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
   private void init(Map<String, String> settings) {
     try {
       Files.createDirectories(socketDir);

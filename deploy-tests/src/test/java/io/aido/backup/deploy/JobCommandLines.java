@@ -50,10 +50,8 @@ final class JobCommandLines {
           "job-verify", "verify",
           "job-retention", "apply");
 
-  /** Commands being added on other branches (issues 6, 7, 8). */
-  static final Set<String> PENDING_COMMANDS =
-      Set.of(
-          "job-db-backup base-backup", "job-db-backup wal-archive", "job-db-backup restore-pitr");
+  /** Commands being added on other branches. */
+  static final Set<String> PENDING_COMMANDS = Set.of();
 
   /** Options being added to existing commands on other branches. */
   static final Set<String> PENDING_OPTIONS = Set.of();

@@ -12,7 +12,13 @@ import picocli.CommandLine.Command;
     name = "db-backup",
     description =
         "Backs up and restores the TODO app's PostgreSQL: logical dumps, base backups and WAL archiving for point-in-time recovery.",
-    subcommands = {BackupCommand.class, RestoreCommand.class})
+    subcommands = {
+      BackupCommand.class,
+      RestoreCommand.class,
+      BaseBackupCommand.class,
+      WalArchiveCommand.class,
+      RestorePitrCommand.class
+    })
 public final class Main extends JobMain {
 
   /** Runs the job with {@code args} against the process's environment; returns the exit code. */

@@ -1,5 +1,7 @@
 package io.aido.backup.retention;
 
+import io.aido.backup.core.catalog.BackupId;
+import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Catalog;
 import io.aido.backup.core.cli.ExitCodes;
@@ -17,16 +19,20 @@ import io.aido.backup.core.retention.RetentionPolicy;
 import io.aido.backup.core.retention.RetentionReport;
 import io.aido.backup.core.retention.RetentionRun;
 import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.core.wal.WalArchive;
+import io.aido.backup.core.wal.WalRetention;
 import java.io.IOException;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -194,6 +200,7 @@ public final class ApplyCommand extends JobCommand {
             .apply(records, time, removal -> audit(audit, removal));
 
     print(report);
+    expireWal(store, records, report, audit);
     metrics()
         .gauge("backup_retention_kept", "Backups kept by the last retention run.", report.kept());
     metrics()
@@ -214,6 +221,47 @@ public final class ApplyCommand extends JobCommand {
     }
     LOG.info(report.summary());
     return ExitCodes.DONE;
+  }
+
+  /**
+   * WAL older than the oldest base backup this run keeps expires; a refused group keeps all of its
+   * backups, and a dry run deletes nothing.
+   */
+  private void expireWal(
+      BlobStore store, List<BackupRecord> records, RetentionReport report, AuditLog audit)
+      throws IOException {
+    Set<BackupId> removed = new HashSet<>();
+    report.plans().values().stream()
+        .filter(p -> !p.refused())
+        .forEach(p -> p.removed().forEach(d -> removed.add(d.backup().id())));
+    List<BackupRecord> keptBase =
+        records.stream()
+            .filter(r -> r.kind() == BackupKind.DB_BASE && !removed.contains(r.id()))
+            .toList();
+    WalRetention.Plan plan =
+        WalRetention.plan(keptBase, WalArchive.list(store, WalRetention.segmentSize(keptBase)));
+    WalRetention.Result result = WalRetention.apply(store, plan, dryRun);
+    out()
+        .printf(
+            "wal: %s; %s %d object(s), %d bytes%n",
+            plan.reason(), dryRun ? "would remove" : "removed", result.removed(), result.bytes());
+    if (!dryRun && result.removed() > 0) {
+      Map<String, String> details = new LinkedHashMap<>();
+      details.put("reason", plan.reason());
+      details.put("objects", Integer.toString(result.removed()));
+      details.put("bytes", Long.toString(result.bytes()));
+      plan.oldestNeeded().ifPresent(l -> details.put("keptFrom", l.toString()));
+      audit.record(AuditAction.DELETE, BackupKind.DB_BASE, null, details);
+    }
+    for (String refusal : result.refused()) {
+      out().println("wal: " + refusal);
+      LOG.warn("{}", refusal);
+    }
+    metrics()
+        .gauge(
+            "backup_retention_wal_removed",
+            "Archived WAL objects removed by the last retention run.",
+            result.removed());
   }
 
   private void audit(AuditLog audit, Removal removal) throws IOException {

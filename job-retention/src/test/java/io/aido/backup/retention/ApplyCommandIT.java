@@ -146,6 +146,76 @@ class ApplyCommandIT {
     return names;
   }
 
+  /**
+   * Six daily base backups, base i starting in WAL segment 10 * (6 - i) (newest first), and every
+   * WAL segment from 1 to 65 archived.
+   */
+  private List<BackupRecord> basesWithWal() throws IOException {
+    List<BackupRecord> newestFirst = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      Instant start = now.minus(Duration.ofDays(i)).minus(Duration.ofHours(1));
+      BackupId id = BackupId.generate(start, new java.util.Random(100 + i));
+      ObjectKey key = Layout.part(BackupKind.DB_BASE, id, "base.tar");
+      ObjectInfo info = store.create(key, new ByteArrayInputStream(new byte[100]));
+      long segno = 10L * (6 - i);
+      BackupRecord record =
+          new BackupRecord(
+              BackupRecord.FORMAT,
+              id,
+              BackupKind.DB_BASE,
+              new Source(null, null, null, "15.8", Map.of()),
+              "test",
+              start,
+              start.plus(Duration.ofMinutes(1)),
+              BackupRecord.COMPLETE,
+              List.of(
+                  new PartRecord("base.tar", key.name(), info.size(), 100, "0".repeat(64), "zstd")),
+              new WrappedDataKey("test-kek", "AES256_GCM_HKDF_1MB", "AAAA"),
+              Map.of(
+                  "startLsn",
+                  new io.aido.backup.core.wal.WalSegment(1, segno, 16L << 20)
+                      .start()
+                      .plus(40)
+                      .toString(),
+                  "timeline",
+                  1,
+                  "walSegmentSize",
+                  16L << 20));
+      new Catalog(store).commit(store, record);
+      newestFirst.add(record);
+    }
+    for (long segno = 1; segno <= 65; segno++) {
+      store.create(
+          io.aido.backup.core.wal.ArchivedWal.keyOf(
+              new io.aido.backup.core.wal.WalSegment(1, segno, 16L << 20)),
+          new ByteArrayInputStream(new byte[10]));
+    }
+    return newestFirst;
+  }
+
+  @Test
+  void apply_walBeforeOldestKeptBaseBackup_removed_restKept() throws IOException {
+    basesWithWal();
+    // keeps the two newest bases: they start in segments 60 and 50
+    assertThat(retention("apply", "--keep-daily", "2", "--keep-monthly", "0", "--dry-run"))
+        .isZero();
+    assertThat(names("wal/")).hasSize(65);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("wal: ").contains("would remove 49");
+    assertThat(retention("apply", "--keep-daily", "2", "--keep-monthly", "0")).isZero();
+    assertThat(names("wal/"))
+        .hasSize(16)
+        .first()
+        .isEqualTo("wal/00000001/000000010000000000000032");
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("removed 49 object(s)");
+    List<String> audits = new ArrayList<>();
+    for (String name : names("audit/")) {
+      try (java.io.InputStream in = store.open(ObjectKey.of(name))) {
+        audits.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    }
+    assertThat(audits).anyMatch(a -> a.contains("keptFrom") && a.contains("49"));
+  }
+
   @Test
   void apply_removesExpiredBackupsObjectByObjectAndAuditsEach() throws IOException {
     List<BackupRecord> records = daily(DAYS);

@@ -22,6 +22,7 @@ import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.core.verification.VerificationResults;
+import io.aido.backup.core.wal.WalVerification;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgTools;
 import java.io.IOException;
@@ -357,6 +358,10 @@ public final class VerifyCommand extends JobCommand {
               Map.of("kind", k.id()));
     }
 
+    if (onlyKind == null || onlyKind == BackupKind.DB_BASE) {
+      // point-in-time recovery: a gap in the archived WAL is a failure
+      problems.addAll(WalVerification.problems(store, listing.records()));
+    }
     for (String p : problems) {
       out().println(p);
       LOG.error(p);

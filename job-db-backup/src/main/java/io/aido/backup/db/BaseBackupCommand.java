@@ -1,0 +1,204 @@
+package io.aido.backup.db;
+
+import io.aido.backup.core.catalog.BackupKind;
+import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.catalog.PartRecord;
+import io.aido.backup.core.catalog.Source;
+import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.config.RepositoryOptions;
+import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.repository.BackupWriter;
+import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.wal.Lsn;
+import io.aido.backup.core.wal.WalSegment;
+import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.postgres.PgTools;
+import io.aido.backup.postgres.Progress;
+import io.aido.backup.postgres.ToolProcess;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code base-backup}: one physical copy of the whole cluster, {@code pg_basebackup} in tar format
+ * streamed through the pipeline into part {@code base.tar} of a {@code db-base} backup: the start
+ * of every point-in-time recovery.
+ *
+ * <p>The checkpoint is fast (a spread one can hold the backup for minutes); the WAL from start to
+ * stop is fetched into the tar ({@code -X fetch}), so the copy is consistent on its own; the backup
+ * manifest travels inside the tar. The record's facts: {@code startLsn}, {@code stopLsn}, {@code
+ * timeline}, {@code startSegment}, {@code walSegmentSize}, {@code systemIdentifier}, {@code
+ * startTime} (from {@code backup_label}), {@code manifestChecksum}, {@code serverVersion} and
+ * {@code pgBasebackupVersion}. Without a committed record the parts stay invisible.
+ */
+@Command(
+    name = "base-backup",
+    description = {
+      "Take a physical base backup of the whole cluster with pg_basebackup (tar, fast checkpoint,"
+          + " manifest kept) through compression and encryption into the repository, as kind"
+          + " db-base: the starting point of restore-pitr.",
+      "Needs wal_level = replica, max_wal_senders >= 1, a replication line in pg_hba.conf and a"
+          + " role with REPLICATION. Connection from PGHOST, PGPORT, PGUSER and PGPASSWORD."
+    })
+public final class BaseBackupCommand extends DbCommand {
+  private static final Logger LOG = LoggerFactory.getLogger(BaseBackupCommand.class);
+  static final String PART = "base.tar";
+  private static final Pattern LABEL_START =
+      Pattern.compile("START WAL LOCATION: ([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
+  private static final Pattern LABEL_TIMELINE = Pattern.compile("START TIMELINE: (\\d+)");
+  private static final Pattern LABEL_TIME = Pattern.compile("START TIME: ([^\\n]+)");
+  private static final Pattern RANGE =
+      Pattern.compile(
+          "\"Timeline\":\\s*(\\d+),\\s*\"Start-LSN\":\\s*\"([0-9A-Fa-f/]+)\",\\s*\"End-LSN\":\\s*\"([0-9A-Fa-f/]+)\"");
+  private static final Pattern CHECKSUM =
+      Pattern.compile("\"Manifest-Checksum\":\\s*\"([0-9a-f]+)\"");
+
+  @Mixin private RepositoryOptions repository;
+
+  @Override
+  protected int runDb() throws Exception {
+    PgTools tools = tools();
+    PitrServer server = PitrServer.read(pg());
+    server.checkReplicationPossible(pg().server(), pg().user());
+    PgTools.ToolVersion basebackup;
+    try {
+      basebackup = tools.version("pg_basebackup");
+    } catch (IOException e) {
+      throw DbJobException.failed(e.getMessage(), e);
+    }
+    if (basebackup.major() < server.serverMajor()) {
+      throw DbJobException.badInput(
+          "pg_basebackup major version "
+              + basebackup.major()
+              + " is older than the server's "
+              + server.serverMajor()
+              + " ('"
+              + pg().server()
+              + "'); point PG_BIN_DIR at"
+              + " PostgreSQL "
+              + server.serverMajor()
+              + "'s tools");
+    }
+    KeyEncryptionKey kek = repository.kek();
+    checkKeyUsable(kek);
+    Repository repo = openRepository(repository.openStore());
+    Source source =
+        new Source(
+            runOptions().clusterName().orElse(null),
+            null,
+            null,
+            server.serverVersion(),
+            Map.of("server", pg().server(), "systemIdentifier", server.systemIdentifier()));
+    try (BackupWriter writer = repo.begin(BackupKind.DB_BASE, source, kek)) {
+      LOG.info("base backup {} of server '{}' started", writer.id(), pg().server());
+      List<String> command =
+          List.of(
+              tools.command("pg_basebackup"),
+              "-D",
+              "-",
+              "-Ft",
+              "-X",
+              "fetch",
+              "-c",
+              "fast",
+              "--no-password",
+              "-l",
+              "aido-backup " + writer.id());
+      String what = "pg_basebackup of server '" + pg().server() + "'";
+      PartRecord part;
+      TarScanner tar;
+      try (ToolProcess process = ToolProcess.start(what, command, pg().childEnv("replication"))) {
+        tar = new TarScanner(new Progress(process.stdout(), what));
+        part = writer.writePart(PART, tar);
+      } catch (IOException e) {
+        throw failed(writer.id().value(), e);
+      }
+      Map<String, Object> facts = facts(tar, server, basebackup);
+      facts.put("basePart", part.name());
+      BackupRecord record;
+      try {
+        record = writer.commit(facts);
+      } catch (IOException e) {
+        throw failed(writer.id().value(), e);
+      }
+      metrics().backupCompleted(BackupKind.DB_BASE, record.storedSize(), record.plaintextSize());
+      out()
+          .printf(
+              "base backup %s of server '%s': WAL %s to %s on timeline %s, %s copied, %s stored"
+                  + " in %s%n",
+              record.id(),
+              pg().server(),
+              facts.get("startLsn"),
+              facts.get("stopLsn"),
+              facts.get("timeline"),
+              Progress.human(record.plaintextSize()),
+              Progress.human(record.storedSize()),
+              BackupCommand.seconds(Duration.between(record.startedAt(), record.finishedAt())));
+      return ExitCodes.DONE;
+    } catch (GeneralSecurityException e) {
+      throw DbJobException.failed("unable to start a base backup: " + e.getMessage(), e);
+    }
+  }
+
+  private static Map<String, Object> facts(
+      TarScanner tar, PitrServer server, PgTools.ToolVersion basebackup) throws DbJobException {
+    String label = tar.backupLabel();
+    String manifest = tar.manifestTail();
+    if (label == null || manifest == null) {
+      throw DbJobException.failed(
+          "pg_basebackup's tar held no "
+              + (label == null ? "backup_label" : "backup_manifest")
+              + "; no record was written",
+          null);
+    }
+    Matcher start = LABEL_START.matcher(label);
+    Matcher timeline = LABEL_TIMELINE.matcher(label);
+    Matcher range = RANGE.matcher(manifest);
+    Matcher checksum = CHECKSUM.matcher(manifest);
+    if (!start.find() || !timeline.find() || !range.find()) {
+      throw DbJobException.failed(
+          "unable to read the WAL range from pg_basebackup's backup_label and manifest; no record"
+              + " was written",
+          null);
+    }
+    Lsn startLsn = Lsn.parse(start.group(1));
+    int tl = Integer.parseInt(timeline.group(1));
+    Lsn stopLsn = Lsn.parse(range.group(3));
+    Map<String, Object> facts = new LinkedHashMap<>();
+    facts.put("startLsn", startLsn.toString());
+    facts.put("stopLsn", stopLsn.toString());
+    facts.put("timeline", tl);
+    facts.put("startSegment", WalSegment.containing(tl, startLsn, server.walSegmentSize()).name());
+    facts.put("walSegmentSize", server.walSegmentSize());
+    facts.put("systemIdentifier", server.systemIdentifier());
+    Matcher time = LABEL_TIME.matcher(label);
+    if (time.find()) {
+      facts.put("startTime", time.group(1).strip());
+    }
+    if (checksum.find()) {
+      facts.put("manifestChecksum", checksum.group(1));
+    }
+    facts.put("serverVersion", server.serverVersion());
+    facts.put("pgBasebackupVersion", basebackup.text());
+    return facts;
+  }
+
+  private static DbJobException failed(String id, IOException e) {
+    return DbJobException.failed(
+        "base backup "
+            + id
+            + ": "
+            + e.getMessage()
+            + "; no record was written, earlier backups are untouched",
+        e);
+  }
+}

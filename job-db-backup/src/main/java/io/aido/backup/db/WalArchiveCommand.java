@@ -1,0 +1,407 @@
+package io.aido.backup.db;
+
+import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.config.ConfigProblems;
+import io.aido.backup.core.config.EnvironmentDefaults;
+import io.aido.backup.core.config.RepositoryOptions;
+import io.aido.backup.core.crypto.DataKey;
+import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.crypto.WrappedDataKey;
+import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.wal.ArchivedWal;
+import io.aido.backup.core.wal.Lsn;
+import io.aido.backup.core.wal.WalArchive;
+import io.aido.backup.core.wal.WalChain;
+import io.aido.backup.core.wal.WalSegment;
+import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.postgres.PgErrors;
+import io.aido.backup.postgres.Progress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.GeneralSecurityException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code wal-archive}: streams the server's WAL over the replication protocol into the repository,
+ * one object per segment, so that a base backup can be rolled forward to any moment.
+ *
+ * <p>How a run goes: check the server can stream (wal_level, max_wal_senders, the REPLICATION
+ * attribute, the pg_hba replication line, the slot's state); create the physical slot on first use;
+ * start at the first segment the archive does not hold whole (or, on a first run, at the slot's
+ * position); store every finished segment, tell the server each one is safely stored (the slot then
+ * lets it go), and on reaching the position the server had flushed when the run started, store what
+ * there is of the current segment as a partial and exit. With {@code --follow} it keeps going,
+ * storing a partial every {@code --partial-interval}, until stopped (SIGTERM stores the partial
+ * first).
+ *
+ * <p>Why a rerun after a crash leaves no gap: the server is told a segment is stored only after its
+ * object is complete, and partials are never acknowledged, so the slot keeps every byte the archive
+ * does not hold whole. A rerun streams again from the first segment not held whole; a segment
+ * stored before the crash but not acknowledged is found identical and kept.
+ */
+@Command(
+    name = "wal-archive",
+    description = {
+      "Archive the server's write-ahead log over the replication protocol (a physical replication"
+          + " slot, created on first run) into the repository, compressed and encrypted, one"
+          + " object per segment plus the current partial segment, then exit; run it every few"
+          + " minutes from a CronJob, or keep it running with --follow.",
+      "Needs wal_level = replica, max_wal_senders >= 1, a replication line in pg_hba.conf and a"
+          + " role with REPLICATION. Connection from PGHOST, PGPORT, PGUSER and PGPASSWORD."
+    })
+public final class WalArchiveCommand extends DbCommand {
+  private static final Logger LOG = LoggerFactory.getLogger(WalArchiveCommand.class);
+  private static final Duration SLOT_RELEASE_WAIT = Duration.ofSeconds(15);
+
+  @Mixin private RepositoryOptions repository;
+
+  @Option(
+      names = "--slot",
+      paramLabel = "NAME",
+      defaultValue = "aido_backup_wal",
+      description = "The physical replication slot to stream from (default ${DEFAULT-VALUE}).")
+  private String slot;
+
+  @Option(
+      names = "--follow",
+      description = "Keep streaming until stopped instead of exiting once caught up.")
+  private boolean follow;
+
+  @Option(
+      names = "--partial-interval",
+      paramLabel = "DURATION",
+      defaultValue = "PT10S",
+      description =
+          "With --follow: store the current partial segment this often when it grew (ISO-8601,"
+              + " default ${DEFAULT-VALUE}).")
+  private Duration partialInterval;
+
+  @Option(
+      names = "--idle-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "PT2M",
+      description =
+          "Fail when the server sends nothing for this long while WAL is still expected"
+              + " (default ${DEFAULT-VALUE}).")
+  private Duration idleTimeout;
+
+  @Option(
+      names = "--spool-dir",
+      paramLabel = "DIR",
+      description =
+          "Where the segment being received is kept until it is stored (default the system's"
+              + " temporary directory); needs room for two segments.")
+  private Path spoolDir;
+
+  @Override
+  protected void validateCommand(ConfigProblems problems) {
+    if (slot == null || !slot.matches("[a-z0-9_]{1,63}")) {
+      problems.add(
+          EnvironmentDefaults.describe("--slot"),
+          "'" + slot + "' is not a slot name (lower-case letters, digits and _, up to 63)");
+    }
+    if (partialInterval.isNegative() || partialInterval.isZero()) {
+      problems.add(EnvironmentDefaults.describe("--partial-interval"), "must be positive");
+    }
+    if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+      problems.add(EnvironmentDefaults.describe("--idle-timeout"), "must be positive");
+    }
+    if (spoolDir != null && !Files.isDirectory(spoolDir)) {
+      problems.add(
+          EnvironmentDefaults.describe("--spool-dir"), "'" + spoolDir + "' is not a directory");
+    }
+  }
+
+  @Override
+  protected int runDb() throws Exception {
+    PitrServer server = PitrServer.read(pg());
+    server.checkReplicationPossible(pg().server(), pg().user());
+    KeyEncryptionKey kek = repository.kek();
+    DataKey dataKey;
+    WrappedDataKey wrapped;
+    try {
+      dataKey = DataKey.generate();
+      wrapped = dataKey.wrap(kek);
+      DataKey.unwrap(wrapped, kek);
+    } catch (GeneralSecurityException e) {
+      throw DbJobException.failed(
+          "unable to use key-encryption key '" + kek.id() + "': " + e.getMessage(), e);
+    }
+    Repository repo = openRepository(repository.openStore());
+    WalArchive archive = new WalArchive(repo.store(), repo.pipeline());
+    long segmentSize = server.walSegmentSize();
+    int timeline = server.timeline();
+
+    WalChain chain;
+    try {
+      chain = WalChain.of(archive.list(segmentSize));
+    } catch (IOException e) {
+      throw DbJobException.failed("unable to list the archived WAL: " + e.getMessage(), e);
+    }
+    checkSameCluster(archive, chain, server);
+    Lsn slotStart = ensureSlot();
+    WalSegment first =
+        chain
+            .newestWhole(timeline)
+            .map(WalSegment::next)
+            .orElse(WalSegment.containing(timeline, slotStart, segmentSize));
+    WalSegment slotSegment = WalSegment.containing(timeline, slotStart, segmentSize);
+    if (slotSegment.segno() > first.segno()) {
+      String gap =
+          "point-in-time recovery is impossible between " + first.start() + " and " + slotStart;
+      LOG.warn(
+          "the server no longer holds WAL from {} to {} (the slot '{}' starts at {}): {}; take a"
+              + " new base-backup",
+          first.start(),
+          slotSegment.start(),
+          slot,
+          slotStart,
+          gap);
+      context().err().println("warning: " + gap + "; take a new base-backup");
+      first = slotSegment;
+    }
+    Lsn target = server.flushLsn();
+    Path spool = spoolDir != null ? spoolDir : Paths.get(System.getProperty("java.io.tmpdir"));
+    WalReceiver receiver =
+        new WalReceiver(
+            pg(),
+            slot,
+            archive,
+            chain,
+            first,
+            server.systemIdentifier(),
+            dataKey,
+            wrapped,
+            spool,
+            clock(),
+            idleTimeout);
+    Instant started = clock().instant();
+    WalReceiver.Result result;
+    if (follow) {
+      // SIGTERM (a pod stopping) runs this hook: it asks the receiver to store its partial
+      // segment and waits until the run has returned, so no received WAL is left unstored.
+      CountDownLatch finished = new CountDownLatch(1);
+      Thread hook =
+          new Thread(
+              () -> {
+                receiver.stop();
+                try {
+                  finished.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "wal-archive-stop");
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        result = receiver.follow(partialInterval, lag -> reportLag(lag));
+      } finally {
+        finished.countDown();
+      }
+    } else {
+      result = receiver.catchUp(target);
+    }
+    Lsn serverNow = PitrServer.read(pg()).flushLsn();
+    long behind = Math.max(0, serverNow.minus(result.end()));
+    metrics()
+        .gauge("backup_wal_archive_end_lsn", "WAL position archived up to", result.end().value());
+    metrics()
+        .gauge("backup_wal_archive_lag_bytes", "WAL the server holds that is not archived", behind);
+    metrics()
+        .gauge("backup_wal_archive_stored_bytes", "bytes this run stored", result.storedBytes());
+    out()
+        .printf(
+            "archived WAL of server '%s' on timeline %d from %s to %s: %d whole segment(s)%s,"
+                + " %s stored in %s; the server is at %s, %s not yet archived%n",
+            pg().server(),
+            timeline,
+            first.start(),
+            result.end(),
+            result.wholeSegments(),
+            result.partial() == null ? "" : " and partial " + result.partial().key().fileName(),
+            Progress.human(result.storedBytes()),
+            BackupCommand.seconds(Duration.between(started, clock().instant())),
+            serverNow,
+            Progress.human(behind));
+    return ExitCodes.DONE;
+  }
+
+  /** Refuses to mix two clusters' WAL in one repository: their segment names collide. */
+  private void checkSameCluster(WalArchive archive, WalChain chain, PitrServer server)
+      throws DbJobException {
+    if (chain.timelines().isEmpty()) {
+      return;
+    }
+    List<ArchivedWal> newest = chain.segments(chain.timelines().get(chain.timelines().size() - 1));
+    ArchivedWal last = newest.get(newest.size() - 1);
+    String archived;
+    try {
+      archived = archive.header(last.key()).systemIdentifier();
+    } catch (IOException e) {
+      throw DbJobException.failed(
+          "unable to read archived WAL object '" + last.key() + "': " + e.getMessage(), e);
+    }
+    if (archived != null && !archived.equals(server.systemIdentifier())) {
+      throw DbJobException.badInput(
+          "the repository's archived WAL comes from the cluster with system identifier "
+              + archived
+              + ", but server '"
+              + pg().server()
+              + "' is "
+              + server.systemIdentifier()
+              + ": give each cluster its own repository (BACKUP_STORAGE_URL); nothing was"
+              + " archived");
+    }
+  }
+
+  private void reportLag(Lsn archived) {
+    try {
+      Lsn now = PitrServer.read(pg()).flushLsn();
+      LOG.info(
+          "WAL archived up to {}; the server is at {}, {} behind",
+          archived,
+          now,
+          Progress.human(Math.max(0, now.minus(archived))));
+    } catch (DbJobException e) {
+      LOG.warn("unable to read the server's WAL position: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Creates the slot if it does not exist, refuses if it cannot serve, and returns where it keeps
+   * WAL from.
+   */
+  private Lsn ensureSlot() throws DbJobException {
+    try (Connection c = pg().open("postgres")) {
+      Optional<SlotState> state = SlotState.read(c, slot);
+      if (state.isEmpty()) {
+        try (PreparedStatement ps =
+            c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
+          ps.setString(1, slot);
+          ps.execute();
+        }
+        LOG.info("created physical replication slot '{}' on '{}'", slot, pg().server());
+        state = SlotState.read(c, slot);
+      }
+      SlotState s =
+          state.orElseThrow(
+              () -> DbJobException.failed("slot '" + slot + "' vanished after creation", null));
+      if (!s.type().equals("physical")) {
+        throw DbJobException.badInput(
+            "replication slot '"
+                + slot
+                + "' on '"
+                + pg().server()
+                + "' is a "
+                + s.type()
+                + " slot; name a physical one with --slot");
+      }
+      if ("lost".equals(s.walStatus()) || s.restartLsn() == null) {
+        throw DbJobException.failed(
+            "replication slot '"
+                + slot
+                + "' on '"
+                + pg().server()
+                + "' has lost WAL that was never archived (max_slot_wal_keep_size was exceeded):"
+                + " point-in-time recovery is impossible across that stretch. Drop the slot"
+                + " (SELECT pg_drop_replication_slot('"
+                + slot
+                + "')), run wal-archive again, and take a new base-backup",
+            null);
+      }
+      // A run killed a moment ago leaves its walsender until the server notices the broken
+      // connection: give it a little time before calling the slot busy.
+      long deadline = System.nanoTime() + SLOT_RELEASE_WAIT.toNanos();
+      while (s.activePid() != null && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        s = SlotState.read(c, slot).orElse(s);
+      }
+      if (s.activePid() != null) {
+        throw DbJobException.failed(
+            "replication slot '"
+                + slot
+                + "' on '"
+                + pg().server()
+                + "' is in use by server process "
+                + s.activePid()
+                + " (another wal-archive still running?); nothing was archived",
+            null);
+      }
+      if ("unreserved".equals(s.walStatus())) {
+        LOG.warn(
+            "slot '{}' is about to lose WAL (wal_status unreserved): archive more often or raise"
+                + " max_slot_wal_keep_size",
+            slot);
+      }
+      return s.restartLsn();
+    } catch (SQLException e) {
+      if ("42501".equals(e.getSQLState())) {
+        throw DbJobException.badInput(
+            "user '"
+                + pg().user()
+                + "' may not create replication slot '"
+                + slot
+                + "': "
+                + PgErrors.firstLine(e.getMessage()));
+      }
+      if ("53400".equals(e.getSQLState())) {
+        throw DbJobException.badInput(
+            "unable to create replication slot '"
+                + slot
+                + "' on '"
+                + pg().server()
+                + "': "
+                + PgErrors.firstLine(e.getMessage())
+                + " (raise max_replication_slots)");
+      }
+      throw PgErrors.onConnect(e, pg(), "postgres");
+    }
+  }
+
+  /** A row of {@code pg_replication_slots}. */
+  private record SlotState(String type, Lsn restartLsn, String walStatus, Integer activePid) {
+    static Optional<SlotState> read(Connection c, String name) throws SQLException {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT slot_type, restart_lsn::text, wal_status, active_pid"
+                  + " FROM pg_replication_slots WHERE slot_name = ?")) {
+        ps.setString(1, name);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return Optional.empty();
+          }
+          String restart = rs.getString(2);
+          int pid = rs.getInt(4);
+          boolean noPid = rs.wasNull();
+          return Optional.of(
+              new SlotState(
+                  rs.getString(1),
+                  restart == null ? null : Lsn.parse(restart),
+                  rs.getString(3),
+                  noPid ? null : pid));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,398 @@
+package io.aido.backup.db;
+
+import io.aido.backup.core.crypto.DataKey;
+import io.aido.backup.core.crypto.WrappedDataKey;
+import io.aido.backup.core.wal.ArchivedWal;
+import io.aido.backup.core.wal.Lsn;
+import io.aido.backup.core.wal.WalArchive;
+import io.aido.backup.core.wal.WalChain;
+import io.aido.backup.core.wal.WalSegment;
+import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.postgres.PgConnection;
+import io.aido.backup.postgres.PgErrors;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Receives WAL from a physical replication slot into a local spool file, one segment at a time, and
+ * stores each finished segment (and, when asked, the beginning of the current one) in the archive.
+ *
+ * <p>Guarantees: bytes are stored in order without holes (a message that does not start where the
+ * previous one ended fails the run); the server is told a position is flushed only once the whole
+ * segment before it is stored; a partial segment is stored under its length, and older partials of
+ * the same segment are removed only after a longer one (or the whole segment) is stored.
+ *
+ * <p>Restrictions: one receiver per slot; not thread-safe except {@link #stop()}.
+ */
+final class WalReceiver {
+  private static final Logger LOG = LoggerFactory.getLogger(WalReceiver.class);
+  private static final Duration LAG_REPORT = Duration.ofMinutes(1);
+  private static final Duration STOP_CATCH_UP = Duration.ofSeconds(10);
+
+  private final PgConnection pg;
+  private final String slot;
+  private final WalArchive archive;
+  private final List<ArchivedWal> knownPartials = new ArrayList<>();
+  private final String systemIdentifier;
+  private final DataKey dataKey;
+  private final WrappedDataKey wrapped;
+  private final Path spoolDir;
+  private final Clock clock;
+  private final Duration idleTimeout;
+  private volatile boolean stopping;
+
+  private WalSegment segment;
+  private Lsn position;
+  private Path spool;
+  private FileChannel channel;
+  private int wholeSegments;
+  private long storedBytes;
+  private long plaintextBytes;
+  private ArchivedWal lastPartial;
+
+  /**
+   * The result of a run.
+   *
+   * @param end the first position not archived
+   * @param wholeSegments whole segments stored
+   * @param partial the last partial stored, or {@code null}
+   * @param storedBytes bytes stored (compressed and encrypted)
+   * @param plaintextBytes WAL bytes stored
+   */
+  record Result(
+      Lsn end, int wholeSegments, ArchivedWal partial, long storedBytes, long plaintextBytes) {}
+
+  WalReceiver(
+      PgConnection pg,
+      String slot,
+      WalArchive archive,
+      WalChain chain,
+      WalSegment first,
+      String systemIdentifier,
+      DataKey dataKey,
+      WrappedDataKey wrapped,
+      Path spoolDir,
+      Clock clock,
+      Duration idleTimeout) {
+    this.pg = pg;
+    this.slot = slot;
+    this.archive = archive;
+    this.systemIdentifier = systemIdentifier;
+    this.dataKey = dataKey;
+    this.wrapped = wrapped;
+    this.spoolDir = spoolDir;
+    this.clock = clock;
+    this.idleTimeout = idleTimeout;
+    this.segment = first;
+    this.position = first.start();
+    chain.superseded().stream().filter(ArchivedWal::partial).forEach(knownPartials::add);
+    for (int tl : chain.timelines()) {
+      chain.segments(tl).stream().filter(ArchivedWal::partial).forEach(knownPartials::add);
+    }
+  }
+
+  /** Asks a running {@link #follow} to store its partial and return. */
+  void stop() {
+    stopping = true;
+  }
+
+  /** Streams until {@code target} is archived, stores the partial segment, and returns. */
+  Result catchUp(Lsn target) throws DbJobException {
+    if (!target.isAfter(position)) {
+      LOG.info(
+          "nothing to archive: the server's WAL ends at {}, archived up to {}", target, position);
+      return result();
+    }
+    return stream(target, null, null);
+  }
+
+  /**
+   * Streams until {@link #stop()}, storing a partial segment every {@code partialInterval}; on
+   * stop, first receives what the server had flushed by then (for 10 s at most).
+   */
+  Result follow(Duration partialInterval, Consumer<Lsn> lagReport) throws DbJobException {
+    return stream(null, partialInterval, lagReport);
+  }
+
+  private Result stream(Lsn target, Duration partialInterval, Consumer<Lsn> lagReport)
+      throws DbJobException {
+    try (Connection c = pg.openReplication()) {
+      openSpool();
+      PGReplicationStream stream =
+          c.unwrap(PGConnection.class)
+              .getReplicationAPI()
+              .replicationStream()
+              .physical()
+              .withSlotName(slot)
+              .withStartPosition(LogSequenceNumber.valueOf(position.value()))
+              .withStatusInterval(10, TimeUnit.SECONDS)
+              .withAutomaticFlush(false)
+              .start();
+      LOG.info("streaming WAL from slot '{}' at {}", slot, position);
+      Instant lastData = clock.instant();
+      Instant lastPartialAt = clock.instant();
+      Instant lastLag = clock.instant();
+      Lsn partialAt = position;
+      Instant stopDeadline = null;
+      while (true) {
+        if (target != null && !position.isBefore(target)) {
+          break;
+        }
+        if (target == null && stopping) {
+          // asked to stop: take what the server has flushed by now, for a few seconds at most
+          try {
+            target = PitrServer.read(pg).flushLsn();
+          } catch (DbJobException e) {
+            LOG.warn("stopping: unable to read the server's position ({})", e.getMessage());
+            break;
+          }
+          lastData = clock.instant();
+          stopDeadline = lastData.plus(STOP_CATCH_UP);
+          LOG.info("stopping: archiving up to the server's flushed position {}", target);
+          continue;
+        }
+        if (stopDeadline != null && clock.instant().isAfter(stopDeadline)) {
+          LOG.warn(
+              "stopping before {}: the server did not send it within {}", target, STOP_CATCH_UP);
+          break;
+        }
+        ByteBuffer buf = stream.readPending();
+        Instant now = clock.instant();
+        if (buf == null) {
+          if (target != null && Duration.between(lastData, now).compareTo(idleTimeout) > 0) {
+            throw DbJobException.failed(
+                "the server sent no WAL for "
+                    + idleTimeout.toSeconds()
+                    + " s while "
+                    + target
+                    + " was expected (archived up to "
+                    + position
+                    + ")",
+                null);
+          }
+          if (partialInterval != null
+              && position.isAfter(partialAt)
+              && Duration.between(lastPartialAt, now).compareTo(partialInterval) >= 0) {
+            storePartial();
+            partialAt = position;
+            lastPartialAt = now;
+          }
+          if (lagReport != null && Duration.between(lastLag, now).compareTo(LAG_REPORT) >= 0) {
+            lagReport.accept(position);
+            lastLag = now;
+          }
+          sleep();
+          continue;
+        }
+        lastData = now;
+        Lsn end = new Lsn(stream.getLastReceiveLSN().asLong());
+        Lsn start = end.plus(-buf.remaining());
+        if (!start.equals(position)) {
+          throw DbJobException.failed(
+              "the server sent WAL from " + start + " where " + position + " was expected", null);
+        }
+        write(buf, stream);
+      }
+      storePartial();
+      stream.close();
+    } catch (SQLException e) {
+      throw replicationFailed(e);
+    } catch (IOException e) {
+      throw DbJobException.failed(
+          "unable to archive WAL segment "
+              + segment
+              + ": "
+              + e.getMessage()
+              + "; everything archived before it is kept and the next run continues from there",
+          e);
+    } finally {
+      closeSpool();
+    }
+    return result();
+  }
+
+  private Result result() {
+    return new Result(position, wholeSegments, lastPartial, storedBytes, plaintextBytes);
+  }
+
+  private void write(ByteBuffer buf, PGReplicationStream stream) throws IOException, SQLException {
+    while (buf.hasRemaining()) {
+      long room = segment.end().minus(position);
+      int n = (int) Math.min(room, buf.remaining());
+      ByteBuffer slice = buf.slice();
+      slice.limit(n);
+      while (slice.hasRemaining()) {
+        channel.write(slice);
+      }
+      buf.position(buf.position() + n);
+      position = position.plus(n);
+      if (position.equals(segment.end())) {
+        storeWhole(stream);
+      }
+    }
+  }
+
+  private void storeWhole(PGReplicationStream stream) throws IOException, SQLException {
+    ArchivedWal whole = ArchivedWal.whole(segment);
+    WalArchive.Outcome outcome = store(whole);
+    wholeSegments++;
+    LOG.info(
+        "WAL segment {} {}",
+        segment,
+        outcome == WalArchive.Outcome.STORED ? "stored" : "was already stored");
+    // Only now may the server let the segment go.
+    LogSequenceNumber done = LogSequenceNumber.valueOf(segment.end().value());
+    stream.setFlushedLSN(done);
+    stream.setAppliedLSN(done);
+    stream.forceUpdateStatus();
+    removePartials(segment, Long.MAX_VALUE);
+    segment = segment.next();
+    openSpool();
+  }
+
+  private void storePartial() throws IOException {
+    long valid = position.minus(segment.start());
+    if (valid <= 0) {
+      return;
+    }
+    if (lastPartial != null
+        && lastPartial.segment().equals(segment)
+        && lastPartial.validBytes() == valid) {
+      return;
+    }
+    channel.force(false);
+    ArchivedWal partial = ArchivedWal.partial(segment, valid);
+    store(partial);
+    lastPartial = partial;
+    LOG.info("partial WAL segment {} stored up to {}", segment, position);
+    removePartials(segment, valid);
+    knownPartials.add(partial);
+  }
+
+  private WalArchive.Outcome store(ArchivedWal wal) throws IOException {
+    WalArchive.Outcome outcome =
+        archive.store(wal, spool, systemIdentifier, dataKey, wrapped, clock.instant());
+    if (outcome == WalArchive.Outcome.STORED) {
+      plaintextBytes += wal.validBytes();
+      storedBytes += archive.store().stat(wal.key()).map(i -> i.size()).orElse(0L);
+    }
+    return outcome;
+  }
+
+  /** Removes partials of {@code seg} shorter than {@code shorterThan}; they are superseded. */
+  private void removePartials(WalSegment seg, long shorterThan) {
+    List<ArchivedWal> gone = new ArrayList<>();
+    for (ArchivedWal w : knownPartials) {
+      if (w.segment().equals(seg) && w.validBytes() < shorterThan) {
+        try {
+          archive.store().delete(w.key());
+          gone.add(w);
+        } catch (IOException e) {
+          // harmless: readers prefer the longer object, retention removes it later
+          LOG.warn("unable to remove superseded partial '{}': {}", w.key(), e.getMessage());
+        }
+      }
+    }
+    knownPartials.removeAll(gone);
+  }
+
+  private void openSpool() throws IOException {
+    closeSpool();
+    try {
+      spool = Files.createTempFile(spoolDir, "wal-" + segment.name() + "-", ".spool");
+      channel = FileChannel.open(spool, StandardOpenOption.WRITE, StandardOpenOption.READ);
+    } catch (IOException e) {
+      throw new IOException(
+          "unable to create a spool file in '" + spoolDir + "': " + e.getMessage(), e);
+    }
+  }
+
+  private void closeSpool() {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        LOG.debug("closing spool: {}", e.getMessage());
+      }
+      channel = null;
+    }
+    if (spool != null) {
+      try {
+        Files.deleteIfExists(spool);
+      } catch (IOException e) {
+        LOG.warn("unable to remove spool file '{}': {}", spool, e.getMessage());
+      }
+      spool = null;
+    }
+  }
+
+  private DbJobException replicationFailed(SQLException e) {
+    String msg = PgErrors.firstLine(e.getMessage());
+    if (msg.contains("pg_hba.conf") || "28000".equals(e.getSQLState())) {
+      return DbJobException.badInput(
+          "server '"
+              + pg.server()
+              + "' refuses replication connections from user '"
+              + pg.user()
+              + "': "
+              + msg
+              + "; add a line like 'host replication "
+              + pg.user()
+              + " <archiver address>/32 scram-sha-256' to pg_hba.conf and reload");
+    }
+    if (msg.contains("requested WAL segment") && msg.contains("has already been removed")) {
+      return DbJobException.failed(
+          "server '"
+              + pg.server()
+              + "' no longer holds WAL from "
+              + position
+              + ": "
+              + msg
+              + "; point-in-time recovery is impossible across it, take a new base-backup",
+          e);
+    }
+    if ("28P01".equals(e.getSQLState())) {
+      return DbJobException.badInput(
+          "unable to open a replication connection to '"
+              + pg.server()
+              + "': authentication failed for user '"
+              + pg.user()
+              + "'");
+    }
+    return DbJobException.failed(
+        "WAL streaming from '"
+            + pg.server()
+            + "' failed at "
+            + position
+            + ": "
+            + msg
+            + "; everything archived before it is kept",
+        e);
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(20);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package io.aido.backup.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.aido.backup.core.cli.JobContext;
+import io.aido.backup.core.config.Environment;
+import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Configuration checks of the point-in-time recovery commands: no server is needed to fail them.
+ */
+class PitrCommandsTest {
+  @TempDir Path dir;
+  private final Map<String, String> env = new HashMap<>();
+  private String err;
+
+  @BeforeEach
+  void repository() throws Exception {
+    KeyEncryptionKeys.generateKeysetFile(dir.resolve("k.json"));
+    env.put("BACKUP_STORAGE_URL", dir.resolve("repo").toUri().toString());
+    env.put("BACKUP_KEK_URI", dir.resolve("k.json").toString());
+    env.put("BACKUP_LOG_FORMAT", "text");
+  }
+
+  private int run(String... args) {
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream o =
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        PrintStream es = new PrintStream(e, true, StandardCharsets.UTF_8)) {
+      code =
+          new Main().execute(new JobContext(Environment.of(env), o, es, Clock.systemUTC()), args);
+    }
+    err = e.toString(StandardCharsets.UTF_8);
+    return code;
+  }
+
+  @Test
+  void restorePitr_noTargetNoPgdata_exit2ListingBoth() {
+    assertThat(run("restore-pitr")).isEqualTo(2);
+    assertThat(err)
+        .contains("--target-time, --target-lsn or --latest: not set")
+        .contains("--pgdata (BACKUP_PGDATA): not set");
+  }
+
+  @Test
+  void restorePitr_targetsFromEnvironment_readAndChecked() {
+    env.put("BACKUP_TARGET_TIME", "yesterday");
+    env.put("BACKUP_PGDATA", dir.resolve("pg").toString());
+    assertThat(run("restore-pitr")).isEqualTo(2);
+    assertThat(err).contains("--target-time (BACKUP_TARGET_TIME): 'yesterday' is not a time");
+  }
+
+  @Test
+  void restorePitr_twoTargetsBadLsnBadAction_exit2() {
+    assertThat(
+            run(
+                "restore-pitr",
+                "--latest",
+                "--target-lsn",
+                "16B3748",
+                "--target-action",
+                "explode",
+                "--pgdata",
+                dir.toString()))
+        .isEqualTo(2);
+    assertThat(err)
+        .contains("give only one of them")
+        .contains("'16B3748' is not a WAL position")
+        .contains("'explode' is not promote, pause or shutdown");
+  }
+
+  @Test
+  void walArchive_badSlotAndDurations_exit2() {
+    assertThat(
+            run(
+                "wal-archive",
+                "--slot",
+                "Bad-Slot",
+                "--partial-interval",
+                "PT0S",
+                "--spool-dir",
+                dir.resolve("none").toString()))
+        .isEqualTo(2);
+    assertThat(err)
+        .contains("'Bad-Slot' is not a slot name")
+        .contains("--partial-interval (BACKUP_PARTIAL_INTERVAL): must be positive")
+        .contains("is not a directory");
+  }
+
+  @Test
+  void help_everyPitrCommand_explainsItself() {
+    Map<String, String> explains =
+        Map.of(
+            "base-backup", "pg_basebackup",
+            "wal-archive", "replication slot",
+            "restore-pitr", "point in time");
+    for (Map.Entry<String, String> c : explains.entrySet()) {
+      String command = c.getKey();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+          PrintStream e =
+              new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)) {
+        assertThat(
+                new Main()
+                    .execute(
+                        new JobContext(Environment.of(env), o, e, Clock.systemUTC()),
+                        command,
+                        "--help"))
+            .isZero();
+      }
+      assertThat(out.toString(StandardCharsets.UTF_8))
+          .as(command)
+          .contains("Usage:")
+          .contains(c.getValue());
+    }
+  }
+}
