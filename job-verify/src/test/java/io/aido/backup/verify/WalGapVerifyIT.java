@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.aido.backup.core.cli.JobContext;
 import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.core.pipeline.Pipeline;
+import io.aido.backup.core.pipeline.PipelineSettings;
+import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.local.LocalBlobStore;
 import io.aido.backup.core.wal.ArchivedWal;
 import io.aido.backup.core.wal.WalSegment;
@@ -49,6 +52,13 @@ class WalGapVerifyIT {
             "text");
   }
 
+  /** A repository as the jobs create it (verify never creates one), holding only WAL. */
+  private LocalBlobStore repository() throws Exception {
+    LocalBlobStore store = new LocalBlobStore(root.resolve("repo"));
+    Repository.open(store, new Pipeline(PipelineSettings.defaults()), Clock.systemUTC());
+    return store;
+  }
+
   private void archive(LocalBlobStore store, long... segnos) throws Exception {
     for (long segno : segnos) {
       store.create(
@@ -59,7 +69,7 @@ class WalGapVerifyIT {
 
   @Test
   void verify_walChainWithGap_exit3NamingThePositions() throws Exception {
-    LocalBlobStore store = new LocalBlobStore(root.resolve("repo"));
+    LocalBlobStore store = repository();
     archive(store, 2, 3, 5);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertThat(verify(out)).isEqualTo(3);
@@ -69,7 +79,7 @@ class WalGapVerifyIT {
 
   @Test
   void verify_unbrokenWalChain_ok() throws Exception {
-    LocalBlobStore store = new LocalBlobStore(root.resolve("repo"));
+    LocalBlobStore store = repository();
     archive(store, 2, 3, 4);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertThat(verify(out)).as(out.toString(StandardCharsets.UTF_8)).isZero();
