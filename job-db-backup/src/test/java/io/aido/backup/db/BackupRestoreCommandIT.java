@@ -409,14 +409,18 @@ class BackupRestoreCommandIT {
     }
   }
 
-  /** Waits until a part of a backup is being written: an upload is in progress. */
+  /**
+   * Waits until a part of a backup is being written: an upload of more than a few kilobytes is in
+   * progress (the pre-flight write probe passes through the same directory, but is a few bytes).
+   */
   private void awaitUploadInProgress() throws Exception {
     Path incoming = repo.resolve(".incoming\\");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       if (Files.isDirectory(incoming)) {
         try (Stream<Path> s = Files.list(incoming)) {
-          if (s.anyMatch(p -> p.toFile().length() > 0)) {
+          // more than the pre-flight probe or a record: a part's first encrypted segment
+          if (s.anyMatch(p -> p.toFile().length() > 4096)) {
             return;
           }
         }
