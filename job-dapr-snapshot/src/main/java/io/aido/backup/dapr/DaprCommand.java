@@ -172,8 +172,17 @@ abstract class DaprCommand extends JobCommand {
 
   /** The repository in {@code store}, created on first use. */
   protected final Repository openRepository(BlobStore store) throws DaprJobException {
+    return openRepository(store, PipelineSettings.defaults());
+  }
+
+  /**
+   * The repository in {@code store}, written with {@code settings} (a writing command's
+   * compression).
+   */
+  protected final Repository openRepository(BlobStore store, PipelineSettings settings)
+      throws DaprJobException {
     try {
-      return Repository.open(store, new Pipeline(PipelineSettings.defaults()), clock());
+      return Repository.open(store, new Pipeline(settings), clock());
     } catch (IOException e) {
       throw DaprJobException.failed(e.getMessage(), e);
     }

@@ -4,6 +4,7 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.pipeline.PartOutputStream;
@@ -59,6 +60,8 @@ public final class SnapshotCommand extends DaprCommand {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotCommand.class);
 
   @Mixin private RepositoryOptions repository;
+
+  @Mixin private CompressionOptions compression = new CompressionOptions();
 
   @Option(
       names = "--require-all",
@@ -126,7 +129,7 @@ public final class SnapshotCommand extends DaprCommand {
 
     KeyEncryptionKey kek = repository.kek();
     checkKeyUsable(kek);
-    Repository repo = openRepository(repository.openStore());
+    Repository repo = openRepository(repository.openStore(), compression.pipelineSettings());
     BackupRecord record =
         write(repo, kek, namespaces, filter, resources, perKind, targets, skipped);
     metrics().backupCompleted(BackupKind.DAPR, record.storedSize(), record.plaintextSize());

@@ -5,6 +5,7 @@ import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
@@ -70,6 +71,8 @@ public final class BackupCommand extends DbCommand {
 
   @Mixin private RepositoryOptions repository;
 
+  @Mixin private CompressionOptions compression = new CompressionOptions();
+
   @Option(
       names = {"--database", "--databases"},
       split = ",",
@@ -99,7 +102,7 @@ public final class BackupCommand extends DbCommand {
     Preflight.ServerFacts server = Preflight.check(pg(), tools, databases);
     KeyEncryptionKey kek = repository.kek();
     checkKeyUsable(kek);
-    Repository repo = openRepository(repository.openStore());
+    Repository repo = openRepository(repository.openStore(), compression.pipelineSettings());
     try {
       repo.checkWritable();
     } catch (IOException e) {

@@ -5,6 +5,7 @@ import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.repository.BackupWriter;
@@ -64,6 +65,8 @@ public final class BaseBackupCommand extends DbCommand {
 
   @Mixin private RepositoryOptions repository;
 
+  @Mixin private CompressionOptions compression = new CompressionOptions();
+
   @Override
   protected int runDb() throws Exception {
     PgTools tools = tools();
@@ -90,7 +93,7 @@ public final class BaseBackupCommand extends DbCommand {
     }
     KeyEncryptionKey kek = repository.kek();
     checkKeyUsable(kek);
-    Repository repo = openRepository(repository.openStore());
+    Repository repo = openRepository(repository.openStore(), compression.pipelineSettings());
     Source source =
         new Source(
             runOptions().clusterName().orElse(null),

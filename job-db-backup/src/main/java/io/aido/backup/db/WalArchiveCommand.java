@@ -1,6 +1,7 @@
 package io.aido.backup.db;
 
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
@@ -70,6 +71,8 @@ public final class WalArchiveCommand extends DbCommand {
   private static final Duration SLOT_RELEASE_WAIT = Duration.ofSeconds(15);
 
   @Mixin private RepositoryOptions repository;
+
+  @Mixin private CompressionOptions compression = new CompressionOptions();
 
   @Option(
       names = "--slot",
@@ -143,7 +146,7 @@ public final class WalArchiveCommand extends DbCommand {
       throw DbJobException.failed(
           "unable to use key-encryption key '" + kek.id() + "': " + e.getMessage(), e);
     }
-    Repository repo = openRepository(repository.openStore());
+    Repository repo = openRepository(repository.openStore(), compression.pipelineSettings());
     WalArchive archive = new WalArchive(repo.store(), repo.pipeline());
     long segmentSize = server.walSegmentSize();
     int timeline = server.timeline();

@@ -4,6 +4,7 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
@@ -60,6 +61,8 @@ public final class ExportCommand extends ManifestCommand {
       Pattern.compile("([A-Za-z0-9.\\-]+/)?[A-Za-z0-9]([A-Za-z0-9_.\\-]*[A-Za-z0-9])?(=.*)?");
 
   @Mixin private RepositoryOptions repository;
+
+  @Mixin private CompressionOptions compression = new CompressionOptions();
 
   @Option(
       names = {"--namespace", "--namespaces"},
@@ -192,7 +195,7 @@ public final class ExportCommand extends ManifestCommand {
             secretsMode);
     KeyEncryptionKey kek = repository.kek();
     checkKeyUsable(kek);
-    Repository repo = openRepository(repository.openStore());
+    Repository repo = openRepository(repository.openStore(), compression.pipelineSettings());
     try (KubernetesClient client = newClient()) {
       Exporter exporter = new Exporter(client, selection, pageSize);
       exporter.plan();

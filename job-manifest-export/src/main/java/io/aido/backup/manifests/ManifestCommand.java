@@ -58,8 +58,17 @@ abstract class ManifestCommand extends JobCommand {
   }
 
   protected final Repository openRepository(BlobStore store) throws ManifestJobException {
+    return openRepository(store, PipelineSettings.defaults());
+  }
+
+  /**
+   * The repository in {@code store}, written with {@code settings} (a writing command's
+   * compression).
+   */
+  protected final Repository openRepository(BlobStore store, PipelineSettings settings)
+      throws ManifestJobException {
     try {
-      return Repository.open(store, new Pipeline(PipelineSettings.defaults()), clock());
+      return Repository.open(store, new Pipeline(settings), clock());
     } catch (IOException e) {
       throw ManifestJobException.failed(e.getMessage(), e);
     }
