@@ -5,7 +5,7 @@
 #
 # floor       : pg_dump -Fc -Z0 > /dev/null                  (reading the database, nothing else)
 # pg_dump -Fc : pg_dump -Fc -f file                           (what users would otherwise reach for)
-# ours        : db-backup backup -> file:// repository       (zstd -3 + Tink AES-GCM, fsynced)
+# ours        : db-backup backup -> file:// repository       (zstd at the default level 1 + Tink AES-GCM, fsynced)
 # restore pg  : pg_restore -d NEW file                        (from the pg_dump -Fc file)
 # restore ours: db-backup restore --create                    (repository -> pg_restore, + counts)
 #

@@ -3,7 +3,7 @@
 #
 #   bench/pitr-bench.sh
 #
-# base ours     : db-backup base-backup -> file:// repository   (pg_basebackup tar, zstd -3 + Tink, fsynced)
+# base ours     : db-backup base-backup -> file:// repository   (pg_basebackup tar, zstd at the default level 1 + Tink, fsynced)
 # base pgbr     : pgbackrest backup --type=full                  (zstd level 3, aes-256-cbc, process-max=2)
 # base pgbb|zstd: pg_basebackup -c fast -Ft -X fetch -D - | zstd -3 -T2 > file
 # restore ours  : db-backup restore-pitr --latest --pgdata NEW    (unpack + fetch WAL + recovery settings)
