@@ -44,7 +44,8 @@ public final class PgDump implements AutoCloseable {
    */
   public static PgDump database(PgConnection pg, PgTools tools, String database, String snapshotId)
       throws IOException {
-    List<String> command = new ArrayList<>(List.of(tools.command("pg_dump"), "-Fc", "-Z0"));
+    List<String> command = new ArrayList<>(tools.commandWithLargeOutputBuffer("pg_dump"));
+    command.addAll(List.of("-Fc", "-Z0"));
     if (snapshotId != null) {
       command.add("--snapshot=" + snapshotId);
     }
