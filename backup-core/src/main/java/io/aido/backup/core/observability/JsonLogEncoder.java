@@ -15,7 +15,7 @@ import net.logstash.logback.mask.MaskingJsonGeneratorDecorator;
  * <p>Fields: {@code time} (UTC, ISO-8601), {@code severity} (DEBUG, INFO, WARNING, ERROR), {@code
  * message}, {@code logger}, {@code thread}, every MDC entry ({@code job}, {@code backup_id}, ...),
  * structured arguments, and {@code stack_trace} when there is one. Registered secrets are masked in
- * every value ({@link SecretValueMasker}). Usable from {@code logback.xml} as an encoder class.
+ * every value ({@link SecretValueMasker}). Usable from a logback XML file as an encoder class.
  */
 public final class JsonLogEncoder extends LogstashEncoder {
 

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Level INFO, or DEBUG for everything with {@code debug}; the chatty client libraries (gRPC,
- * Netty, Google's HTTP stack) stay at WARN unless debugging. Before {@link #configure} runs, the
- * {@code logback.xml} of backup-core applies: JSON on stdout at INFO.
+ * Netty, Google's HTTP stack) stay at WARN unless debugging. Before {@link #configure} runs, {@link
+ * StartupLogging} applies: the format of {@code BACKUP_LOG_FORMAT} at INFO.
  *
  * <p>Restriction: logging is process-wide; the last call wins.
  */
@@ -47,6 +47,16 @@ public final class Logging {
       return;
     }
     context.reset();
+    apply(context, format, debug, stdout, stderr);
+  }
+
+  /** Adds the appender and levels of {@link #configure} to a context that has none yet. */
+  static void apply(
+      LoggerContext context,
+      LogFormat format,
+      boolean debug,
+      OutputStream stdout,
+      OutputStream stderr) {
     Encoder<ILoggingEvent> encoder;
     if (format == LogFormat.TEXT) {
       TextLogLayout layout = new TextLogLayout();
