@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Memory: at most {@code chunks} full chunks wait in the queue, plus the one each side holds.
  * Consumed chunks are recycled to the writer.
+ *
+ * <p>Besides the streams, the two ends can move bytes without copying them: {@link
+ * #readFrom(InputStream, int)} reads from a source straight into the writer's chunk, and {@link
+ * #nextSlice()} lends the reader a whole chunk. The bulk path of {@link Pipeline#store} uses both.
  */
 final class BoundedPipe {
   private static final Chunk END = new Chunk(null, 0);
@@ -51,6 +56,33 @@ final class BoundedPipe {
   /** The reader's end. Closing it before the end stops the writer. */
   InputStream source() {
     return source;
+  }
+
+  /**
+   * Writer side: one {@code in.read} of at most {@code max} bytes straight into the current chunk,
+   * handing the chunk over when it is full.
+   *
+   * @return the bytes read, or -1 at the end of {@code in}
+   * @throws SourceReadException wrapping what {@code in.read} threw
+   * @throws IOException if the reader stopped or the pipe was aborted
+   */
+  int readFrom(InputStream in, int max) throws IOException {
+    return sink.readFrom(in, max);
+  }
+
+  /**
+   * Reader side: the next bytes, without copying, or {@code null} at the end. The slice stays valid
+   * until the next call; mixing this with reads from {@link #source()} is not supported.
+   */
+  ByteBuffer nextSlice() throws IOException {
+    return source.nextSlice();
+  }
+
+  /** What the source's read threw, told apart from a failure of the pipe itself. */
+  static final class SourceReadException extends IOException {
+    SourceReadException(Throwable cause) {
+      super(cause.getMessage(), cause);
+    }
   }
 
   /** Hands over what is buffered and marks the end of the stream. */
@@ -138,6 +170,30 @@ final class BoundedPipe {
       }
     }
 
+    int readFrom(InputStream in, int max) throws IOException {
+      checkWriter();
+      if (current == null) {
+        current = free.poll();
+        if (current == null) {
+          current = new byte[chunkSize];
+        }
+        filled = 0;
+      }
+      int n;
+      try {
+        n = in.read(current, filled, Math.min(max, chunkSize - filled));
+      } catch (IOException | RuntimeException e) {
+        throw new SourceReadException(e);
+      }
+      if (n > 0) {
+        filled += n;
+        if (filled == chunkSize) {
+          flushChunk();
+        }
+      }
+      return n;
+    }
+
     void flushChunk() throws IOException {
       if (current != null && filled > 0) {
         Chunk c = new Chunk(current, filled);
@@ -181,6 +237,22 @@ final class BoundedPipe {
         current = null;
       }
       return n;
+    }
+
+    private byte[] lent;
+
+    ByteBuffer nextSlice() throws IOException {
+      if (lent != null) {
+        free.offer(lent);
+        lent = null;
+      }
+      if (!next()) {
+        return null;
+      }
+      ByteBuffer slice = ByteBuffer.wrap(current.bytes, position, current.length - position);
+      lent = current.bytes;
+      current = null;
+      return slice;
     }
 
     private boolean next() throws IOException {

@@ -8,6 +8,7 @@ import io.aido.backup.core.storage.ObjectNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
@@ -85,20 +86,18 @@ public final class Pipeline {
     } catch (RuntimeException | Error e) {
       throw writer.fail(StageFailure.of(Stage.SOURCE, e));
     }
-    InputStream plaintext = fromSource.source();
-    byte[] buffer = new byte[SOURCE_READ];
     try {
-      int n;
       while (true) {
+        ByteBuffer slice;
         try {
-          n = plaintext.read(buffer);
+          slice = fromSource.nextSlice();
         } catch (IOException | RuntimeException e) {
           throw writer.fail(StageFailure.of(Stage.SOURCE, e));
         }
-        if (n < 0) {
+        if (slice == null) {
           break;
         }
-        writer.write(buffer, 0, n);
+        writer.write(slice.array(), slice.arrayOffset() + slice.position(), slice.remaining());
       }
       writer.close();
     } catch (IOException | RuntimeException | Error e) {
@@ -109,24 +108,15 @@ public final class Pipeline {
     return writer.result();
   }
 
+  /** Reads {@code source} straight into the pipe's chunks, until its end or a failure. */
   private static void readSource(InputStream source, BoundedPipe to) {
-    byte[] buffer = new byte[SOURCE_READ];
-    OutputStream out = to.sink();
     try {
-      int n;
-      while (true) {
-        try {
-          n = source.read(buffer);
-        } catch (IOException | RuntimeException e) {
-          to.abortWriter(StageFailure.of(Stage.SOURCE, e));
-          return;
-        }
-        if (n < 0) {
-          break;
-        }
-        out.write(buffer, 0, n);
+      while (to.readFrom(source, SOURCE_READ) >= 0) {
+        // each read lands in the pipe's current chunk; full chunks move on by themselves
       }
       to.finish();
+    } catch (BoundedPipe.SourceReadException e) {
+      to.abortWriter(StageFailure.of(Stage.SOURCE, e.getCause()));
     } catch (IOException | RuntimeException e) {
       // the consumer stopped first and reports its own failure
       to.abortWriter(e);

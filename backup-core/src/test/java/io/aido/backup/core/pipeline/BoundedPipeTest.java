@@ -110,4 +110,54 @@ class BoundedPipeTest {
     assertThat(writing).isNotDone();
     assertThat(System.nanoTime()).isLessThan(deadline);
   }
+
+  @Test
+  void readFromAndNextSlice_moveEverythingInOrderWithoutLosingABorrowedChunk() throws Exception {
+    BoundedPipe pipe = new BoundedPipe("test pipe", 4096, 2);
+    byte[] content = TestData.bytes(100_003, 2);
+    InputStream source = new java.io.ByteArrayInputStream(content);
+    CompletableFuture<Void> writing =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                while (pipe.readFrom(source, 1000) >= 0) {
+                  // reads of 1000 bytes fill 4096-byte chunks across read boundaries
+                }
+                pipe.finish();
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+    java.nio.ByteBuffer slice;
+    while ((slice = pipe.nextSlice()) != null) {
+      // a slice must stay intact while the writer goes on filling recycled chunks
+      byte[] copy = new byte[slice.remaining()];
+      Thread.sleep(1);
+      slice.get(copy);
+      received.write(copy);
+    }
+    writing.get(10, TimeUnit.SECONDS);
+    assertThat(received.toByteArray()).isEqualTo(content);
+  }
+
+  @Test
+  void readFrom_failingSource_isToldApartFromAFailedPipe() throws Exception {
+    BoundedPipe pipe = new BoundedPipe("test pipe", 4096, 2);
+    InputStream failing =
+        new InputStream() {
+          @Override
+          public int read() throws IOException {
+            throw new IOException("disk gone");
+          }
+        };
+    assertThatThrownBy(() -> pipe.readFrom(failing, 1000))
+        .isInstanceOf(BoundedPipe.SourceReadException.class)
+        .hasMessage("disk gone");
+
+    pipe.abortReader(new IOException("consumer failed"));
+    assertThatThrownBy(() -> pipe.readFrom(new java.io.ByteArrayInputStream(new byte[10]), 1000))
+        .isNotInstanceOf(BoundedPipe.SourceReadException.class)
+        .hasMessageContaining("test pipe stopped reading: consumer failed");
+  }
 }
