@@ -123,8 +123,9 @@ public final class RestorePitrCommand extends DbCommand {
   @Option(
       names = "--start",
       description =
-          "Start the server with pg_ctl (PG_BIN_DIR) and wait until recovery reached the target;"
-              + " PGHOST and PGPORT must then reach it.")
+          "Start the server with pg_ctl (PG_BIN_DIR) on PGPORT and wait until recovery reached"
+              + " the target; run as the PostgreSQL OS user (pg_ctl refuses root), and PGHOST must"
+              + " reach this machine. Not with --target-action shutdown.")
   private boolean start;
 
   @Option(
@@ -175,6 +176,12 @@ public final class RestorePitrCommand extends DbCommand {
           EnvironmentDefaults.describe("--target-action"),
           "'" + targetAction + "' is not promote, pause or shutdown");
     }
+    if (start && targetAction.equals("shutdown")) {
+      problems.add(
+          EnvironmentDefaults.describe("--start"),
+          "with --target-action shutdown the server stops at the target, so there is nothing to"
+              + " wait for; leave out --start and start the server yourself");
+    }
     if (backupId != null && !BackupId.isValid(backupId)) {
       problems.add(
           EnvironmentDefaults.describe("--backup-id"),
@@ -184,6 +191,14 @@ public final class RestorePitrCommand extends DbCommand {
 
   @Override
   protected int runDb() throws Exception {
+    if (start && runningAsRoot()) {
+      // pg_ctl refuses root, and a data directory unpacked by root is not the server's to start:
+      // found out after the restore, the whole restore would have been for nothing
+      throw DbJobException.badInput(
+          "--start: pg_ctl cannot run as root; run restore-pitr as the PostgreSQL OS user (the"
+              + " owner of the data directory), or leave out --start and start the server as that"
+              + " user; nothing was restored");
+    }
     BlobStore store = repository.openStore();
     Repository repo = openRepository(store);
     BackupRecord base = chooseBase(repo);
@@ -476,8 +491,28 @@ public final class RestorePitrCommand extends DbCommand {
     return "the end of the archived WAL";
   }
 
+  /** Whether this JVM runs as root, whom pg_ctl refuses. */
+  static boolean runningAsRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  /**
+   * Starts the restored server on PGPORT (and, when PGHOST is a directory, with its unix socket
+   * there) and waits until it has promoted or paused at the target. pg_ctl waits until the server
+   * runs, so a port taken by another server fails here instead of that server being polled.
+   */
   private void startAndWait(PgTools tools) throws DbJobException {
     Path log = pgdata.resolveSibling(pgdata.getFileName() + "-recovery.log");
+    String serverOptions = "-p " + pg().port();
+    if (pg().host().startsWith("/")) {
+      serverOptions += " -k " + pg().host();
+    }
+    String startYourself =
+        "; the restored data directory '"
+            + pgdata
+            + "' is left as it is: fix the cause and start it as its owner (pg_ctl -D "
+            + pgdata
+            + " start)";
     try (ToolProcess ctl =
         ToolProcess.start(
             "pg_ctl start",
@@ -487,12 +522,21 @@ public final class RestorePitrCommand extends DbCommand {
                 pgdata.toString(),
                 "-l",
                 log.toString(),
-                "-W",
+                "-o",
+                serverOptions,
+                "-w",
+                "-t",
+                Long.toString(Math.max(1, startTimeout.toSeconds())),
                 "start"),
             Map.of())) {
       ctl.awaitSuccess();
     } catch (IOException e) {
-      throw DbJobException.failed("unable to start the restored server: " + e.getMessage(), e);
+      throw DbJobException.failed(
+          "unable to start the restored server: "
+              + e.getMessage()
+              + (Files.exists(log) ? " (server log '" + log + "': " + tail(log) + ")" : "")
+              + startYourself,
+          e);
     }
     Instant deadline = clock().instant().plus(startTimeout);
     String last = "not reachable yet";
@@ -509,8 +553,8 @@ public final class RestorePitrCommand extends DbCommand {
         if (!inRecovery || paused) {
           out()
               .printf(
-                  "the server on '%s' reached %s and %s%n",
-                  pgdata, describeTarget(), inRecovery ? "paused" : "promoted");
+                  "the server on '%s' (port %d) reached %s and %s%n",
+                  pgdata, pg().port(), describeTarget(), inRecovery ? "paused" : "promoted");
           return;
         }
         last = "still in recovery";
@@ -529,7 +573,14 @@ public final class RestorePitrCommand extends DbCommand {
       }
     }
     throw DbJobException.failed(
-        "recovery did not reach the target within " + startTimeout + ": " + last, null);
+        "recovery did not reach the target within "
+            + startTimeout
+            + ": "
+            + last
+            + "; the server on '"
+            + pgdata
+            + "' still runs",
+        null);
   }
 
   private static String tail(Path log) {

@@ -1,6 +1,7 @@
 package io.aido.backup.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.aido.backup.core.cli.JobContext;
 import io.aido.backup.core.config.Environment;
@@ -78,6 +79,40 @@ class PitrCommandsTest {
         .contains("give only one of them")
         .contains("'16B3748' is not a WAL position")
         .contains("'explode' is not promote, pause or shutdown");
+  }
+
+  @Test
+  void restorePitr_startWithShutdownAction_exit2() {
+    assertThat(
+            run(
+                "restore-pitr",
+                "--latest",
+                "--start",
+                "--target-action",
+                "shutdown",
+                "--pgdata",
+                dir.resolve("pg").toString()))
+        .isEqualTo(2);
+    assertThat(err)
+        .contains("--start (BACKUP_START): with --target-action shutdown the server stops");
+    assertThat(dir.resolve("pg")).doesNotExist();
+  }
+
+  @Test
+  void restorePitr_startAsRoot_oneLineExit2AndNothingRestored() {
+    assumeTrue(RestorePitrCommand.runningAsRoot(), "only root is refused");
+    Path pgdata = dir.resolve("pg");
+
+    assertThat(run("restore-pitr", "--latest", "--start", "--pgdata", pgdata.toString()))
+        .isEqualTo(2);
+
+    assertThat(err.lines().toList())
+        .containsExactly(
+            "error: --start: pg_ctl cannot run as root; run restore-pitr as the PostgreSQL OS user"
+                + " (the owner of the data directory), or leave out --start and start the server"
+                + " as that user; nothing was restored");
+    assertThat(pgdata).doesNotExist();
+    assertThat(dir.resolve("repo")).doesNotExist();
   }
 
   @Test

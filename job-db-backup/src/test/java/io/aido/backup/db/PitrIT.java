@@ -1,20 +1,28 @@
 package io.aido.backup.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.aido.backup.core.cli.JobContext;
 import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.testing.FreePort;
 import io.aido.backup.testing.PgCluster;
+import io.aido.backup.testing.Processes;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,11 +42,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PitrIT {
   private static final String PASSWORD = "Pitr-s3cret-pw";
+  private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(60);
   private static PgCluster pg;
 
   @TempDir Path dir;
   private final List<String> outputs = new ArrayList<>();
   private final List<PgCluster> restored = new ArrayList<>();
+  private final List<Path> startedByJob = new ArrayList<>();
+  private final List<Path> scratch = new ArrayList<>();
 
   @BeforeAll
   static void startCluster() {
@@ -59,6 +70,8 @@ class PitrIT {
   @AfterEach
   void cleanUp() {
     restored.forEach(PgCluster::close);
+    startedByJob.forEach(PitrIT::stopImmediately);
+    scratch.forEach(Processes::deleteTree);
     assertThat(outputs).allSatisfy(o -> assertThat(o).doesNotContain(PASSWORD));
   }
 
@@ -191,5 +204,206 @@ class PitrIT {
     PgCluster third = startRestored(again);
     assertThat(rows(third, "todo", "SELECT label FROM items ORDER BY id"))
         .containsExactly("A", "B", "C");
+  }
+
+  /**
+   * A directory the {@code postgres} OS user may read and write: restore-pitr --start must run as
+   * that user, since pg_ctl refuses root.
+   */
+  private Path postgresDir(String prefix) throws IOException {
+    Path d = Files.createTempDirectory(prefix);
+    scratch.add(d);
+    return d;
+  }
+
+  private static void giveToPostgres(Path path) {
+    if (Processes.runningAsRoot()) {
+      Processes.run(List.of("chown", "-R", "postgres:", path.toString()), Map.of(), TOOL_TIMEOUT)
+          .checkSuccess();
+    }
+  }
+
+  /**
+   * This JVM's test class path, linked (or copied) into {@code into}, which the postgres OS user
+   * can read: the original lives under root's home.
+   */
+  private static String readableClassPath(Path into) throws IOException {
+    String classPath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> entries = new ArrayList<>();
+    int i = 0;
+    for (String entry : classPath.split(File.pathSeparator)) {
+      Path from = Path.of(entry);
+      if (!Files.exists(from)) {
+        continue;
+      }
+      Path to = into.resolve(i++ + "-" + from.getFileName());
+      if (Files.isDirectory(from)) {
+        Processes.run(List.of("cp", "-a", from.toString(), to.toString()), Map.of(), TOOL_TIMEOUT)
+            .checkSuccess();
+      } else {
+        try {
+          Files.createLink(to, from);
+        } catch (IOException | UnsupportedOperationException e) {
+          Files.copy(from, to);
+        }
+      }
+      entries.add(to.toString());
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
+  /** Runs the job in its own JVM as the postgres OS user (as this user when not root). */
+  private Run runAsPostgres(String classPath, Map<String, String> env, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-cp");
+    command.add(classPath);
+    command.add(Main.class.getName());
+    command.addAll(List.of(args));
+    Processes.Result result =
+        Processes.run(Processes.asUser("postgres", command), env, Duration.ofMinutes(4));
+    Run r = new Run(result.exitCode(), result.stdout(), result.stderr());
+    outputs.add(r.out());
+    outputs.add(r.err());
+    return r;
+  }
+
+  private static void stopImmediately(Path pgdata) {
+    if (Files.exists(pgdata.resolve("postmaster.pid"))) {
+      Processes.run(
+          Processes.asUser(
+              "postgres",
+              List.of(
+                  PgCluster.DEFAULT_BIN_DIR.resolve("pg_ctl").toString(),
+                  "-D",
+                  pgdata.toString(),
+                  "-m",
+                  "immediate",
+                  "-w",
+                  "stop")),
+          Map.of(),
+          TOOL_TIMEOUT);
+    }
+  }
+
+  private static List<String> rowsAt(int port, String db, String sql) throws SQLException {
+    List<String> rows = new ArrayList<>();
+    try (Connection c =
+            DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + port + "/" + db, "postgres", PASSWORD);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        rows.add(rs.getString(1));
+      }
+    }
+    return rows;
+  }
+
+  @Test
+  void restorePitr_startAsTheDataDirectoryOwner_serverReachesTheTargetAndPromotes()
+      throws Exception {
+    Path shared = postgresDir("pitr-start-");
+    Path repo = shared.resolve("repo");
+    Path keyset = shared.resolve("keyset.json");
+    KeyEncryptionKeys.generateKeysetFile(keyset);
+    Map<String, String> env = env(repo, keyset);
+    pg.createDatabase("shop");
+    pg.psql("shop", "CREATE TABLE orders (id int PRIMARY KEY, label text)");
+
+    assertThat(run(env, "wal-archive").code()).isZero();
+    Run base = run(env, "base-backup");
+    assertThat(base.code()).as(base.err()).isZero();
+    pg.psql("shop", "INSERT INTO orders VALUES (1, 'before')");
+    Thread.sleep(1100);
+    Instant target = Instant.now();
+    Thread.sleep(1100);
+    pg.psql("shop", "INSERT INTO orders VALUES (2, 'after')");
+    Run archived = run(env, "wal-archive");
+    assertThat(archived.code()).as(archived.err()).isZero();
+
+    Path classPath = postgresDir("pitr-start-classpath-");
+    String cp = readableClassPath(classPath);
+    Path pgdata = shared.resolve("restored").resolve("data");
+    giveToPostgres(shared);
+    giveToPostgres(classPath);
+    int port = FreePort.find();
+    Map<String, String> childEnv = new HashMap<>(env);
+    childEnv.put("PGPORT", Integer.toString(port));
+    startedByJob.add(pgdata);
+
+    Run started =
+        runAsPostgres(
+            cp,
+            childEnv,
+            "restore-pitr",
+            "--target-time",
+            target.toString(),
+            "--pgdata",
+            pgdata.toString(),
+            "--start",
+            "--start-timeout",
+            "PT2M");
+
+    assertThat(started.code()).as(started.err()).isZero();
+    assertThat(started.out())
+        .contains("the server on '" + pgdata + "' (port " + port + ") reached time " + target)
+        .contains("and promoted");
+    assertThat(rowsAt(port, "postgres", "SELECT pg_is_in_recovery()::text"))
+        .containsExactly("false");
+    assertThat(rowsAt(port, "shop", "SELECT label FROM orders ORDER BY id"))
+        .containsExactly("before");
+    // the source still runs, on its own port, with both rows: the job did not poll it instead
+    assertThat(rowsAt(pg.port(), "shop", "SELECT label FROM orders ORDER BY id"))
+        .containsExactly("before", "after");
+
+    stopImmediately(pgdata);
+    assertThat(pgdata.resolve("postmaster.pid")).doesNotExist();
+    assertThatThrownBy(() -> rowsAt(port, "postgres", "SELECT 1")).isInstanceOf(SQLException.class);
+  }
+
+  @Test
+  void restorePitr_startOnAPortAnotherServerHolds_failsKeepingTheDataDirectory() throws Exception {
+    Path shared = postgresDir("pitr-start-busy-");
+    Path repo = shared.resolve("repo");
+    Path keyset = shared.resolve("keyset.json");
+    KeyEncryptionKeys.generateKeysetFile(keyset);
+    Map<String, String> env = env(repo, keyset);
+    assertThat(run(env, "wal-archive").code()).isZero();
+    Run base = run(env, "base-backup");
+    assertThat(base.code()).as(base.err()).isZero();
+    assertThat(run(env, "wal-archive").code()).isZero();
+
+    Path classPath = postgresDir("pitr-start-classpath-");
+    String cp = readableClassPath(classPath);
+    Path pgdata = shared.resolve("restored").resolve("data");
+    giveToPostgres(shared);
+    giveToPostgres(classPath);
+    startedByJob.add(pgdata);
+
+    // PGPORT is the source server's: the restored one cannot bind it
+    Run started =
+        runAsPostgres(
+            cp,
+            env,
+            "restore-pitr",
+            "--latest",
+            "--pgdata",
+            pgdata.toString(),
+            "--start",
+            "--start-timeout",
+            "PT1M");
+
+    assertThat(started.code()).isEqualTo(1);
+    assertThat(started.err())
+        .contains("error: unable to start the restored server: pg_ctl start exited with code 1")
+        .contains("the restored data directory '" + pgdata + "' is left as it is")
+        .contains("FATAL:  could not create any TCP/IP sockets")
+        .doesNotContain(PASSWORD);
+    assertThat(started.out()).doesNotContain("promoted");
+    assertThat(pgdata.resolve("recovery.signal")).exists();
+    assertThat(pgdata.resolve("PG_VERSION")).exists();
+    assertThat(pgdata.resolve("postmaster.pid")).doesNotExist();
   }
 }

@@ -15,9 +15,6 @@ import io.aido.backup.core.crypto.KeyUnavailableException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.observability.RunMetrics;
-import io.aido.backup.core.pipeline.Pipeline;
-import io.aido.backup.core.pipeline.PipelineSettings;
-import io.aido.backup.core.repository.NoRepositoryException;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.verification.VerificationResult;
@@ -198,15 +195,7 @@ public final class VerifyCommand extends JobCommand {
   @Override
   protected int run() throws Exception {
     BlobStore store = storeWrapper.apply(repository.openStore());
-    Repository repo;
-    try {
-      repo = Repository.openExisting(store, new Pipeline(PipelineSettings.defaults()), clock());
-    } catch (NoRepositoryException e) {
-      ConfigProblems none = new ConfigProblems();
-      none.add(EnvironmentDefaults.describe("--storage-url"), e.getMessage());
-      none.throwIfAny();
-      throw e;
-    }
+    Repository repo = openExistingRepository(store);
     KeyEncryptionKey kek = kekOverride != null ? kekOverride : repository.kek();
     IntegrityCheck integrity = new IntegrityCheck(repo, kek, clock());
     AuditLog audit = audit(store);

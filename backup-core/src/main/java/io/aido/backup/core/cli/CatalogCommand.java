@@ -3,7 +3,6 @@ package io.aido.backup.core.cli;
 import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
-import io.aido.backup.core.catalog.Catalog;
 import io.aido.backup.core.catalog.RecordJson;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
@@ -27,6 +26,10 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code catalog list} and {@code catalog show}: what the repository holds. Reads only backup
  * records, which hold no secret, so no key-encryption key is needed.
+ *
+ * <p>Both only read: a URL that holds no repository (no {@code format.json}: an empty or missing
+ * directory, an empty bucket, a mistyped prefix) exits {@value ExitCodes#USAGE} with "no repository
+ * at '...'", never an empty listing that would pass for a repository without backups.
  */
 @Command(
     name = "catalog",
@@ -52,7 +55,8 @@ public final class CatalogCommand {
       name = "list",
       description = {
         "List complete backups, oldest first: id, kind, start time, duration, stored size, parts,"
-            + " last verification and source.",
+            + " last verification and source; a repository without backups says so.",
+        "Exits 2 when the storage URL holds no repository.",
         "With --json, print every record as a JSON array instead (add --log-format text to keep"
             + " log lines off stdout)."
       })
@@ -78,7 +82,7 @@ public final class CatalogCommand {
     @Override
     protected int run() throws IOException {
       BlobStore store = repository.openStore();
-      List<BackupRecord> records = new Catalog(store).list(kind);
+      List<BackupRecord> records = openExistingRepository(store).catalog().list(kind);
       if (json) {
         out().print("[");
         String separator = "\n";
@@ -112,6 +116,15 @@ public final class CatalogCommand {
                 r.parts().size(),
                 verification(verified.get(r.kind()).get(r.id())),
                 r.source().describe());
+      }
+      if (records.isEmpty()) {
+        out()
+            .println(
+                "repository '"
+                    + store.describe()
+                    + "' holds no "
+                    + (kind == null ? "" : kind + " ")
+                    + "backups");
       }
       return ExitCodes.DONE;
     }
@@ -167,7 +180,8 @@ public final class CatalogCommand {
 
     @Override
     protected int run() throws IOException {
-      BackupRecord record = new Catalog(repository.openStore()).resolve(which, kind);
+      BackupRecord record =
+          openExistingRepository(repository.openStore()).catalog().resolve(which, kind);
       out().println(json(record));
       return ExitCodes.DONE;
     }

@@ -2,10 +2,15 @@ package io.aido.backup.core.cli;
 
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.Environment;
+import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RunOptions;
 import io.aido.backup.core.config.ValidatedOptions;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.observability.RunMetrics;
+import io.aido.backup.core.pipeline.Pipeline;
+import io.aido.backup.core.pipeline.PipelineSettings;
+import io.aido.backup.core.repository.NoRepositoryException;
+import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -137,6 +142,27 @@ public abstract class JobCommand implements Callable<Integer> {
    */
   protected final AuditLog audit(BlobStore store) {
     return new AuditLog(store, clock(), jobName(), AuditLog.actor(env()));
+  }
+
+  /**
+   * Opens the repository in {@code store} for a command that only reads ({@link
+   * Repository#openExisting}): it is never created, so an empty, missing or mistyped location is
+   * reported as the bad {@code --storage-url} it is, instead of reading as a repository without
+   * backups.
+   *
+   * @throws io.aido.backup.core.config.ConfigurationException (exit {@value ExitCodes#USAGE})
+   *     naming {@code --storage-url} and the store when it holds no {@code format.json}
+   * @throws IOException if {@code format.json} is unreadable or the store fails
+   */
+  protected final Repository openExistingRepository(BlobStore store) throws IOException {
+    try {
+      return Repository.openExisting(store, new Pipeline(PipelineSettings.defaults()), clock());
+    } catch (NoRepositoryException e) {
+      ConfigProblems none = new ConfigProblems();
+      none.add(EnvironmentDefaults.describe("--storage-url"), e.getMessage());
+      none.throwIfAny();
+      throw e;
+    }
   }
 
   protected final JobContext context() {

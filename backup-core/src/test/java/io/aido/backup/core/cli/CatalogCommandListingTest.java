@@ -12,16 +12,23 @@ import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.catalog.RecordJson;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.crypto.WrappedDataKey;
+import io.aido.backup.core.pipeline.Pipeline;
+import io.aido.backup.core.pipeline.PipelineSettings;
+import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.BlobStores;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.core.verification.VerificationResults;
 import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CatalogCommandListingTest {
   private static final BackupId DUMP = new BackupId("20261124T020000Z-a1b2c3");
@@ -58,6 +65,7 @@ class CatalogCommandListingTest {
     url = "memory://catalog-" + System.nanoTime();
     env = Map.of("BACKUP_STORAGE_URL", url, "BACKUP_LOG_FORMAT", "text");
     BlobStore store = BlobStores.open(url);
+    Repository.open(store, new Pipeline(PipelineSettings.defaults()), Clock.systemUTC());
     for (BackupRecord r :
         List.of(record(DUMP, BackupKind.DB_LOGICAL, "todo"), record(DAPR, BackupKind.DAPR, null))) {
       store.create(Layout.record(r.kind(), r.id()), new ByteArrayInputStream(RecordJson.write(r)));
@@ -127,16 +135,131 @@ class CatalogCommandListingTest {
   }
 
   @Test
-  void list_emptyRepository_printsOnlyTheHeader() {
+  void list_emptyFileRepository_printsTheHeaderAndSaysItHoldsNoBackups(@TempDir Path dir)
+      throws Exception {
+    String empty = fileRepository(dir.resolve("repo"));
+
+    Run run = Run.of(new TestJob(), Map.of("BACKUP_STORAGE_URL", empty), "catalog", "list");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.DONE);
+    assertThat(run.out().lines().toList())
+        .satisfiesExactly(
+            header -> assertThat(header).startsWith("ID").contains("KIND", "SOURCE"),
+            none -> assertThat(none).isEqualTo("repository '" + empty + "' holds no backups"));
+  }
+
+  @Test
+  void list_fileRepositoryWithoutThatKind_saysItHoldsNoneOfIt(@TempDir Path dir) throws Exception {
+    String repo = fileRepository(dir.resolve("repo"));
+    BlobStore store = BlobStores.open(repo);
+    BackupRecord dump = record(DUMP, BackupKind.DB_LOGICAL, "todo");
+    store.create(
+        Layout.record(dump.kind(), dump.id()), new ByteArrayInputStream(RecordJson.write(dump)));
+
+    Run all = Run.of(new TestJob(), Map.of("BACKUP_STORAGE_URL", repo), "catalog", "list");
+    Run dapr =
+        Run.of(
+            new TestJob(), Map.of("BACKUP_STORAGE_URL", repo), "catalog", "list", "--kind", "dapr");
+
+    assertThat(all.code()).isEqualTo(ExitCodes.DONE);
+    assertThat(all.out().lines()).hasSize(2).last().asString().startsWith(DUMP.value());
+    assertThat(dapr.code()).isEqualTo(ExitCodes.DONE);
+    assertThat(dapr.out().lines().toList())
+        .endsWith("repository '" + repo + "' holds no dapr backups")
+        .hasSize(2);
+  }
+
+  @Test
+  void list_emptyFileRepositoryAsJson_printsAnEmptyArrayOnly(@TempDir Path dir) throws Exception {
+    String empty = fileRepository(dir.resolve("repo"));
+
     Run run =
         Run.of(
             new TestJob(),
-            Map.of("BACKUP_STORAGE_URL", "memory://empty-" + System.nanoTime()),
+            Map.of("BACKUP_STORAGE_URL", empty, "BACKUP_LOG_FORMAT", "text"),
+            "catalog",
+            "list",
+            "--json");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.DONE);
+    assertThat(new ObjectMapper().readTree(run.out()).isArray()).isTrue();
+    assertThat(new ObjectMapper().readTree(run.out())).isEmpty();
+  }
+
+  @Test
+  void list_emptyDirectory_exitsTwoSayingThereIsNoRepositoryAndCreatesNothing(@TempDir Path dir)
+      throws Exception {
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    String emptyUrl = "file://" + empty;
+
+    Run run =
+        Run.of(
+            new TestJob(),
+            Map.of("BACKUP_STORAGE_URL", emptyUrl, "BACKUP_LOG_FORMAT", "text"),
             "catalog",
             "list");
 
-    assertThat(run.code()).isEqualTo(ExitCodes.DONE);
-    assertThat(run.out().lines()).singleElement().asString().startsWith("ID");
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err())
+        .contains("--storage-url (BACKUP_STORAGE_URL): no repository at 'file://" + empty + "'")
+        .doesNotContain("holds no backups");
+    try (var files = Files.list(empty)) {
+      assertThat(files).isEmpty();
+    }
+  }
+
+  @Test
+  void list_missingDirectoryAsJson_exitsTwoPrintingNothingAndCreatesNothing(@TempDir Path dir) {
+    Path missing = dir.resolve("no-such-repository");
+
+    Run run =
+        Run.of(
+            new TestJob(),
+            Map.of("BACKUP_STORAGE_URL", "file://" + missing, "BACKUP_LOG_FORMAT", "text"),
+            "catalog",
+            "list",
+            "--json");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err()).contains("no repository at 'file://" + missing + "'");
+    assertThat(missing).doesNotExist();
+  }
+
+  @Test
+  void list_emptyMemoryStore_exitsTwoSayingThereIsNoRepository() {
+    String nothing = "memory://nothing-" + System.nanoTime();
+
+    Run run = Run.of(new TestJob(), Map.of("BACKUP_STORAGE_URL", nothing), "catalog", "list");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("no repository at '" + nothing + "'");
+  }
+
+  @Test
+  void show_missingDirectory_exitsTwoSayingThereIsNoRepository(@TempDir Path dir) {
+    Path missing = dir.resolve("no-such-repository");
+
+    Run run =
+        Run.of(
+            new TestJob(),
+            Map.of("BACKUP_STORAGE_URL", "file://" + missing),
+            "catalog",
+            "show",
+            "latest");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("no repository at 'file://" + missing + "'");
+    assertThat(missing).doesNotExist();
+  }
+
+  /** A new, empty repository in {@code dir}, as a backup's first step makes it; its URL. */
+  private static String fileRepository(Path dir) throws Exception {
+    String url = "file://" + dir;
+    Repository.open(
+        BlobStores.open(url), new Pipeline(PipelineSettings.defaults()), Clock.systemUTC());
+    return url;
   }
 
   @Test
