@@ -170,9 +170,17 @@ abstract class DaprCommand extends JobCommand {
     }
   }
 
-  /** The repository in {@code store}, created on first use. */
-  protected final Repository openRepository(BlobStore store) throws DaprJobException {
-    return openRepository(store, PipelineSettings.defaults());
+  /**
+   * The repository in {@code store} for a command that only reads (a restore): never created, so a
+   * mistyped or empty location fails as the bad {@code --storage-url} it is (exit 2) instead of
+   * becoming an empty repository that holds no backup.
+   */
+  protected final Repository openRepositoryToRead(BlobStore store) throws DaprJobException {
+    try {
+      return openExistingRepository(store);
+    } catch (IOException e) {
+      throw DaprJobException.failed(e.getMessage(), e);
+    }
   }
 
   /**

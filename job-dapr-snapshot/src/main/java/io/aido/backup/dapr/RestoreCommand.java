@@ -86,7 +86,7 @@ public final class RestoreCommand extends DaprCommand {
   @Override
   protected int runDapr() throws Exception {
     BlobStore blobs = repository.openStore();
-    Repository repo = openRepository(blobs);
+    Repository repo = openRepositoryToRead(blobs);
     BackupRecord record;
     try {
       record = repo.catalog().resolve(backupId, BackupKind.DAPR);

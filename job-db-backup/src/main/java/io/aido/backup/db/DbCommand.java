@@ -77,9 +77,17 @@ abstract class DbCommand extends JobCommand {
     }
   }
 
-  /** The repository in {@code store}, created on first use. */
-  protected final Repository openRepository(BlobStore store) throws DbJobException {
-    return openRepository(store, PipelineSettings.defaults());
+  /**
+   * The repository in {@code store} for a command that only reads (a restore): never created, so a
+   * mistyped or empty location fails as the bad {@code --storage-url} it is (exit 2) instead of
+   * becoming an empty repository that holds no backup.
+   */
+  protected final Repository openRepositoryToRead(BlobStore store) throws DbJobException {
+    try {
+      return openExistingRepository(store);
+    } catch (IOException e) {
+      throw DbJobException.failed(e.getMessage(), e);
+    }
   }
 
   /**

@@ -102,7 +102,7 @@ public final class RestoreCommand extends DbCommand {
   @Override
   protected int runDb() throws Exception {
     BlobStore store = repository.openStore();
-    Repository repo = openRepository(store);
+    Repository repo = openRepositoryToRead(store);
     BackupRecord record = resolve(repo.catalog());
     String database =
         String.valueOf(record.facts().getOrDefault("database", record.source().database()));

@@ -200,7 +200,7 @@ public final class RestorePitrCommand extends DbCommand {
               + " user; nothing was restored");
     }
     BlobStore store = repository.openStore();
-    Repository repo = openRepository(store);
+    Repository repo = openRepositoryToRead(store);
     BackupRecord base = chooseBase(repo);
     Facts facts = Facts.of(base);
     WalArchive archive = new WalArchive(store, repo.pipeline());

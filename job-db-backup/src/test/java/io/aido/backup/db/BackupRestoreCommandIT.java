@@ -237,6 +237,22 @@ class BackupRestoreCommandIT {
   }
 
   @Test
+  void restore_whereNoRepositoryIs_exit2AndCreatesNothing() throws Exception {
+    Path mistyped = dir.resolve("no-such-repository");
+    Map<String, String> env = env();
+    env.put("BACKUP_STORAGE_URL", mistyped.toUri().toString());
+
+    Run restore =
+        run(env, "restore", "--backup-id", "latest", "--target-database", "norepo", "--create");
+
+    assertThat(restore.code()).isEqualTo(2);
+    assertThat(restore.err()).contains("--storage-url").contains("no repository at");
+    assertThat(mistyped).doesNotExist();
+    assertThat(pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'norepo'"))
+        .isEqualTo("0");
+  }
+
+  @Test
   void backup_badInput_exitCodeAndOneClearLineWithoutThePassword() throws Exception {
     Run unknown = run("backup", "--database", "nope");
     assertThat(unknown.code()).isEqualTo(2);

@@ -189,11 +189,16 @@ class PitrFailuresIT {
   @Test
   void restorePitr_nonEmptyDataDirWrongKeyOrNoBase_refusedAndNothingWritten() throws Exception {
     Map<String, String> env = env(replica);
+    Run noRepository =
+        run(env, "restore-pitr", "--latest", "--pgdata", dir.resolve("x").toString());
+    assertThat(noRepository.code()).isEqualTo(2);
+    assertThat(noRepository.err()).contains("no repository at");
+    assertThat(dir.resolve("x")).doesNotExist();
+
+    assertThat(run(env, "wal-archive", "--slot", "key_slot").code()).isZero();
     Run none = run(env, "restore-pitr", "--latest", "--pgdata", dir.resolve("x").toString());
     assertThat(none.code()).isEqualTo(2);
     assertThat(none.err()).contains("no db-base backup");
-
-    assertThat(run(env, "wal-archive", "--slot", "key_slot").code()).isZero();
     assertThat(run(env, "base-backup").code()).isZero();
     assertThat(run(env, "wal-archive", "--slot", "key_slot").code()).isZero();
 

@@ -102,7 +102,7 @@ public final class ExtractCommand extends ManifestCommand {
   @Override
   protected int runManifests() throws Exception {
     BlobStore store = repository.openStore();
-    Repository repo = openRepository(store);
+    Repository repo = openRepositoryToRead(store);
     BackupRecord record =
         backupId.equals("latest")
             ? repo.catalog()

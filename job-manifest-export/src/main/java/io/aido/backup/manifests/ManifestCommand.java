@@ -57,8 +57,17 @@ abstract class ManifestCommand extends JobCommand {
     return ((Main) spec().root().userObject()).newClient();
   }
 
-  protected final Repository openRepository(BlobStore store) throws ManifestJobException {
-    return openRepository(store, PipelineSettings.defaults());
+  /**
+   * The repository in {@code store} for a command that only reads (a restore): never created, so a
+   * mistyped or empty location fails as the bad {@code --storage-url} it is (exit 2) instead of
+   * becoming an empty repository that holds no backup.
+   */
+  protected final Repository openRepositoryToRead(BlobStore store) throws ManifestJobException {
+    try {
+      return openExistingRepository(store);
+    } catch (IOException e) {
+      throw ManifestJobException.failed(e.getMessage(), e);
+    }
   }
 
   /**

@@ -145,7 +145,7 @@ public final class RestoreCommand extends ManifestCommand {
   @Override
   protected int runManifests() throws Exception {
     BlobStore store = repository.openStore();
-    Repository repo = openRepository(store);
+    Repository repo = openRepositoryToRead(store);
     BackupRecord record = resolve(repo);
     PartRecord part =
         record

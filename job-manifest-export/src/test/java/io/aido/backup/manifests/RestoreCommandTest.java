@@ -8,12 +8,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.core.pipeline.Pipeline;
+import io.aido.backup.core.pipeline.PipelineSettings;
+import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.storage.BlobStores;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -319,11 +324,26 @@ class RestoreCommandTest {
   @Test
   void restore_latestWithoutAnyBackup_exit2() throws Exception {
     ManifestJob empty = new ManifestJob(dir.resolve("empty"));
+    Repository.open(
+        BlobStores.open(empty.repo.toUri().toString()),
+        new Pipeline(PipelineSettings.defaults()),
+        Clock.systemUTC());
 
     ManifestJob.Run restore = empty.run(target, "restore", "--backup-id", "latest");
 
     assertThat(restore.code()).isEqualTo(2);
     assertThat(restore.err()).contains("holds no manifests backup");
+  }
+
+  @Test
+  void restore_whereNoRepositoryIs_exit2AndCreatesNothing() throws Exception {
+    ManifestJob mistyped = new ManifestJob(dir.resolve("mistyped"));
+
+    ManifestJob.Run restore = mistyped.run(target, "restore", "--backup-id", "latest");
+
+    assertThat(restore.code()).isEqualTo(2);
+    assertThat(restore.err()).contains("no repository at");
+    assertThat(mistyped.repo).doesNotExist();
   }
 
   @Test
