@@ -57,6 +57,7 @@ class KustomizationsTest {
   /** Every kustomization that exists, and so gets checked. */
   static final List<String> KUSTOMIZATIONS =
       List.of(
+          "app-namespace",
           "base",
           "monitoring",
           "overlays/gke",
@@ -84,9 +85,26 @@ class KustomizationsTest {
   static final Set<String> RESTORE_JOBS =
       Set.of("restore-db", "restore-dapr", "restore-manifests", "restore-pitr");
 
+  /** The application's namespace, where the Dapr Components and the Secrets they reference live. */
+  static final String APP_NAMESPACE = "todo";
+
   /**
-   * Each ServiceAccount's complete rights on the Kubernetes API, as "group/resource: verbs". Only
-   * manifest-restore, bound by the restore template alone, may write.
+   * The Secrets job-dapr-snapshot may read, by name, in {@link #APP_NAMESPACE}: the defaults of the
+   * overlays' patch, those the TODO chatbot's Dapr Components reference.
+   */
+  static final List<String> DAPR_SECRETS = List.of("dapr-statestore", "redis");
+
+  /**
+   * The only ServiceAccounts that may touch Secrets in every namespace: they export and restore
+   * them.
+   */
+  static final Set<String> CLUSTER_WIDE_SECRETS = Set.of("manifest-export", "manifest-restore");
+
+  /**
+   * Each ServiceAccount's complete rights on the Kubernetes API in an installed rendering (an
+   * overlay), as "group/resource: verbs" when cluster-wide and "in NAMESPACE: group/resource
+   * [names]: verbs" when granted by a RoleBinding in one namespace (names only where the rule has
+   * resourceNames). Only manifest-restore, bound by the restore template alone, may write.
    */
   static final Map<String, List<String>> RBAC =
       Map.of(
@@ -96,12 +114,12 @@ class KustomizationsTest {
           "backup-restore-pitr", List.of(),
           "dapr-snapshot",
               List.of(
-                  "/secrets: get",
                   "dapr.io/components: get,list",
                   "dapr.io/configurations: get,list",
                   "dapr.io/httpendpoints: get,list",
                   "dapr.io/resiliencies: get,list",
-                  "dapr.io/subscriptions: get,list"),
+                  "dapr.io/subscriptions: get,list",
+                  "in " + APP_NAMESPACE + ": /secrets " + DAPR_SECRETS + ": get"),
           "manifest-export", List.of("*/*: get,list"),
           "manifest-restore",
               List.of(
@@ -346,7 +364,33 @@ class KustomizationsTest {
     RENDERED.forEach(
         (dir, objects) -> {
           for (ServiceAccount sa : all(objects, ServiceAccount.class)) {
-            rights.put(sa.getMetadata().getName(), rules(objects, sa));
+            String name = sa.getMetadata().getName();
+            List<String> granted = rules(objects, sa);
+            if (dir.equals("base")) {
+              // base is never applied alone: the overlays add the app namespace's Role beside it
+              assertThat(granted)
+                  .as("k8s/base ServiceAccount " + name)
+                  .isEqualTo(RBAC.get(name).stream().filter(r -> !r.startsWith("in ")).toList());
+            } else {
+              assertThat(rights.getOrDefault(name, granted))
+                  .as("k8s/" + dir + " ServiceAccount " + name + ", as in every other rendering")
+                  .isEqualTo(granted);
+              rights.put(name, granted);
+            }
+          }
+          // a binding whose subject is in no rendering's ServiceAccounts grants a stranger
+          if (!dir.equals("app-namespace")) {
+            for (HasMetadata o : objects) {
+              for (Subject s : subjects(o)) {
+                assertThat(all(objects, ServiceAccount.class))
+                    .as("k8s/" + dir + " " + o.getKind() + " " + o.getMetadata().getName())
+                    .anyMatch(
+                        sa ->
+                            s.getKind().equals("ServiceAccount")
+                                && sa.getMetadata().getName().equals(s.getName())
+                                && sa.getMetadata().getNamespace().equals(s.getNamespace()));
+              }
+            }
           }
         });
     assertThat(rights).isEqualTo(new TreeMap<>(RBAC));
@@ -362,6 +406,78 @@ class KustomizationsTest {
           .as(w.where() + " API server egress")
           .isEqualTo(api);
     }
+  }
+
+  @Test
+  void secrets_clusterWideOnlyForManifestJobs_daprSnapshotByNameInAppNamespace() {
+    RENDERED.forEach(
+        (dir, objects) -> {
+          for (HasMetadata binding : objects) {
+            List<PolicyRule> rules = roleRules(objects, binding);
+            if (rules == null) {
+              continue;
+            }
+            boolean clusterWide = binding instanceof ClusterRoleBinding;
+            for (PolicyRule rule : rules) {
+              if (!coversSecrets(rule)) {
+                continue;
+              }
+              for (Subject s : subjects(binding)) {
+                String where =
+                    "k8s/" + dir + " " + binding.getKind() + " " + binding.getMetadata().getName();
+                if (clusterWide
+                    || rule.getResourceNames() == null
+                    || rule.getResourceNames().isEmpty()) {
+                  assertThat(CLUSTER_WIDE_SECRETS)
+                      .as(where + " grants every Secret (of a namespace or all) to " + s.getName())
+                      .contains(s.getName());
+                } else {
+                  assertThat(rule.getVerbs())
+                      .as(where + " named Secrets: get only")
+                      .containsExactly("get");
+                }
+              }
+            }
+          }
+        });
+    for (String dir :
+        List.of("app-namespace", "overlays/gke", "overlays/gke-wal-follow", "overlays/local")) {
+      List<HasMetadata> objects = RENDERED.get(dir);
+      Role role = only(objects, Role.class, "aido-backup-dapr-snapshot-secrets");
+      RoleBinding binding = only(objects, RoleBinding.class, "aido-backup-dapr-snapshot-secrets");
+      assertThat(role.getMetadata().getNamespace()).as(dir + " Role").isEqualTo(APP_NAMESPACE);
+      assertThat(binding.getMetadata().getNamespace())
+          .as(dir + " RoleBinding")
+          .isEqualTo(APP_NAMESPACE);
+      assertThat(role.getRules()).as(dir).hasSize(1);
+      PolicyRule rule = role.getRules().get(0);
+      assertThat(rule.getApiGroups()).as(dir).containsExactly("");
+      assertThat(rule.getResources()).as(dir).containsExactly("secrets");
+      assertThat(rule.getVerbs()).as(dir).containsExactly("get");
+      // an empty list would grant every Secret of the namespace
+      assertThat(rule.getResourceNames()).as(dir + " resourceNames").isEqualTo(DAPR_SECRETS);
+      if (!dir.equals("app-namespace")) {
+        // the job reads the Components, and so the Secrets, of the namespace it is told
+        CronJob cronJob = only(objects, CronJob.class, "dapr-snapshot");
+        List<EnvVar> env =
+            cronJob
+                .getSpec()
+                .getJobTemplate()
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getEnv();
+        assertThat(env)
+            .as(dir + " CronJob dapr-snapshot BACKUP_NAMESPACE is the Role's namespace")
+            .anyMatch(
+                e -> e.getName().equals("BACKUP_NAMESPACE") && APP_NAMESPACE.equals(e.getValue()));
+      }
+    }
+    assertThat(all(RENDERED.get("base"), Role.class))
+        .as("base's namespace transformer would move a Role out of the app's namespace")
+        .isEmpty();
   }
 
   @Test
@@ -590,23 +706,63 @@ class KustomizationsTest {
     return labels;
   }
 
-  /** Everything bound to {@code sa} in one rendering, as sorted "group/resource: verbs". */
+  /** The subjects of a (Cluster)RoleBinding; none for any other object. */
+  private static List<Subject> subjects(HasMetadata o) {
+    List<Subject> subjects = null;
+    if (o instanceof ClusterRoleBinding b) {
+      subjects = b.getSubjects();
+    } else if (o instanceof RoleBinding b) {
+      subjects = b.getSubjects();
+    }
+    return subjects == null ? List.of() : subjects;
+  }
+
+  /**
+   * The rules of the role that binding {@code o} refers to, found beside it (a Role in the
+   * binding's namespace, or a ClusterRole); null if {@code o} is no binding.
+   */
+  private static List<PolicyRule> roleRules(List<HasMetadata> objects, HasMetadata o) {
+    RoleRef ref;
+    if (o instanceof ClusterRoleBinding b) {
+      ref = b.getRoleRef();
+    } else if (o instanceof RoleBinding b) {
+      ref = b.getRoleRef();
+    } else {
+      return null;
+    }
+    List<PolicyRule> rules = null;
+    for (HasMetadata r : objects) {
+      if (r.getMetadata().getName().equals(ref.getName())) {
+        if (ref.getKind().equals("ClusterRole") && r instanceof ClusterRole cr) {
+          rules = cr.getRules();
+        } else if (ref.getKind().equals("Role")
+            && r instanceof Role role
+            && Objects.equals(role.getMetadata().getNamespace(), o.getMetadata().getNamespace())) {
+          rules = role.getRules();
+        }
+      }
+    }
+    assertThat(rules)
+        .as(o.getKind() + " " + o.getMetadata().getName() + " refers to a role defined beside it")
+        .isNotNull();
+    return rules;
+  }
+
+  /** Whether {@code rule} reaches core Secrets (named or through a wildcard). */
+  private static boolean coversSecrets(PolicyRule rule) {
+    return (rule.getApiGroups().contains("") || rule.getApiGroups().contains("*"))
+        && (rule.getResources().contains("secrets") || rule.getResources().contains("*"));
+  }
+
+  /**
+   * Everything bound to {@code sa} in one rendering, sorted: "group/resource: verbs" when granted
+   * cluster-wide, "in NAMESPACE: group/resource [names]: verbs" when by a RoleBinding.
+   */
   private static List<String> rules(List<HasMetadata> objects, ServiceAccount sa) {
     Map<String, Set<String>> verbs = new TreeMap<>();
     for (HasMetadata o : objects) {
-      RoleRef ref;
-      List<Subject> subjects;
-      if (o instanceof ClusterRoleBinding b) {
-        ref = b.getRoleRef();
-        subjects = b.getSubjects();
-      } else if (o instanceof RoleBinding b) {
-        ref = b.getRoleRef();
-        subjects = b.getSubjects();
-      } else {
-        continue;
-      }
       boolean bound =
-          subjects.stream()
+          subjects(o).stream()
               .anyMatch(
                   s ->
                       s.getKind().equals("ServiceAccount")
@@ -615,25 +771,16 @@ class KustomizationsTest {
       if (!bound) {
         continue;
       }
-      List<PolicyRule> rules = null;
-      for (HasMetadata r : objects) {
-        if (r.getMetadata().getName().equals(ref.getName())) {
-          if (ref.getKind().equals("ClusterRole") && r instanceof ClusterRole cr) {
-            rules = cr.getRules();
-          } else if (ref.getKind().equals("Role") && r instanceof Role role) {
-            rules = role.getRules();
-          }
-        }
-      }
-      assertThat(rules)
-          .as(o.getKind() + " " + o.getMetadata().getName() + " refers to a role defined beside it")
-          .isNotNull();
-      for (PolicyRule rule : rules) {
-        assertThat(rule.getResourceNames()).as("resourceNames are not used").isNullOrEmpty();
+      String scope = o instanceof RoleBinding ? "in " + o.getMetadata().getNamespace() + ": " : "";
+      for (PolicyRule rule : roleRules(objects, o)) {
+        String names =
+            rule.getResourceNames() == null || rule.getResourceNames().isEmpty()
+                ? ""
+                : " " + rule.getResourceNames();
         for (String group : rule.getApiGroups()) {
           for (String resource : rule.getResources()) {
             verbs
-                .computeIfAbsent(group + "/" + resource, k -> new TreeSet<>())
+                .computeIfAbsent(scope + group + "/" + resource + names, k -> new TreeSet<>())
                 .addAll(rule.getVerbs());
           }
         }

@@ -33,8 +33,11 @@ import java.util.Map;
  *
  * <p>Secrets: a metadata item with {@code secretKeyRef} is read from the Kubernetes Secret it names
  * in the Component's namespace ({@code key} defaults to the Secret's name, as in Dapr); the value
- * becomes a {@link Secret} at once. A Component whose {@code auth.secretStore} is another secret
- * store (Vault, a cloud key vault) cannot be resolved here and is reported unsupported.
+ * becomes a {@link Secret} at once. Each Secret is read with one get by name, never listed, so the
+ * job needs no more than {@code get} on exactly those names (a Role with {@code resourceNames} in
+ * the app's namespace). A read that RBAC forbids fails with a message naming the Secret and its
+ * namespace. A Component whose {@code auth.secretStore} is another secret store (Vault, a cloud key
+ * vault) cannot be resolved here and is reported unsupported.
  */
 final class DaprDiscovery {
   static final String GROUP = "dapr.io";
@@ -227,8 +230,24 @@ final class DaprDiscovery {
     io.fabric8.kubernetes.api.model.Secret secret = read.get(secretName);
     if (secret == null) {
       try {
+        // one get by name, never a list: the job's RBAC names each Secret it may read
         secret = client.secrets().inNamespace(namespace).withName(secretName).get();
       } catch (KubernetesClientException e) {
+        if (e.getCode() == 403) {
+          throw new IOException(
+              "unable to read "
+                  + where
+                  + ": forbidden: this identity may not get Secret '"
+                  + secretName
+                  + "' in namespace "
+                  + namespace
+                  + " (in the cluster: list it in the resourceNames of Role"
+                  + " aido-backup-dapr-snapshot-secrets in namespace "
+                  + namespace
+                  + ")"
+                  + apiServerReason(e),
+              e);
+        }
         throw new IOException("unable to read " + where + ": " + e.getMessage(), e);
       }
       if (secret == null) {
@@ -248,6 +267,13 @@ final class DaprDiscovery {
       throw new IOException("unable to resolve " + where + ": it has no key '" + secretKey + "'");
     }
     return Secret.of(value);
+  }
+
+  /** The API server's own reason (it names the user, the verb and the Secret, never a value). */
+  private static String apiServerReason(KubernetesClientException e) {
+    return e.getStatus() == null || e.getStatus().getMessage() == null
+        ? ""
+        : "; the API server says: " + e.getStatus().getMessage();
   }
 
   @SuppressWarnings("unchecked")

@@ -33,10 +33,11 @@ import picocli.CommandLine.Option;
  * {@code snapshot}: the Dapr resources of the chosen namespaces and the data of every supported
  * state store their Components point at, as one backup of kind {@code dapr}.
  *
- * <p>Order: discover the served Dapr kinds and list them in every namespace; resolve every
- * state-store Component (Secrets read, values never logged) and decide which are supported; with
- * {@code --require-all}, stop here (exit 1, nothing written) if any is not; check the key; write
- * part {@code resources.yaml} (every resource, cleaned by {@link
+ * <p>Order: discover the served Dapr kinds and list them in every namespace; skip every state-store
+ * Component of a type no class handles without reading its Secrets, resolve the others (each
+ * referenced Secret read by name, values never logged) and decide which are supported; with {@code
+ * --require-all}, stop here (exit 1, nothing written) if any is not; check the key; write part
+ * {@code resources.yaml} (every resource, cleaned by {@link
  * io.aido.backup.kubernetes.ObjectCleaner}, as multi-document YAML that {@code kubectl apply -f}
  * takes) and one part {@code state-<namespace>-<name>.dss} per store ({@link SnapshotFormat});
  * commit the record with the facts {@code namespaces}, {@code resources} (count per kind), {@code
@@ -168,13 +169,17 @@ public final class SnapshotCommand extends DaprCommand {
     if (type == null || !type.toString().startsWith("state.") || !storeSelected(ns, name)) {
       return;
     }
-    DaprDiscovery.Resolution resolution;
-    try {
-      resolution = discovery.resolve(r);
-    } catch (IOException e) {
-      throw DaprJobException.failed(e.getMessage() + "; nothing was written", e);
+    // a type no class handles is skipped before its Secrets are read: the job may not read them
+    String reason = StateStores.unsupportedType(type.toString()).orElse(null);
+    DaprDiscovery.Resolution resolution = null;
+    if (reason == null) {
+      try {
+        resolution = discovery.resolve(r);
+      } catch (IOException e) {
+        throw DaprJobException.failed(e.getMessage() + "; nothing was written", e);
+      }
+      reason = resolution.unsupported();
     }
-    String reason = resolution.unsupported();
     if (reason == null) {
       try {
         StateStores.Opening opening = StateStores.open(resolution.component());

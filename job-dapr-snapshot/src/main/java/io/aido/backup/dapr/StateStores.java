@@ -47,10 +47,23 @@ public final class StateStores {
     return switch (type) {
       case "state.postgresql" -> postgres(component);
       case "state.redis" -> redis(component);
+      default -> Opening.unsupported(unsupportedType(type).orElseThrow());
+    };
+  }
+
+  /**
+   * Why a Component of {@code type} cannot be opened whatever its metadata, or empty if a class
+   * handles the type. Callers ask before resolving the Component's Secrets, so that the Secrets of
+   * a store that will be skipped are never read.
+   */
+  public static Optional<String> unsupportedType(String type) {
+    String t = type == null ? "" : type;
+    return switch (t) {
+      case "state.postgresql", "state.redis" -> Optional.empty();
       default ->
-          Opening.unsupported(
+          Optional.of(
               "state store type "
-                  + (type.isEmpty() ? "(none)" : type)
+                  + (t.isEmpty() ? "(none)" : t)
                   + " is not supported yet (supported: state.postgresql v1 and v2, state.redis)");
     };
   }

@@ -552,6 +552,91 @@ class DaprCommandsIT {
     assertThat(records()).isEmpty();
   }
 
+  /** Every request the mock server received since the last call, as "METHOD path". */
+  private List<String> requests() throws InterruptedException {
+    List<String> seen = new ArrayList<>();
+    io.fabric8.mockwebserver.http.RecordedRequest r;
+    while ((r = server.takeRequest(10, java.util.concurrent.TimeUnit.MILLISECONDS)) != null) {
+      seen.add(r.getMethod() + " " + r.getPath());
+    }
+    return seen;
+  }
+
+  /** What an API server answers when RBAC does not grant get on Secret {@code name}. */
+  private void forbidSecret(String name) {
+    server
+        .expect()
+        .get()
+        .withPath("/api/v1/namespaces/" + NS + "/secrets/" + name)
+        .andReturn(
+            403,
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withStatus("Failure")
+                .withReason("Forbidden")
+                .withCode(403)
+                .withMessage(
+                    "secrets \""
+                        + name
+                        + "\" is forbidden: User"
+                        + " \"system:serviceaccount:aido-backup:dapr-snapshot\" cannot get"
+                        + " resource \"secrets\" in API group \"\" in the namespace \""
+                        + NS
+                        + "\"")
+                .build())
+        .always();
+  }
+
+  @Test
+  void snapshot_secretForbiddenByRbac_exit1NamesSecretAndNamespaceNothingWritten()
+      throws Exception {
+    forbidSecret("redis-auth");
+
+    Run snap = run("snapshot");
+
+    assertThat(snap.code()).isEqualTo(1);
+    assertThat(snap.err())
+        .contains("metadata 'redisPassword' of Component todo/redisstate: Secret todo/redis-auth")
+        .contains("forbidden: this identity may not get Secret 'redis-auth' in namespace todo")
+        .contains("Role aido-backup-dapr-snapshot-secrets")
+        .contains("nothing was written");
+    assertThat(records()).isEmpty();
+  }
+
+  @Test
+  void snapshot_unsupportedStoreReferencingASecret_skippedWithoutReadingIt() throws Exception {
+    // the job may not read this Secret (as under the Role's resourceNames), nor need to
+    forbidSecret("cosmos-key");
+    create(
+        "v1alpha1",
+        "Component",
+        "cosmoskeyed",
+        Map.of(
+            "spec",
+            Map.of(
+                "type",
+                "state.azure.cosmosdb",
+                "version",
+                "v1",
+                "metadata",
+                List.of(secretRef("masterKey", "cosmos-key", "key")))));
+    requests();
+
+    Run snap = run("snapshot");
+
+    assertThat(snap.code()).as(snap.err() + snap.out()).isZero();
+    assertThat(snap.err())
+        .contains("warning: state store todo/cosmoskeyed (state.azure.cosmosdb) skipped");
+    assertThat(snap.out()).contains("3 state store(s)").contains("2 skipped");
+    assertThat(records()).hasSize(1);
+    List<String> secretReads =
+        requests().stream().filter(r -> r.contains("/secrets")).sorted().distinct().toList();
+    assertThat(secretReads)
+        .as("each referenced Secret of a supported store read by name; nothing listed")
+        .containsExactly(
+            "GET /api/v1/namespaces/todo/secrets/pg-conn",
+            "GET /api/v1/namespaces/todo/secrets/redis-auth");
+  }
+
   @Test
   void snapshot_wrongRedisPassword_exit1NoRecordNoPasswordInMessage() throws Exception {
     client
