@@ -501,12 +501,21 @@ public final class RestorePitrCommand extends DbCommand {
    * there) and waits until it has promoted or paused at the target. pg_ctl waits until the server
    * runs, so a port taken by another server fails here instead of that server being polled.
    */
+  /**
+   * The server options for {@code pg_ctl -o}: the port, and the socket directory when {@code host}
+   * is one. pg_ctl hands them to a shell, so the directory is single-quoted.
+   */
+  static String serverOptions(int port, String host) {
+    String options = "-p " + port;
+    if (host.startsWith("/")) {
+      options += " -k '" + host.replace("'", "'\\''") + "'";
+    }
+    return options;
+  }
+
   private void startAndWait(PgTools tools) throws DbJobException {
     Path log = pgdata.resolveSibling(pgdata.getFileName() + "-recovery.log");
-    String serverOptions = "-p " + pg().port();
-    if (pg().host().startsWith("/")) {
-      serverOptions += " -k " + pg().host();
-    }
+    String serverOptions = serverOptions(pg().port(), pg().host());
     String startYourself =
         "; the restored data directory '"
             + pgdata
