@@ -115,6 +115,7 @@ public final class RestoreCommand extends DaprCommand {
               + "; nothing was restored",
           e);
     }
+    reader.checkStoredParts();
     KeyFilter filter = keyFilter();
     List<Map<String, Object>> recordedStores = recordedStores(record);
     if (recordedStores.isEmpty()) {

@@ -130,11 +130,55 @@ public final class RestoreCommand extends DbCommand {
           e);
     }
 
+    reader.checkStoredParts();
+
     Map<String, Long> recorded = BackupCommand.rowCounts(record);
     List<String> owners = owners(record);
     PgRestore.Options options = new PgRestore.Options(clean, create, noOwner);
     boolean created = PgRestore.prepareTarget(pg(), targetDatabase, options, owners);
+    RowCountComparison comparison;
+    try {
+      comparison = restoreInto(store, record, database, reader, part, recorded, options, created);
+    } catch (Exception | Error e) {
+      // A database this run created holds nothing anyone relies on: a failed restore leaves none.
+      PgRestore.abandonCreated(pg(), targetDatabase, created);
+      throw e;
+    }
+    out().print(comparison.format());
+    if (!comparison.matches()) {
+      PgRestore.abandonCreated(pg(), targetDatabase, created);
+      throw DbJobException.failed(
+          "restored backup "
+              + record.id()
+              + " into database '"
+              + targetDatabase
+              + "', but "
+              + comparison.differences().size()
+              + " table(s) differ from the recorded row counts: "
+              + String.join(
+                  ", ",
+                  comparison.differences().stream().map(RowCountComparison.Row::table).toList())
+              + (created ? "; the database this restore created was dropped again" : ""),
+          null);
+    }
+    out()
+        .printf(
+            "restored backup %s of database '%s' into '%s' on %s: %d table(s), every row count"
+                + " matches%n",
+            record.id(), database, targetDatabase, pg().server(), comparison.rows().size());
+    return ExitCodes.DONE;
+  }
 
+  private RowCountComparison restoreInto(
+      BlobStore store,
+      BackupRecord record,
+      String database,
+      BackupReader reader,
+      PartRecord part,
+      Map<String, Long> recorded,
+      PgRestore.Options options,
+      boolean created)
+      throws Exception {
     Map<String, String> details = new LinkedHashMap<>();
     details.put("sourceDatabase", database);
     details.put("targetDatabase", targetDatabase);
@@ -146,7 +190,6 @@ public final class RestoreCommand extends DbCommand {
       new AuditLog(store, clock(), jobName(), AuditLog.actor(env()))
           .record(AuditAction.RESTORE, record.kind(), record.id(), details);
     } catch (IOException e) {
-      PgRestore.abandonCreated(pg(), targetDatabase, created);
       throw DbJobException.failed(
           "unable to restore backup "
               + record.id()
@@ -159,29 +202,7 @@ public final class RestoreCommand extends DbCommand {
     try (InputStream dump = reader.openPart(part)) {
       PgRestore.restore(pg(), tools(), dump, targetDatabase, options, created);
     }
-    RowCountComparison comparison =
-        RowCountComparison.of(recorded, PgRestore.countRows(pg(), targetDatabase));
-    out().print(comparison.format());
-    if (!comparison.matches()) {
-      throw DbJobException.failed(
-          "restored backup "
-              + record.id()
-              + " into database '"
-              + targetDatabase
-              + "', but "
-              + comparison.differences().size()
-              + " table(s) differ from the recorded row counts: "
-              + String.join(
-                  ", ",
-                  comparison.differences().stream().map(RowCountComparison.Row::table).toList()),
-          null);
-    }
-    out()
-        .printf(
-            "restored backup %s of database '%s' into '%s' on %s: %d table(s), every row count"
-                + " matches%n",
-            record.id(), database, targetDatabase, pg().server(), comparison.rows().size());
-    return ExitCodes.DONE;
+    return RowCountComparison.of(recorded, PgRestore.countRows(pg(), targetDatabase));
   }
 
   private BackupRecord resolve(Catalog catalog) throws IOException, DbJobException {

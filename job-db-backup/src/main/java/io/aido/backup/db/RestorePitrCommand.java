@@ -222,6 +222,7 @@ public final class RestorePitrCommand extends DbCommand {
               + e.configuredKekId()
               + "' (wrong key); nothing was restored");
     }
+    reader.checkStoredParts();
     Map<String, String> details = new LinkedHashMap<>();
     details.put("pgdata", pgdata.toString());
     details.put("target", describeTarget());

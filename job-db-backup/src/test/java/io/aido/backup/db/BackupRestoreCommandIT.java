@@ -237,6 +237,71 @@ class BackupRestoreCommandIT {
   }
 
   @Test
+  void restore_recordedStoredSizeEdited_refusedBeforeTheTargetIsCreated() throws Exception {
+    assertThat(run("backup", "--database", "todo").code()).isZero();
+    Path record = records().get(0);
+    String json = Files.readString(record);
+    java.util.regex.Matcher size =
+        java.util.regex.Pattern.compile("\"storedSize\" : (\\d+)").matcher(json);
+    assertThat(size.find()).isTrue();
+    long stored = Long.parseLong(size.group(1));
+    Files.writeString(
+        record,
+        json.replaceFirst("\"storedSize\" : " + stored, "\"storedSize\" : " + (stored + 1)));
+
+    Run restore =
+        run("restore", "--backup-id", "latest", "--target-database", "size_edited", "--create");
+
+    assertThat(restore.code()).isEqualTo(1);
+    assertThat(errorLine(restore))
+        .contains("record says " + (stored + 1))
+        .contains("nothing was restored");
+    assertThat(
+            pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'size_edited'"))
+        .isEqualTo("0");
+  }
+
+  @Test
+  void restoreCreate_rowCountsDifferFromTheRecord_exit1AndTheCreatedDatabaseIsDropped()
+      throws Exception {
+    assertThat(run("backup", "--database", "todo").code()).isZero();
+    Path record = records().get(0);
+    String json = Files.readString(record);
+    assertThat(json).contains("\"app.todos\" : 1000");
+    Files.writeString(record, json.replace("\"app.todos\" : 1000", "\"app.todos\" : 999"));
+
+    Run restore =
+        run("restore", "--backup-id", "latest", "--target-database", "counts_edited", "--create");
+
+    assertThat(restore.code()).isEqualTo(1);
+    assertThat(errorLine(restore)).contains("differ").contains("dropped again");
+    assertThat(
+            pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'counts_edited'"))
+        .isEqualTo("0");
+  }
+
+  @Test
+  void restoreCreate_partTamperedNearItsEnd_exit1AndNoDatabaseLeft() throws Exception {
+    assertThat(run("backup", "--database", "todo").code()).isZero();
+    Path part;
+    try (Stream<Path> s = Files.walk(repo.resolve("data/db-logical"))) {
+      part =
+          s.filter(p -> p.getFileName().toString().equals("todo.dump")).findFirst().orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(part);
+    bytes[bytes.length - 20] ^= 0x01;
+    Files.write(part, bytes);
+
+    Run restore =
+        run("restore", "--backup-id", "latest", "--target-database", "tampered", "--create");
+
+    assertThat(restore.code()).isEqualTo(1);
+    assertThat(errorLine(restore)).contains("nothing was restored");
+    assertThat(pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'tampered'"))
+        .isEqualTo("0");
+  }
+
+  @Test
   void restore_whereNoRepositoryIs_exit2AndCreatesNothing() throws Exception {
     Path mistyped = dir.resolve("no-such-repository");
     Map<String, String> env = env();

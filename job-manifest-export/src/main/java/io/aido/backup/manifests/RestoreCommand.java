@@ -177,6 +177,7 @@ public final class RestoreCommand extends ManifestCommand {
               + "; nothing was restored",
           e);
     }
+    reader.checkStoredParts();
     try (KubernetesClient client = newClient();
         MDC.MDCCloseable id = MDC.putCloseable("backup_id", record.id().value())) {
       Map<String, String> details = new LinkedHashMap<>();

@@ -25,6 +25,16 @@ public interface BackupReader {
   BackupRecord record();
 
   /**
+   * Checks, without reading any data, that every part's object exists and has the stored size the
+   * record names. Restores call it before they touch their target, so a backup that {@code verify}
+   * would refuse for a missing or resized object is refused before anything is written.
+   *
+   * @throws CorruptPartException naming the first part that is missing or differs in size
+   * @throws IOException if the store cannot be asked (the backup may be fine: retry)
+   */
+  void checkStoredParts() throws IOException;
+
+  /**
    * Reads a whole part into {@code sink} and checks it against the record. Does not close {@code
    * sink}; on failure, what reached it is incomplete or wrong and must be discarded.
    *

@@ -9,11 +9,13 @@ import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineException;
 import io.aido.backup.core.pipeline.Stage;
 import io.aido.backup.core.storage.BlobReader;
+import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.ObjectNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Optional;
 
 /** {@link BackupReader} over a repository's store: every part checked against the record. */
 final class RepositoryBackupReader implements BackupReader {
@@ -36,6 +38,37 @@ final class RepositoryBackupReader implements BackupReader {
   }
 
   @Override
+  public void checkStoredParts() throws IOException {
+    for (PartRecord part : record.parts()) {
+      Optional<ObjectInfo> info = store.stat(ObjectKey.of(part.object()));
+      if (info.isEmpty()) {
+        throw new CorruptPartException(
+            record.id(),
+            part.name(),
+            "object '"
+                + part.object()
+                + "' is missing in "
+                + store.describe()
+                + "; nothing was restored",
+            null);
+      }
+      if (info.get().size() != part.storedSize()) {
+        throw new CorruptPartException(
+            record.id(),
+            part.name(),
+            "object '"
+                + part.object()
+                + "' has "
+                + info.get().size()
+                + " bytes but the record says "
+                + part.storedSize()
+                + " (the part or its record was altered); nothing was restored",
+            null);
+      }
+    }
+  }
+
+  @Override
   public PartResult readPart(PartRecord part, OutputStream sink) throws IOException {
     check(part);
     PartResult r;
@@ -44,7 +77,7 @@ final class RepositoryBackupReader implements BackupReader {
     } catch (IOException e) {
       throw translate(part, e, "what was written to the output is incomplete: discard it");
     }
-    String mismatch = mismatch(part, r.plaintextSize(), r.plaintextSha256());
+    String mismatch = mismatch(part, r);
     if (mismatch != null) {
       throw new CorruptPartException(
           record.id(),
@@ -72,6 +105,18 @@ final class RepositoryBackupReader implements BackupReader {
       throw new IllegalArgumentException(
           "part '" + part.name() + "' is not a part of backup " + record.id());
     }
+  }
+
+  private String mismatch(PartRecord part, PartResult read) {
+    String plaintext = mismatch(part, read.plaintextSize(), read.plaintextSha256());
+    if (plaintext != null || read.storedSize() == part.storedSize()) {
+      return plaintext;
+    }
+    return "object has "
+        + read.storedSize()
+        + " stored bytes but the record says "
+        + part.storedSize()
+        + " (the part or its record was altered)";
   }
 
   private String mismatch(PartRecord part, long size, String sha256) {
@@ -165,7 +210,7 @@ final class RepositoryBackupReader implements BackupReader {
         }
       } else if (n < 0) {
         PartResult r = in.result();
-        String mismatch = mismatch(part, r.plaintextSize(), r.plaintextSha256());
+        String mismatch = mismatch(part, r);
         if (mismatch != null) {
           throw new CorruptPartException(
               record.id(),

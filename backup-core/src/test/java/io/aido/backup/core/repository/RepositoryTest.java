@@ -407,6 +407,54 @@ class RepositoryTest {
     assertThat(json).contains(r.encryption().ciphertext()).doesNotContain("AESGcmHkdf");
   }
 
+  @Test
+  void checkStoredParts_intactBackup_passes() throws Exception {
+    Repository repo = Repository.open(store, pipeline, CLOCK);
+    BackupRecord r = backup(repo, new byte[] {1, 2, 3}, new byte[] {4});
+
+    repo.reader(r, kek).checkStoredParts();
+  }
+
+  @Test
+  void checkStoredParts_recordedStoredSizeEdited_throwsCorruptNamingThePart() throws Exception {
+    Repository repo = Repository.open(store, pipeline, CLOCK);
+    BackupRecord r = backup(repo, new byte[] {1, 2, 3});
+    PartRecord p = r.parts().get(0);
+    BackupRecord edited =
+        withPart(
+            r,
+            new PartRecord(
+                p.name(),
+                p.object(),
+                p.storedSize() + 1,
+                p.plaintextSize(),
+                p.plaintextSha256(),
+                p.compression()));
+
+    BackupReader reader = repo.reader(edited, kek);
+
+    assertThatThrownBy(reader::checkStoredParts)
+        .isInstanceOf(CorruptPartException.class)
+        .hasMessageContaining("part 'part-0'")
+        .hasMessageContaining("record says " + (p.storedSize() + 1))
+        .hasMessageContaining("nothing was restored");
+    assertThatThrownBy(
+            () -> reader.readPart(edited.parts().get(0), OutputStream.nullOutputStream()))
+        .isInstanceOf(CorruptPartException.class)
+        .hasMessageContaining("stored bytes but the record says");
+  }
+
+  @Test
+  void checkStoredParts_partDeleted_throwsCorruptSayingMissing() throws Exception {
+    Repository repo = Repository.open(store, pipeline, CLOCK);
+    BackupRecord r = backup(repo, new byte[] {1, 2, 3});
+    store.delete(ObjectKey.of(r.parts().get(0).object()));
+
+    assertThatThrownBy(() -> repo.reader(r, kek).checkStoredParts())
+        .isInstanceOf(CorruptPartException.class)
+        .hasMessageContaining("is missing in " + store.describe());
+  }
+
   private static PartRecord editedHash(PartRecord p) {
     String sha = p.plaintextSha256();
     String edited = (sha.charAt(0) == '0' ? "1" : "0") + sha.substring(1);
