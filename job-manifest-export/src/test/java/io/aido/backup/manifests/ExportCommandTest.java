@@ -224,6 +224,33 @@ class ExportCommandTest {
   }
 
   @Test
+  void export_namespaceFromTheDocumentedVariable_scopesTheExport() throws Exception {
+    Map<String, String> env = job.env();
+    env.put("BACKUP_NAMESPACE", "todo");
+    env.put("BACKUP_INCLUDE_KIND", "ConfigMap");
+
+    ManifestJob.Run run = job.run(cluster, env, "export");
+
+    assertThat(run.code()).as(run.all()).isZero();
+    assertThat(objectPaths(job.archive(job.records().get(0))))
+        .containsExactly("namespaces/todo/core/ConfigMap/app-config.yaml");
+  }
+
+  @Test
+  void export_misspeltNamespaceVariable_exit2NamingItAndNothingWritten() throws Exception {
+    Map<String, String> env = job.env();
+    env.put("BACKUP_NAMESPACE_", "todo");
+
+    ManifestJob.Run run = job.run(cluster, env, "export");
+
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.err())
+        .contains("BACKUP_NAMESPACE_ is set but is no option of manifest-export")
+        .contains("did you mean BACKUP_NAMESPACE");
+    assertThat(Files.exists(job.repo)).isFalse();
+  }
+
+  @Test
   void export_unknownNamespace_exit2AndNothingWritten() throws Exception {
     ManifestJob.Run run = job.run(cluster, "export", "--namespace", "todo,nope");
 

@@ -127,6 +127,15 @@ public abstract class JobMain {
     Logging.configure(runOptions.logFormat(), runOptions.debug(), context.out(), context.err());
     MDC.put("job", parsed.commandSpec().name());
     try {
+      Integer help = CommandLine.executeHelpRequest(parsed);
+      if (help != null) {
+        return help;
+      }
+      List<String> unknown =
+          EnvironmentDefaults.unknownVariableProblems(context.env(), parsed.commandSpec());
+      if (!unknown.isEmpty()) {
+        return failure(new ConfigurationException(unknown), parsed.commandSpec().commandLine());
+      }
       return new RunLast().execute(parsed);
     } finally {
       MDC.remove("job");
@@ -227,6 +236,10 @@ public abstract class JobMain {
     }
   }
 
+  private static String variables(OptionSpec option) {
+    return String.join(" or ", EnvironmentDefaults.variables(option));
+  }
+
   private static String environmentSection(Help help) {
     CommandSpec spec = help.commandSpec();
     StringBuilder b = new StringBuilder();
@@ -235,7 +248,7 @@ public abstract class JobMain {
     for (OptionSpec o : spec.options()) {
       if (!o.usageHelp() && !o.versionHelp() && !o.hidden()) {
         options.add(o);
-        width = Math.max(width, EnvironmentDefaults.variable(o.longestName()).length());
+        width = Math.max(width, variables(o).length());
       }
     }
     if (options.isEmpty()) {
@@ -243,7 +256,7 @@ public abstract class JobMain {
     }
     b.append(String.format("%nEnvironment (a flag on the command line wins):%n"));
     for (OptionSpec o : options) {
-      String variable = EnvironmentDefaults.variable(o.longestName());
+      String variable = variables(o);
       b.append("  ")
           .append(variable)
           .append(" ".repeat(width - variable.length() + 2))

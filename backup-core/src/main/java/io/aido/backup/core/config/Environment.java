@@ -1,6 +1,7 @@
 package io.aido.backup.core.config;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Where configuration values from the environment come from: the process environment in production,
@@ -22,14 +23,42 @@ public interface Environment {
     return v == null || v.isBlank() ? null : v;
   }
 
+  /**
+   * The names of the variables that are set, where the environment can tell (the process
+   * environment and {@link #of} can); empty otherwise.
+   */
+  default Set<String> names() {
+    return Set.of();
+  }
+
   /** The process environment. */
   static Environment system() {
-    return System::getenv;
+    return new Environment() {
+      @Override
+      public String get(String name) {
+        return System.getenv(name);
+      }
+
+      @Override
+      public Set<String> names() {
+        return Set.copyOf(System.getenv().keySet());
+      }
+    };
   }
 
   /** A fixed environment, for tests. */
   static Environment of(Map<String, String> variables) {
     Map<String, String> copy = Map.copyOf(variables);
-    return copy::get;
+    return new Environment() {
+      @Override
+      public String get(String name) {
+        return copy.get(name);
+      }
+
+      @Override
+      public Set<String> names() {
+        return copy.keySet();
+      }
+    };
   }
 }

@@ -51,6 +51,67 @@ class JobMainTest {
   }
 
   @Test
+  void execute_optionWithTwoNames_eachNamesVariableSetsIt() throws Exception {
+    Run longest = Run.of(new TestJob(), with(goodEnv(), "BACKUP_LABELS", "a,b"), "labelled");
+    Run other = Run.of(new TestJob(), with(goodEnv(), "BACKUP_LABEL", "c"), "labelled");
+
+    assertThat(longest.out()).as(longest.err()).contains("labels a,b");
+    assertThat(other.out()).as(other.err()).contains("labels c");
+    assertThat(Run.of(new TestJob(), goodEnv(), "labelled", "--help").out())
+        .contains("BACKUP_LABELS or BACKUP_LABEL");
+  }
+
+  @Test
+  void execute_variableThatMatchesNoOption_exitsTwoNamingItAndTheLikelyOneNothingRun()
+      throws Exception {
+    Run run =
+        Run.of(
+            new TestJob(),
+            with(goodEnv(), "BACKUP_OUTCOMEE", "secret-looking-value", "BACKUP_ZZZ", "x"),
+            "work");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.out()).doesNotContain("work done");
+    assertThat(run.err())
+        .contains("BACKUP_OUTCOMEE is set but is no option of test-job")
+        .contains("did you mean BACKUP_OUTCOME?")
+        .contains("BACKUP_ZZZ is set")
+        .doesNotContain("secret-looking-value")
+        .doesNotContain("Exception");
+    assertThat(Files.exists(dir.resolve("repo"))).isFalse();
+  }
+
+  @Test
+  void execute_kubernetesServiceLinksAndActor_areNotMistakenForOptions() throws Exception {
+    Run run =
+        Run.of(
+            new TestJob(),
+            with(
+                goodEnv(),
+                "BACKUP_PUSHGATEWAY_SERVICE_HOST",
+                "10.0.0.1",
+                "BACKUP_PUSHGATEWAY_SERVICE_PORT",
+                "9091",
+                "BACKUP_PUSHGATEWAY_PORT",
+                "tcp://10.0.0.1:9091",
+                "BACKUP_PUSHGATEWAY_PORT_9091_TCP_ADDR",
+                "10.0.0.1",
+                "BACKUP_ACTOR",
+                "alice"),
+            "work");
+
+    assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.DONE);
+  }
+
+  @Test
+  void help_withAnUnknownVariable_stillPrintsHelp() throws Exception {
+    Run run = Run.of(new TestJob(), with(goodEnv(), "BACKUP_TYPO", "x"), "work", "--help");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.DONE);
+    assertThat(run.out()).contains("--outcome");
+  }
+
+  @Test
   void execute_severalBadSettings_exitsTwoWithOneMessageListingEveryProblem() throws Exception {
     Path garbage = dir.resolve("not-a-keyset.json");
     Files.writeString(garbage, "{\"primaryKeyId\": 1, \"key\": \"SUPERSECRETKEYBYTES\"}");

@@ -21,7 +21,12 @@ import picocli.CommandLine.Option;
 @Command(
     name = "test-job",
     description = "A job for tests.",
-    subcommands = {TestJob.Work.class, TestJob.Measured.class, TestJob.Audited.class})
+    subcommands = {
+      TestJob.Work.class,
+      TestJob.Measured.class,
+      TestJob.Audited.class,
+      TestJob.Labelled.class
+    })
 final class TestJob extends JobMain {
 
   /** Reads TEST_PASSWORD as a secret, logs with it around, then ends as {@code --outcome} says. */
@@ -105,6 +110,26 @@ final class TestJob extends JobMain {
               new BackupId("20261124T020000Z-a1b2c3"),
               Map.of("why", "test"));
       return ExitCodes.DONE;
+    }
+  }
+
+  /** Prints the labels its option with two names was given. */
+  @Command(name = "labelled", description = "Prints its labels.")
+  static final class Labelled extends JobCommand {
+    @Option(
+        names = {"--label", "--labels"},
+        paramLabel = "LABEL")
+    String labels;
+
+    @Override
+    protected int run() {
+      out().println("labels " + labels);
+      return ExitCodes.DONE;
+    }
+
+    @Override
+    protected boolean pushesMetrics() {
+      return false;
     }
   }
 }
