@@ -43,10 +43,25 @@ public final class ObjectYaml {
     return writeValue(object);
   }
 
-  /** Any JSON-shaped value (maps, lists, scalars, model objects) as canonical YAML (UTF-8). */
+  /**
+   * Any JSON-shaped value (maps, lists, scalars, model objects) as canonical YAML (UTF-8); fields
+   * whose value is null are left out, as the API server leaves them out.
+   */
   public static byte[] writeValue(Object value) {
+    return write(value, false);
+  }
+
+  /**
+   * Like {@link #writeValue}, but a field whose value is null is written as {@code null}: in Helm
+   * values a null means "remove this chart default", so dropping it would change the release.
+   */
+  public static byte[] writeValueKeepingNulls(Object value) {
+    return write(value, true);
+  }
+
+  private static byte[] write(Object value, boolean keepNulls) {
     try {
-      return YAML.writeValueAsBytes(canonical(YAML.valueToTree(value), true));
+      return YAML.writeValueAsBytes(canonical(YAML.valueToTree(value), true, keepNulls));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -65,7 +80,7 @@ public final class ObjectYaml {
     return YAML.treeToValue(node, GenericKubernetesResource.class);
   }
 
-  private static JsonNode canonical(JsonNode node, boolean top) {
+  private static JsonNode canonical(JsonNode node, boolean top, boolean keepNulls) {
     if (node.isObject()) {
       ObjectNode sorted = JsonNodeFactory.instance.objectNode();
       List<String> names = new ArrayList<>();
@@ -83,15 +98,15 @@ public final class ObjectYaml {
           });
       for (String name : names) {
         JsonNode child = node.get(name);
-        if (!child.isNull()) {
-          sorted.set(name, canonical(child, false));
+        if (keepNulls || !child.isNull()) {
+          sorted.set(name, canonical(child, false, keepNulls));
         }
       }
       return sorted;
     }
     if (node.isArray()) {
       ArrayNode array = JsonNodeFactory.instance.arrayNode();
-      node.forEach(element -> array.add(canonical(element, false)));
+      node.forEach(element -> array.add(canonical(element, false, keepNulls)));
       return array;
     }
     return node;

@@ -82,9 +82,9 @@ record HelmRelease(
     return raw;
   }
 
-  /** The user-supplied values as YAML. */
+  /** The user-supplied values as YAML, nulls included (they remove chart defaults). */
   byte[] valuesYaml() {
-    return ObjectYaml.writeValue(values);
+    return ObjectYaml.writeValueKeepingNulls(values);
   }
 
   /** The release facts as YAML. */

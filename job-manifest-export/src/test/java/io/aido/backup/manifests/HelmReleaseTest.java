@@ -56,6 +56,26 @@ class HelmReleaseTest {
   }
 
   @Test
+  void valuesYaml_nullValues_keptBecauseTheyRemoveChartDefaults() throws Exception {
+    String json =
+        "{\"name\":\"r\",\"version\":1,\"config\":{\"resources\":{\"limits\":null},"
+            + "\"tolerations\":[null,\"a\"],\"replicas\":3}}";
+    String helm = B64.encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    String field = B64.encodeToString(helm.getBytes(StandardCharsets.UTF_8));
+
+    String yaml = new String(HelmRelease.decode(field).valuesYaml(), StandardCharsets.UTF_8);
+
+    assertThat(yaml).contains("limits: null").contains("- null").contains("replicas: 3");
+    assertThat(
+            new com.fasterxml.jackson.databind.ObjectMapper(
+                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(yaml)
+                .path("resources")
+                .has("limits"))
+        .isTrue();
+  }
+
+  @Test
   void decode_notBase64_throwsWithoutQuotingTheContent() {
     assertThatIOException()
         .isThrownBy(() -> HelmRelease.decode("%%% secret-ish %%%"))
