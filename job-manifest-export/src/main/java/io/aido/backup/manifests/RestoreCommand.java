@@ -80,7 +80,10 @@ public final class RestoreCommand extends ManifestCommand {
       split = ",",
       paramLabel = "OLD=NEW",
       description =
-          "Restore namespace OLD as NEW (beside the original); repeat or separate by commas.")
+          "Restore namespace OLD as NEW (beside the original); repeat or separate by commas."
+              + " Bindings that stay where they were (cluster-scoped, or in a namespace not"
+              + " mapped) but name a mapped namespace's subjects are skipped, never rewritten:"
+              + " rewriting them would take the binding away from the original.")
   private List<String> namespaceMap;
 
   @Option(
@@ -216,6 +219,7 @@ public final class RestoreCommand extends ManifestCommand {
     }
     Map<String, ResourceType> types = new HashMap<>();
     long read = 0;
+    int skipped = 0;
     long indexObjects = -1;
     int lastRank = -1;
     boolean crdsAwaited = false;
@@ -276,6 +280,13 @@ public final class RestoreCommand extends ManifestCommand {
         if (!selected(type, object)) {
           continue;
         }
+        String movedSubjects = subjectsMovedAwayFromTheOriginal(type, object);
+        if (movedSubjects != null) {
+          skipped++;
+          LOG.warn("{} skipped: {}", label, movedSubjects);
+          print("skipped", label, movedSubjects);
+          continue;
+        }
         remap(type, object);
         label = label(object);
         Applier.Applied applied = applier.apply(type, object);
@@ -306,7 +317,7 @@ public final class RestoreCommand extends ManifestCommand {
     out()
         .printf(
             Locale.ROOT,
-            "%s %s: %d %s, %d %s, %d unchanged, %d failed%n",
+            "%s %s: %d %s, %d %s, %d unchanged, %d failed%s%n",
             dryRun ? "dry run of backup" : "restored backup",
             record.id(),
             tally.get(Applier.Outcome.CREATED),
@@ -314,7 +325,8 @@ public final class RestoreCommand extends ManifestCommand {
             tally.get(Applier.Outcome.UPDATED),
             dryRun ? "would change" : "changed",
             tally.get(Applier.Outcome.UNCHANGED),
-            failed);
+            failed,
+            skipped == 0 ? "" : ", " + skipped + " skipped");
     LOG.info("{} {}: {}", dryRun ? "dry run of" : "restore of", record.id(), tally);
     if (failed > 0) {
       throw ManifestJobException.failed(
@@ -335,6 +347,33 @@ public final class RestoreCommand extends ManifestCommand {
       return namespaces.contains(object.getMetadata().getName());
     }
     return type.namespaced() && namespaces.contains(object.getMetadata().getNamespace());
+  }
+
+  /**
+   * Why {@code object} must not be applied under the mapping: it keeps its name and namespace (it
+   * is cluster-scoped, or its namespace is not mapped), so it is the original's own object, yet its
+   * subjects name a mapped namespace; mapping them would rewrite the original's binding and take it
+   * away from the original's service accounts. Null when it may be applied.
+   */
+  private String subjectsMovedAwayFromTheOriginal(
+      ResourceType type, GenericKubernetesResource object) {
+    if (mapping.isEmpty()
+        || !type.group().equals("rbac.authorization.k8s.io")
+        || (type.namespaced() && mapping.containsKey(object.getMetadata().getNamespace()))
+        || !(object.getAdditionalProperties().get("subjects") instanceof List<?> subjects)) {
+      return null;
+    }
+    for (Object s : subjects) {
+      if (s instanceof Map<?, ?> subject
+          && subject.get("namespace") instanceof String ns
+          && mapping.containsKey(ns)) {
+        return "it stays the original's own object but names subjects of namespace '"
+            + ns
+            + "', which --namespace-map moves; mapping them would take the binding away from the"
+            + " original (bind the new namespace's subjects by hand if they need it)";
+      }
+    }
+    return null;
   }
 
   private void remap(ResourceType type, GenericKubernetesResource object) {

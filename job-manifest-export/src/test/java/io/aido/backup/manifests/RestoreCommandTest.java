@@ -252,6 +252,34 @@ class RestoreCommandTest {
   }
 
   @Test
+  void restore_namespaceMapWithoutNamespace_leavesTheOriginalsClusterRoleBindingAlone()
+      throws Exception {
+    ManifestJob.Run restore =
+        job.run(source, "restore", "--backup-id", "latest", "--namespace-map", "todo=todo-copy");
+
+    assertThat(restore.code()).as(restore.all()).isZero();
+    assertThat(restore.out())
+        .contains("skipped ClusterRoleBinding.rbac.authorization.k8s.io todo-reader")
+        .contains("subjects of namespace 'todo'")
+        .containsPattern(", 0 failed, 1 skipped");
+    try (KubernetesClient client = source.client()) {
+      GenericKubernetesResource original =
+          client
+              .genericKubernetesResources("rbac.authorization.k8s.io/v1", "ClusterRoleBinding")
+              .withName("todo-reader")
+              .get();
+      assertThat(original.<String>get("subjects", 0, "namespace")).isEqualTo("todo");
+      GenericKubernetesResource copied =
+          client
+              .genericKubernetesResources("rbac.authorization.k8s.io/v1", "RoleBinding")
+              .inNamespace("todo-copy")
+              .withName("todo-api")
+              .get();
+      assertThat(copied.<String>get("subjects", 0, "namespace")).isEqualTo("todo-copy");
+    }
+  }
+
+  @Test
   void restore_crdNeverEstablished_itsResourcesFailWithTheReason_exit1() throws Exception {
     target.establishCrds(false);
 
