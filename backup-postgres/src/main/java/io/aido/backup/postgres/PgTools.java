@@ -84,7 +84,8 @@ public final class PgTools {
 
   private static final Optional<Path> STDBUF = onPath("stdbuf");
 
-  private static Optional<Path> onPath(String program) {
+  /** {@code program} as found on {@code PATH}, if it is there. */
+  static Optional<Path> onPath(String program) {
     String path = System.getenv("PATH");
     if (path == null) {
       return Optional.empty();

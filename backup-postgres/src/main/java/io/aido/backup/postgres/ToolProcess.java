@@ -6,10 +6,13 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +51,7 @@ public final class ToolProcess implements AutoCloseable {
    */
   public static ToolProcess start(String what, List<String> command, Map<String, String> env)
       throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(command);
+    ProcessBuilder builder = new ProcessBuilder(diesWithThisProcess(command));
     builder.environment().putAll(env);
     try {
       return new ToolProcess(what, builder.start());
@@ -57,6 +60,38 @@ public final class ToolProcess implements AutoCloseable {
           "unable to start " + what + " ('" + command.get(0) + "'): " + e.getMessage(), e);
     }
   }
+
+  /**
+   * {@code command} run so that the kernel kills it when the thread that starts it ends (through
+   * util-linux's {@code setpriv --pdeathsig KILL}, which sets {@code PR_SET_PDEATHSIG} and then
+   * executes the tool in the same process). A job killed with SIGKILL cannot clean up: without this
+   * its {@code pg_dump} would run on, holding a connection and a snapshot. Where {@code setpriv} is
+   * not on {@code PATH} (it is in the images and on every Debian or Ubuntu system) the tool runs as
+   * it is, and {@link #close()} remains the only clean-up.
+   *
+   * <p>Restriction: the signal follows the starting <em>thread</em>, so a tool must be started by a
+   * thread that outlives it (the commands start their tools on the thread that runs them).
+   */
+  static List<String> diesWithThisProcess(List<String> command) {
+    String program = command.get(0);
+    boolean found =
+        program.contains("/")
+            ? java.nio.file.Files.isExecutable(Path.of(program))
+            : PgTools.onPath(program).isPresent();
+    if (!found) {
+      return command; // starting it fails, and the message names the tool, not setpriv
+    }
+    return SETPRIV
+        .map(
+            setpriv -> {
+              List<String> wrapped = new ArrayList<>(List.of(setpriv, "--pdeathsig", "KILL", "--"));
+              wrapped.addAll(command);
+              return List.copyOf(wrapped);
+            })
+        .orElse(command);
+  }
+
+  private static final Optional<String> SETPRIV = PgTools.onPath("setpriv").map(Path::toString);
 
   /** The tool's stdin. */
   public OutputStream stdin() {

@@ -428,6 +428,52 @@ class BackupRestoreCommandIT {
   }
 
   @Test
+  void backup_jvmAloneSigkilledMidDump_pgDumpDiesWithItAndLeavesNoSession() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder child =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "backup",
+                "--database",
+                "big")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("child.log").toFile());
+    child.environment().putAll(env());
+    Process process = child.start();
+    List<ProcessHandle> tools;
+    try {
+      awaitUploadInProgress();
+      tools = process.toHandle().descendants().toList();
+      assertThat(tools).isNotEmpty();
+      process.destroyForcibly(); // SIGKILL of the JVM only: nothing of ours runs after it
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (System.nanoTime() < deadline
+          && (tools.stream().anyMatch(ProcessHandle::isAlive)
+              || !pg.psql(
+                      "postgres",
+                      "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump'")
+                  .equals("0"))) {
+        Thread.sleep(50);
+      }
+      assertThat(tools).noneMatch(ProcessHandle::isAlive);
+      assertThat(
+              pg.psql(
+                  "postgres",
+                  "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump'"))
+          .isEqualTo("0");
+    } finally {
+      Processes.killTree(process.toHandle());
+    }
+    outputs.add(Files.readString(dir.resolve("child.log")));
+    assertThat(records()).isEmpty();
+  }
+
+  @Test
   void backup_repositoryFullMidUpload_noRecordExit1_nextRunSucceeds() throws Exception {
     assumeTrue(
         Processes.runningAsRoot(),
