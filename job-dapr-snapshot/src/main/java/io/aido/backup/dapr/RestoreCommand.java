@@ -161,6 +161,12 @@ public final class RestoreCommand extends DaprCommand {
       }
     }
 
+    // Stores are written one after the other and Redis key by key: every part is authenticated
+    // in full first, so a backup tampered at its end is refused before the first write.
+    for (Target t : targets) {
+      reader.checkPart(t.part());
+    }
+
     Map<String, String> details = new LinkedHashMap<>();
     details.put("stores", String.join(",", targets.stream().map(Target::id).toList()));
     details.put("clean", Boolean.toString(clean));

@@ -684,6 +684,40 @@ class DaprCommandsIT {
   }
 
   @Test
+  void restore_laterStorePartTampered_refusedBeforeAnyStoreIsWritten() throws Exception {
+    assertThat(run("snapshot").code()).isZero();
+    wipe();
+    // every state part but the first one restored is tampered at its end: before the fix, the
+    // first store was written and the failure came with the second
+    com.fasterxml.jackson.databind.JsonNode parts =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(records().get(0).toFile())
+            .path("parts");
+    boolean first = true;
+    for (com.fasterxml.jackson.databind.JsonNode part : parts) {
+      if (!part.path("name").asText().startsWith("state-")) {
+        continue;
+      }
+      if (first) {
+        first = false;
+        continue;
+      }
+      Path object = repo.resolve(part.path("object").asText());
+      byte[] bytes = Files.readAllBytes(object);
+      bytes[bytes.length - 20] ^= 0x01;
+      object.toFile().setWritable(true);
+      Files.write(object, bytes);
+    }
+
+    Run restore = run("restore", "--backup-id", "latest");
+
+    assertThat(restore.code()).isEqualTo(1);
+    assertThat(restore.err()).contains("nothing was restored");
+    assertThat(restore.out()).doesNotContain("state store todo/");
+    assertThat(content()).isEmpty();
+  }
+
+  @Test
   void restore_wrongKey_exit2NothingRestored() throws Exception {
     assertThat(run("snapshot").code()).isZero();
     wipe();

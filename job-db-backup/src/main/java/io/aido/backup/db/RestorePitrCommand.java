@@ -14,6 +14,7 @@ import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.repository.BackupReader;
+import io.aido.backup.core.repository.PartReadException;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.wal.ArchivedWal;
@@ -452,7 +453,7 @@ public final class RestorePitrCommand extends DbCommand {
               + " into '"
               + pgdata
               + "': "
-              + e.getMessage()
+              + PartReadException.withoutOutcome(e)
               + "; the data directory is incomplete, empty it before trying again",
           e);
     }

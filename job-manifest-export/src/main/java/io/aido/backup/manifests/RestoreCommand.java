@@ -14,6 +14,7 @@ import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.repository.BackupReader;
+import io.aido.backup.core.repository.PartReadException;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.kubernetes.ObjectYaml;
@@ -181,6 +182,9 @@ public final class RestoreCommand extends ManifestCommand {
           e);
     }
     reader.checkStoredParts();
+    // Applied objects stay applied: the whole archive is authenticated before the first write, so
+    // a backup tampered at its end is refused with nothing applied.
+    reader.checkPart(part);
     try (KubernetesClient client = newClient();
         MDC.MDCCloseable id = MDC.putCloseable("backup_id", record.id().value())) {
       Map<String, String> details = new LinkedHashMap<>();
@@ -301,6 +305,17 @@ public final class RestoreCommand extends ManifestCommand {
         }
       }
       archive.drain();
+    } catch (PartReadException e) {
+      int applied = tally.get(Applier.Outcome.CREATED) + tally.get(Applier.Outcome.UPDATED);
+      throw ManifestJobException.failed(
+          PartReadException.withoutOutcome(e)
+              + " (read a second time, after the whole archive had been authenticated: it changed"
+              + " in the store, or the store failed); "
+              + (applied == 0 || dryRun
+                  ? "nothing was restored"
+                  : applied
+                      + " object(s) were applied before and stay applied, nothing was deleted"),
+          e);
     }
     if (indexObjects >= 0 && indexObjects != read) {
       throw ManifestJobException.failed(

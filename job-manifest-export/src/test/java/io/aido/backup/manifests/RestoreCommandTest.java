@@ -350,6 +350,47 @@ class RestoreCommandTest {
   }
 
   @Test
+  void restore_archiveOfSeveralSegmentsTamperedAtItsEnd_refusedWithNothingApplied()
+      throws Exception {
+    try (var client = source.client()) {
+      java.util.Random random = new java.util.Random(7);
+      for (int i = 0; i < 3; i++) {
+        byte[] noise = new byte[600_000];
+        random.nextBytes(noise);
+        client
+            .configMaps()
+            .inNamespace("todo")
+            .resource(
+                new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                    .withNewMetadata()
+                    .withName("blob-" + i)
+                    .withNamespace("todo")
+                    .endMetadata()
+                    .addToData("noise", java.util.Base64.getEncoder().encodeToString(noise))
+                    .build())
+            .create();
+      }
+    }
+    assertThat(job.run(source, "export").code()).isZero();
+    BackupRecord big =
+        job.records().stream().max(java.util.Comparator.comparing(BackupRecord::id)).orElseThrow();
+    Path data = job.repo.resolve(big.parts().get(0).object());
+    byte[] bytes = Files.readAllBytes(data);
+    assertThat(bytes.length).isGreaterThan(1 << 20); // more than one 1 MiB encryption segment
+    bytes[bytes.length - 40] ^= 0x40;
+    data.toFile().setWritable(true);
+    Files.write(data, bytes);
+
+    ManifestJob.Run restore = job.run(target, "restore", "--backup-id", big.id().value());
+
+    assertThat(restore.code()).isEqualTo(1);
+    assertThat(restore.err()).contains("manifests.tar").contains("nothing was restored");
+    assertThat(restore.out()).doesNotContain("created");
+    assertThat(target.requests())
+        .noneMatch(r -> r.startsWith("POST") || r.startsWith("PATCH") || r.startsWith("PUT"));
+  }
+
+  @Test
   void restore_latestWithoutAnyBackup_exit2() throws Exception {
     ManifestJob empty = new ManifestJob(dir.resolve("empty"));
     Repository.open(

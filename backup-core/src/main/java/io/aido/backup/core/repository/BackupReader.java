@@ -35,6 +35,19 @@ public interface BackupReader {
   void checkStoredParts() throws IOException;
 
   /**
+   * Reads the whole part and checks it (authentication of every segment, plaintext size and
+   * SHA-256, stored size) without keeping anything. A restore that cannot undo its writes (a
+   * Kubernetes apply, a Redis store, several stores one after the other) calls it for each part
+   * before its first write, so a backup tampered at its end is refused before anything is written,
+   * not after a part of it was applied.
+   *
+   * @throws CorruptPartException naming the part and what differs; the message says nothing was
+   *     restored
+   * @throws IOException if the store fails (the backup may be fine: retry)
+   */
+  void checkPart(PartRecord part) throws IOException;
+
+  /**
    * Reads a whole part into {@code sink} and checks it against the record. Does not close {@code
    * sink}; on failure, what reached it is incomplete or wrong and must be discarded.
    *

@@ -45,11 +45,8 @@ final class RepositoryBackupReader implements BackupReader {
         throw new CorruptPartException(
             record.id(),
             part.name(),
-            "object '"
-                + part.object()
-                + "' is missing in "
-                + store.describe()
-                + "; nothing was restored",
+            "object '" + part.object() + "' is missing in " + store.describe(),
+            "nothing was restored",
             null);
       }
       if (info.get().size() != part.storedSize()) {
@@ -62,9 +59,17 @@ final class RepositoryBackupReader implements BackupReader {
                 + info.get().size()
                 + " bytes but the record says "
                 + part.storedSize()
-                + " (the part or its record was altered); nothing was restored",
+                + " (the part or its record was altered)",
+            "nothing was restored",
             null);
       }
+    }
+  }
+
+  @Override
+  public void checkPart(PartRecord part) throws IOException {
+    try (InputStream in = openPart(part)) {
+      in.transferTo(OutputStream.nullOutputStream());
     }
   }
 
@@ -82,7 +87,8 @@ final class RepositoryBackupReader implements BackupReader {
       throw new CorruptPartException(
           record.id(),
           part.name(),
-          mismatch + "; what was written to the output is not this backup: discard it",
+          mismatch,
+          "what was written to the output is not this backup: discard it",
           null);
     }
     return r;
@@ -143,26 +149,23 @@ final class RepositoryBackupReader implements BackupReader {
       return new CorruptPartException(
           record.id(),
           part.name(),
-          "object '" + part.object() + "' is missing in " + store.describe() + "; " + safe,
+          "object '" + part.object() + "' is missing in " + store.describe(),
+          safe,
           e);
     }
     if (e instanceof PipelineException p) {
       Stage stage = p.stage();
       String cause = p.getCause() == null ? p.getMessage() : p.getCause().getMessage();
       if (stage == Stage.DECRYPT) {
-        return new CorruptPartException(record.id(), part.name(), cause + "; " + safe, e);
+        return new CorruptPartException(record.id(), part.name(), cause, safe, e);
       }
       if (stage == Stage.DECOMPRESS) {
         return new CorruptPartException(
-            record.id(), part.name(), "decompression failed: " + cause + "; " + safe, e);
+            record.id(), part.name(), "decompression failed: " + cause, safe, e);
       }
-      return new IOException(
-          "backup " + record.id() + " part '" + part.name() + "': " + p.getMessage() + "; " + safe,
-          e);
+      return new PartReadException(record.id(), part.name(), p.getMessage(), safe, e);
     }
-    return new IOException(
-        "backup " + record.id() + " part '" + part.name() + "': " + e.getMessage() + "; " + safe,
-        e);
+    return new PartReadException(record.id(), part.name(), e.getMessage(), safe, e);
   }
 
   /**
@@ -204,8 +207,8 @@ final class RepositoryBackupReader implements BackupReader {
               part.name(),
               "plaintext is longer than the "
                   + part.plaintextSize()
-                  + " bytes the record says (the part or its record was altered);"
-                  + " the stream was stopped before the extra bytes",
+                  + " bytes the record says (the part or its record was altered)",
+              "the stream was stopped before the extra bytes",
               null);
         }
       } else if (n < 0) {
@@ -215,7 +218,8 @@ final class RepositoryBackupReader implements BackupReader {
           throw new CorruptPartException(
               record.id(),
               part.name(),
-              mismatch + "; treat everything read from this part as bad: nothing was restored",
+              mismatch,
+              "treat everything read from this part as bad: nothing was restored",
               null);
         }
       }
