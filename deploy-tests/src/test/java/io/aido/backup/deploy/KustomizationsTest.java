@@ -739,6 +739,20 @@ class KustomizationsTest {
         assertThat(c.getResources().getLimits()).as(where + " limits").containsKey(r);
       }
       assertThat(c.getPorts()).as(where).anyMatch(p -> p.getContainerPort() == port);
+      // with a read-only root filesystem, every place PostgreSQL writes is a mounted emptyDir
+      String pgdata =
+          c.getEnv().stream()
+              .filter(e -> e.getName().equals("PGDATA"))
+              .map(EnvVar::getValue)
+              .findFirst()
+              .orElse("/var/lib/postgresql/data");
+      for (String written : List.of(pgdata, "/var/run/postgresql", "/tmp")) {
+        assertThat(c.getVolumeMounts())
+            .as(where + " scratch server writes " + written)
+            .anyMatch(
+                m ->
+                    written.equals(m.getMountPath()) || written.startsWith(m.getMountPath() + "/"));
+      }
       if (!TAGLESS.contains(dir)) {
         assertThat(c.getImage()).as(where + " scratch server image").matches("postgres:.+");
       }
@@ -843,6 +857,9 @@ class KustomizationsTest {
       }
     }
     assertThat(withImages).as("kustomizations that set images").containsExactly(RELEASE);
+    // and the README says how to publish images and point the release at them
+    assertThat(Files.readString(Project.root().resolve("README.md")))
+        .contains("jib:build", "-Dimage.tag=", "kustomize edit set image", RELEASE);
     assertThat(pinned).as("manifests that pin a job image's tag").isEmpty();
     Map<String, String> tags = new TreeMap<>();
     JsonNode release =
