@@ -1,5 +1,6 @@
 package io.aido.backup.deploy;
 
+import io.aido.backup.core.cli.JobCommand;
 import io.aido.backup.core.cli.JobContext;
 import io.aido.backup.core.cli.JobMain;
 import io.aido.backup.core.config.Environment;
@@ -164,6 +165,27 @@ final class JobCommandLines {
       }
     }
     return new Result(problems, pending);
+  }
+
+  /**
+   * The Pushgateway grouping key ({@code job/command}) that a run of {@code args} with {@code env}
+   * pushes under: the job's name and the command's own {@link JobCommand#metricsCommand()}, after
+   * the real parser read the options and their variables.
+   */
+  static String groupingKey(String job, List<String> args, Map<String, String> env) {
+    PrintStream sink = new PrintStream(new ByteArrayOutputStream());
+    CommandLine cl =
+        JOBS.get(job)
+            .get()
+            .commandLine(new JobContext(Environment.of(env), sink, sink, Clock.systemUTC()));
+    ParseResult r = cl.parseArgs(args.toArray(String[]::new));
+    while (r.subcommand() != null) {
+      r = r.subcommand();
+    }
+    if (!(r.commandSpec().userObject() instanceof JobCommand command)) {
+      throw new AssertionError(job + " " + args + " is no job command");
+    }
+    return cl.getCommandName() + "/" + command.metricsCommand();
   }
 
   /** The BACKUP_* variables a command reads, by core's rule (EnvironmentDefaults). */

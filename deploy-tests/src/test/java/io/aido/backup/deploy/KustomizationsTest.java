@@ -2,6 +2,10 @@ package io.aido.backup.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.aido.backup.core.catalog.BackupKind;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
@@ -13,10 +17,12 @@ import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJobSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -29,6 +35,8 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleRef;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -41,6 +49,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -52,7 +61,8 @@ import org.junit.jupiter.api.Test;
  */
 class KustomizationsTest {
   private static final String LABEL_EGRESS = "backup.aido.io/egress-";
-  private static final Pattern IMAGE = Pattern.compile("ghcr\\.io/aido-todo/(job-[a-z-]+):(.+)");
+  private static final Pattern IMAGE =
+      Pattern.compile("ghcr\\.io/aido-todo/(job-[a-z-]+)(?::(.+))?");
 
   /** Every kustomization that exists, and so gets checked. */
   static final List<String> KUSTOMIZATIONS =
@@ -74,7 +84,7 @@ class KustomizationsTest {
   static final Map<String, Scheduled> CRONJOBS =
       Map.of(
           "db-backup", new Scheduled("0 2 * * *", Duration.ofDays(1)),
-          "db-base-backup", new Scheduled("0 1 * * 0", Duration.ofDays(7)),
+          "db-base-backup", new Scheduled("0 1 * * *", Duration.ofDays(1)),
           "wal-archive", new Scheduled("*/5 * * * *", Duration.ofMinutes(5)),
           "dapr-snapshot", new Scheduled("15 * * * *", Duration.ofHours(1)),
           "manifest-export", new Scheduled("0 3 * * *", Duration.ofDays(1)),
@@ -112,20 +122,37 @@ class KustomizationsTest {
           "backup-verify", List.of(),
           "backup-retention", List.of(),
           "backup-restore-pitr", List.of(),
+          "restore-test-postgresql", List.of(),
           "dapr-snapshot",
               List.of(
-                  "dapr.io/components: get,list",
-                  "dapr.io/configurations: get,list",
-                  "dapr.io/httpendpoints: get,list",
-                  "dapr.io/resiliencies: get,list",
-                  "dapr.io/subscriptions: get,list",
-                  "in " + APP_NAMESPACE + ": /secrets " + DAPR_SECRETS + ": get"),
+                  "in " + APP_NAMESPACE + ": /secrets " + DAPR_SECRETS + ": get",
+                  "in " + APP_NAMESPACE + ": dapr.io/components: get,list",
+                  "in " + APP_NAMESPACE + ": dapr.io/configurations: get,list",
+                  "in " + APP_NAMESPACE + ": dapr.io/httpendpoints: get,list",
+                  "in " + APP_NAMESPACE + ": dapr.io/resiliencies: get,list",
+                  "in " + APP_NAMESPACE + ": dapr.io/subscriptions: get,list"),
           "manifest-export", List.of("*/*: get,list"),
           "manifest-restore",
               List.of(
                   "*/*: create,get,list,patch",
                   "rbac.authorization.k8s.io/clusterroles: bind,escalate",
                   "rbac.authorization.k8s.io/roles: bind,escalate"));
+
+  /**
+   * The only accounts bound by a ClusterRoleBinding: the manifest export and restore read and write
+   * every namespace and the cluster-scoped kinds. Every other account works in namespaces it knows,
+   * where a Role suffices.
+   */
+  static final Set<String> CLUSTER_WIDE_ACCOUNTS = Set.of("manifest-export", "manifest-restore");
+
+  /** The renderings a user applies to install the jobs. */
+  static final List<String> INSTALLED =
+      List.of("overlays/gke", "overlays/gke-wal-follow", "overlays/local");
+
+  /** The gke overlay's parameters: the control plane's range and the kube-dns Service address. */
+  static final String CONTROL_PLANE_CIDR = "CONTROL_PLANE_CIDR";
+
+  static final String KUBE_DNS_IP = "KUBE_DNS_IP";
 
   /** What each workload may reach (NetworkPolicy labels on its pods). */
   static final Map<String, Set<String>> EGRESS =
@@ -148,6 +175,15 @@ class KustomizationsTest {
    * directory, so it runs as the database image's user.
    */
   static final Map<String, Long> RUN_AS_USER = Map.of("restore-pitr", 1001L);
+
+  /**
+   * The renderings that are never applied alone, only through an overlay: their images carry no
+   * tag, since every overlay takes registry and tag from {@link #RELEASE}.
+   */
+  static final Set<String> TAGLESS = Set.of("base", "restore/base");
+
+  /** The one kustomization that names the images' registry and tag. */
+  static final String RELEASE = "components/release";
 
   private static final Map<String, List<HasMetadata>> RENDERED = new LinkedHashMap<>();
 
@@ -354,7 +390,13 @@ class KustomizationsTest {
           .as(where + " image " + c.getImage() + " is this project's")
           .isTrue();
       assertThat(JobCommandLines.JOBS).as(where).containsKey(image.group(1));
-      assertThat(image.group(2)).as(where + " image tag").isEqualTo(Project.version());
+      if (TAGLESS.contains(w.rendering())) {
+        assertThat(image.group(2))
+            .as(where + ": no tag here, the overlays take it from " + RELEASE)
+            .isNull();
+      } else {
+        assertThat(image.group(2)).as(where + " image tag").isEqualTo(Project.version());
+      }
     }
   }
 
@@ -523,10 +565,21 @@ class KustomizationsTest {
     Map<String, String> config = only(gke, ConfigMap.class, "backup-config").getData();
     assertThat(config.get("BACKUP_STORAGE_URL")).startsWith("gs://");
     assertThat(config.get("BACKUP_KEK_URI")).startsWith("gcp-kms://projects/");
+    // an account acts as a Google service account exactly when its pods reach the bucket and key
+    Set<String> storage = storageServiceAccounts(gke);
+    assertThat(storage).contains("db-backup", "backup-verify");
     for (ServiceAccount sa : all(gke, ServiceAccount.class)) {
-      assertThat(sa.getMetadata().getAnnotations())
-          .as("ServiceAccount " + sa.getMetadata().getName())
-          .containsKey("iam.gke.io/gcp-service-account");
+      String name = sa.getMetadata().getName();
+      Map<String, String> annotations = sa.getMetadata().getAnnotations();
+      if (storage.contains(name)) {
+        assertThat(annotations)
+            .as("ServiceAccount " + name)
+            .containsKey("iam.gke.io/gcp-service-account");
+      } else {
+        assertThat(annotations == null ? Map.of() : annotations)
+            .as("ServiceAccount " + name + " touches neither bucket nor key")
+            .doesNotContainKey("iam.gke.io/gcp-service-account");
+      }
     }
     List<Workload> gkeWorkloads = new ArrayList<>(workloads("overlays/gke"));
     gkeWorkloads.addAll(workloads("overlays/gke-wal-follow"));
@@ -630,6 +683,359 @@ class KustomizationsTest {
     assertThat(problems).isEmpty();
   }
 
+  @Test
+  void restoreTestServer_isShippedHardenedAndReachableFromTheRestoreTestOnly() {
+    for (String dir : INSTALLED) {
+      List<HasMetadata> objects = RENDERED.get(dir);
+      String where = "k8s/" + dir;
+      Map<String, String> scratch = only(objects, ConfigMap.class, "restore-test").getData();
+      // PGHOST is <service>.<namespace>.svc[.cluster.local]
+      String[] host = scratch.get("PGHOST").split("\\.");
+      assertThat(host).as(where + " PGHOST").hasSizeGreaterThanOrEqualTo(3);
+      assertThat(host[2]).as(where + " PGHOST names a Service").isEqualTo("svc");
+      int port = Integer.parseInt(scratch.get("PGPORT"));
+      Service service = only(objects, Service.class, host[0]);
+      assertThat(service.getMetadata().getNamespace()).as(where).isEqualTo(host[1]);
+      assertThat(service.getSpec().getPorts())
+          .as(where + " Service " + host[0] + " port")
+          .anyMatch(p -> p.getPort() == port);
+      Map<String, String> selector = service.getSpec().getSelector();
+      List<StatefulSet> servers =
+          all(objects, StatefulSet.class).stream()
+              .filter(s -> matches(selector, s.getSpec().getTemplate().getMetadata().getLabels()))
+              .toList();
+      assertThat(servers).as(where + ": the server behind " + host[0]).hasSize(1);
+      StatefulSet server = servers.get(0);
+      assertThat(server.getMetadata().getNamespace()).as(where).isEqualTo("aido-backup");
+      assertThat(server.getSpec().getReplicas()).as(where).isEqualTo(1);
+      assertThat(server.getSpec().getVolumeClaimTemplates())
+          .as(where + ": a scratch server keeps nothing")
+          .isNullOrEmpty();
+      var pod = server.getSpec().getTemplate().getSpec();
+      assertThat(pod.getVolumes())
+          .as(where + " scratch server volumes: emptyDirs with a size limit")
+          .isNotEmpty()
+          .allSatisfy(
+              v -> {
+                assertThat(v.getEmptyDir()).as(v.getName()).isNotNull();
+                assertThat(v.getEmptyDir().getSizeLimit()).as(v.getName()).isNotNull();
+              });
+      assertThat(pod.getAutomountServiceAccountToken()).as(where).isFalse();
+      assertThat(RBAC.get(pod.getServiceAccountName())).as(where + " no API rights").isEmpty();
+      PodSecurityContext psc = pod.getSecurityContext();
+      assertThat(psc.getRunAsNonRoot()).as(where).isTrue();
+      assertThat(psc.getRunAsUser()).as(where).isNotNull().isPositive();
+      assertThat(psc.getSeccompProfile().getType()).as(where).isEqualTo("RuntimeDefault");
+      assertThat(pod.getContainers()).as(where).hasSize(1);
+      Container c = pod.getContainers().get(0);
+      SecurityContext sc = c.getSecurityContext();
+      assertThat(sc.getAllowPrivilegeEscalation()).as(where).isFalse();
+      assertThat(sc.getReadOnlyRootFilesystem()).as(where).isTrue();
+      assertThat(sc.getPrivileged()).as(where).isNotEqualTo(Boolean.TRUE);
+      assertThat(sc.getCapabilities().getDrop()).as(where).containsExactly("ALL");
+      assertThat(sc.getCapabilities().getAdd()).as(where).isNullOrEmpty();
+      for (String r : List.of("cpu", "memory")) {
+        assertThat(c.getResources().getRequests()).as(where + " requests").containsKey(r);
+        assertThat(c.getResources().getLimits()).as(where + " limits").containsKey(r);
+      }
+      assertThat(c.getPorts()).as(where).anyMatch(p -> p.getContainerPort() == port);
+      // with a read-only root filesystem, every place PostgreSQL writes is a mounted emptyDir
+      String pgdata =
+          c.getEnv().stream()
+              .filter(e -> e.getName().equals("PGDATA"))
+              .map(EnvVar::getValue)
+              .findFirst()
+              .orElse("/var/lib/postgresql/data");
+      for (String written : List.of(pgdata, "/var/run/postgresql", "/tmp")) {
+        assertThat(c.getVolumeMounts())
+            .as(where + " scratch server writes " + written)
+            .anyMatch(
+                m ->
+                    written.equals(m.getMountPath()) || written.startsWith(m.getMountPath() + "/"));
+      }
+      if (!TAGLESS.contains(dir)) {
+        assertThat(c.getImage()).as(where + " scratch server image").matches("postgres:.+");
+      }
+      // its superuser is what the restore test connects as: one Secret, the test's own
+      CronJob test = only(objects, CronJob.class, "restore-test");
+      Container tc =
+          test.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0);
+      assertThat(secretRefs(c.getEnv()))
+          .as(where + " scratch server credentials")
+          .containsEntry("POSTGRES_USER", "restore-test-postgres/PGUSER")
+          .containsEntry("POSTGRES_PASSWORD", "restore-test-postgres/PGPASSWORD");
+      assertThat(secretRefs(tc.getEnv()))
+          .as(where + " restore test credentials")
+          .containsEntry("PGUSER", "restore-test-postgres/PGUSER")
+          .containsEntry("PGPASSWORD", "restore-test-postgres/PGPASSWORD");
+      // the NetworkPolicies let exactly the restore test in, and let it out to the server
+      Map<String, String> serverLabels = server.getSpec().getTemplate().getMetadata().getLabels();
+      Map<String, String> testLabels =
+          test.getSpec().getJobTemplate().getSpec().getTemplate().getMetadata().getLabels();
+      boolean in = false;
+      boolean out = false;
+      for (NetworkPolicy p : all(objects, NetworkPolicy.class)) {
+        Map<String, String> selected = p.getSpec().getPodSelector().getMatchLabels();
+        if (matches(selected, serverLabels) && p.getSpec().getIngress() != null) {
+          for (var rule : p.getSpec().getIngress()) {
+            assertThat(rule.getFrom())
+                .as(where + " NetworkPolicy " + p.getMetadata().getName() + " admits only the test")
+                .isNotEmpty()
+                .allSatisfy(
+                    peer -> {
+                      assertThat(peer.getIpBlock()).isNull();
+                      assertThat(peer.getNamespaceSelector()).isNull();
+                      assertThat(matches(peer.getPodSelector().getMatchLabels(), testLabels))
+                          .isTrue();
+                    });
+            in |= rule.getPorts().stream().anyMatch(x -> x.getPort().getIntVal() == port);
+          }
+        }
+        if (matches(selected, testLabels) && p.getSpec().getEgress() != null) {
+          for (var rule : p.getSpec().getEgress()) {
+            boolean toServer =
+                rule.getTo() != null
+                    && rule.getTo().stream()
+                        .anyMatch(
+                            peer ->
+                                peer.getNamespaceSelector() == null
+                                    && peer.getPodSelector() != null
+                                    && matches(
+                                        peer.getPodSelector().getMatchLabels(), serverLabels));
+            out |=
+                toServer && rule.getPorts().stream().anyMatch(x -> x.getPort().getIntVal() == port);
+          }
+        }
+      }
+      assertThat(in).as(where + ": a NetworkPolicy admits the restore test to the server").isTrue();
+      assertThat(out)
+          .as(where + ": a NetworkPolicy lets the restore test reach the server")
+          .isTrue();
+    }
+  }
+
+  @Test
+  void clusterRoles_onlyForTheAccountsThatWorkAcrossNamespaces() {
+    RENDERED.forEach(
+        (dir, objects) -> {
+          for (ClusterRoleBinding b : all(objects, ClusterRoleBinding.class)) {
+            for (Subject s : b.getSubjects()) {
+              assertThat(CLUSTER_WIDE_ACCOUNTS)
+                  .as(
+                      "k8s/"
+                          + dir
+                          + " ClusterRoleBinding "
+                          + b.getMetadata().getName()
+                          + ": "
+                          + s.getName()
+                          + " works in known namespaces, so a Role there suffices")
+                  .contains(s.getName());
+            }
+          }
+        });
+  }
+
+  @Test
+  void images_takeRegistryAndTagFromTheReleaseComponentAlone() throws Exception {
+    List<String> withImages = new ArrayList<>();
+    List<String> pinned = new ArrayList<>();
+    Pattern pin = Pattern.compile("image:\\s*\"?ghcr\\.io/aido-todo/job-[a-z-]+:");
+    try (Stream<Path> files = Files.walk(Project.k8s())) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        if (!f.toString().endsWith(".yaml")) {
+          continue;
+        }
+        String text = Files.readString(f);
+        String rel = Project.k8s().relativize(f).toString();
+        if (f.getFileName().toString().equals("kustomization.yaml")) {
+          if (Pattern.compile("(?m)^images:").matcher(text).find()) {
+            withImages.add(Project.k8s().relativize(f.getParent()).toString());
+          }
+        } else if (pin.matcher(text).find()) {
+          pinned.add(rel);
+        }
+      }
+    }
+    assertThat(withImages).as("kustomizations that set images").containsExactly(RELEASE);
+    // and the README says how to publish images and point the release at them
+    assertThat(Files.readString(Project.root().resolve("README.md")))
+        .contains("jib:build", "-Dimage.tag=", "kustomize edit set image", RELEASE);
+    assertThat(pinned).as("manifests that pin a job image's tag").isEmpty();
+    Map<String, String> tags = new TreeMap<>();
+    JsonNode release =
+        new ObjectMapper(new YAMLFactory())
+            .readTree(Project.k8s().resolve(RELEASE).resolve("kustomization.yaml").toFile());
+    for (JsonNode image : release.path("images")) {
+      tags.put(image.path("name").asText(), image.path("newTag").asText());
+    }
+    for (String job : JobCommandLines.JOBS.keySet()) {
+      assertThat(tags)
+          .as(RELEASE + ": the release's tag is the Maven version")
+          .containsEntry("ghcr.io/aido-todo/" + job, Project.version());
+    }
+    // every rendering that installs something includes the component: its images carry the tag
+    for (String dir : KUSTOMIZATIONS) {
+      if (TAGLESS.contains(dir)) {
+        continue;
+      }
+      for (HasMetadata o : RENDERED.get(dir)) {
+        PodTemplateSpec t = podTemplate(o);
+        if (t != null) {
+          for (Container c : t.getSpec().getContainers()) {
+            assertThat(c.getImage())
+                .as("k8s/" + dir + " " + o.getKind() + " " + o.getMetadata().getName())
+                .contains(":");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void scheduledRuns_pushUnderDistinctGroupingKeys() {
+    for (String dir : INSTALLED) {
+      Map<String, Map<String, String>> configMaps = new TreeMap<>();
+      all(RENDERED.get(dir), ConfigMap.class)
+          .forEach(c -> configMaps.put(c.getMetadata().getName(), c.getData()));
+      Map<String, String> keys = new TreeMap<>();
+      for (Workload w : workloads(dir)) {
+        Container c = w.template().getSpec().getContainers().get(0);
+        Matcher image = IMAGE.matcher(c.getImage());
+        assertThat(image.matches()).as(w.where()).isTrue();
+        String job = image.group(1);
+        List<String> args =
+            c.getArgs() == null || c.getArgs().isEmpty()
+                ? List.of(JobCommandLines.DEFAULT_COMMANDS.get(job))
+                : c.getArgs();
+        Map<String, String> env = new TreeMap<>();
+        if (c.getEnvFrom() != null) {
+          for (EnvFromSource from : c.getEnvFrom()) {
+            env.putAll(configMaps.getOrDefault(from.getConfigMapRef().getName(), Map.of()));
+          }
+        }
+        if (c.getEnv() != null) {
+          c.getEnv().stream()
+              .filter(e -> e.getValue() != null)
+              .forEach(e -> env.put(e.getName(), e.getValue()));
+        }
+        // the real command decides its label, options and variables parsed as in the pod
+        String key = JobCommandLines.groupingKey(job, args, env);
+        assertThat(keys.put(key, w.name()))
+            .as("k8s/" + dir + ": " + w.name() + " pushes as " + key + ", as does another workload")
+            .isNull();
+      }
+      // the monthly drill's outcome survives the nightly verify
+      assertThat(keys).as("k8s/" + dir).containsKeys("verify/verify", "verify/restore-test");
+    }
+  }
+
+  @Test
+  void verify_requiresAFreshVerifiedBackupOfEveryKindWithinItsSchedule() {
+    Map<BackupKind, String> producers =
+        Map.of(
+            BackupKind.DB_LOGICAL, "db-backup",
+            BackupKind.DB_BASE, "db-base-backup",
+            BackupKind.DAPR, "dapr-snapshot",
+            BackupKind.MANIFESTS, "manifest-export");
+    assertThat(producers.keySet()).containsExactlyInAnyOrder(BackupKind.values());
+    for (String dir : INSTALLED) {
+      CronJob verify = only(RENDERED.get(dir), CronJob.class, "verify");
+      Map<String, String> env = new TreeMap<>();
+      verify
+          .getSpec()
+          .getJobTemplate()
+          .getSpec()
+          .getTemplate()
+          .getSpec()
+          .getContainers()
+          .get(0)
+          .getEnv()
+          .forEach(e -> env.put(e.getName(), e.getValue()));
+      String where = "k8s/" + dir + " CronJob verify ";
+      assertThat(env.get("BACKUP_REQUIRE_KIND")).as(where + "BACKUP_REQUIRE_KIND").isNotNull();
+      assertThat(List.of(env.get("BACKUP_REQUIRE_KIND").split(",")))
+          .as(where + "BACKUP_REQUIRE_KIND: a kind that never ran is stale too")
+          .containsExactlyInAnyOrderElementsOf(
+              producers.keySet().stream().map(BackupKind::id).toList());
+      Map<String, Duration> limits = new TreeMap<>();
+      for (String entry : env.get("BACKUP_MAX_AGE").split(",")) {
+        String[] kv = entry.split("=");
+        limits.put(kv[0], duration(kv[1]));
+      }
+      producers.forEach(
+          (kind, cronJob) -> {
+            Duration period = CRONJOBS.get(cronJob).period();
+            assertThat(limits.get(kind.id()))
+                .as(where + "BACKUP_MAX_AGE of " + kind + " against CronJob " + cronJob)
+                .isNotNull()
+                .isGreaterThan(period)
+                .isLessThanOrEqualTo(period.multipliedBy(2));
+          });
+    }
+  }
+
+  @Test
+  void gkeOverlay_reachesOnlyTheControlPlaneAndResolvesNamesAsGkeServesThem() {
+    for (String dir : List.of("overlays/gke", "overlays/gke-wal-follow")) {
+      List<HasMetadata> objects = RENDERED.get(dir);
+      String where = "k8s/" + dir + " ";
+      NetworkPolicy api = only(objects, NetworkPolicy.class, "egress-apiserver");
+      List<String> cidrs = new ArrayList<>();
+      api.getSpec()
+          .getEgress()
+          .forEach(r -> r.getTo().forEach(p -> cidrs.add(p.getIpBlock().getCidr())));
+      assertThat(cidrs)
+          .as(where + "egress-apiserver: the control plane's range, a parameter")
+          .containsExactly(CONTROL_PLANE_CIDR);
+      Set<String> dns = new TreeSet<>();
+      for (NetworkPolicy p : all(objects, NetworkPolicy.class)) {
+        Map<String, String> selected = p.getSpec().getPodSelector().getMatchLabels();
+        if ((selected == null || selected.isEmpty()) && p.getSpec().getEgress() != null) {
+          for (var rule : p.getSpec().getEgress()) {
+            boolean port53 =
+                rule.getPorts() != null
+                    && rule.getPorts().stream().anyMatch(x -> x.getPort().getIntVal() == 53);
+            if (port53) {
+              rule.getTo().stream()
+                  .filter(peer -> peer.getIpBlock() != null)
+                  .forEach(peer -> dns.add(peer.getIpBlock().getCidr()));
+            }
+          }
+        }
+      }
+      assertThat(dns)
+          .as(where + "DNS for every pod: Cloud DNS, NodeLocal DNSCache and its kube-dns address")
+          .contains("169.254.169.254/32", "169.254.20.10/32", KUBE_DNS_IP + "/32");
+    }
+  }
+
+  @Test
+  void kmsKeyRing_isMultiRegionalEverywhereItIsNamed() throws Exception {
+    Pattern uri = Pattern.compile("locations/([A-Za-z0-9-]+)/keyRings/");
+    Pattern flag = Pattern.compile("gcloud kms .*--location=([A-Za-z0-9-]+)");
+    Pattern region = Pattern.compile("[a-z]+-[a-z]+[0-9]+");
+    List<String> found = new ArrayList<>();
+    List<Path> sources =
+        List.of(
+            Project.k8s().resolve("overlays/gke/backup-config.yaml"),
+            Project.k8s().resolve("restore/pitr/restore-pitr.env"),
+            Project.root().resolve("README.md"),
+            Project.root().resolve("docs/disaster-recovery.md"));
+    for (Path f : sources) {
+      String text = Files.readString(f);
+      for (Pattern p : List.of(uri, flag)) {
+        Matcher m = p.matcher(text);
+        while (m.find()) {
+          found.add(Project.root().relativize(f) + ": " + m.group(1));
+          assertThat(region.matcher(m.group(1)).matches())
+              .as(f + ": key ring location " + m.group(1) + " is one region, lost with it")
+              .isFalse();
+        }
+      }
+    }
+    assertThat(found).as("key ring locations found").hasSizeGreaterThanOrEqualTo(4);
+  }
+
   // ---- helpers
 
   static <T extends HasMetadata> List<T> all(List<HasMetadata> objects, Class<T> type) {
@@ -675,6 +1081,36 @@ class KustomizationsTest {
       }
     }
     return found;
+  }
+
+  /**
+   * The ServiceAccounts (namespace/name where the namespace is not aido-backup, else name) of the
+   * pods among {@code objects} that reach the repository and its key: those labelled
+   * backup.aido.io/egress-storage.
+   */
+  static Set<String> storageServiceAccounts(List<HasMetadata> objects) {
+    Set<String> accounts = new TreeSet<>();
+    for (HasMetadata o : objects) {
+      PodTemplateSpec t = podTemplate(o);
+      Map<String, String> labels = t == null ? null : t.getMetadata().getLabels();
+      if (labels != null && "true".equals(labels.get(LABEL_EGRESS + "storage"))) {
+        accounts.add(t.getSpec().getServiceAccountName());
+      }
+    }
+    return accounts;
+  }
+
+  private static PodTemplateSpec podTemplate(HasMetadata o) {
+    if (o instanceof CronJob c) {
+      return c.getSpec().getJobTemplate().getSpec().getTemplate();
+    } else if (o instanceof Job j) {
+      return j.getSpec().getTemplate();
+    } else if (o instanceof Deployment d) {
+      return d.getSpec().getTemplate();
+    } else if (o instanceof StatefulSet s) {
+      return s.getSpec().getTemplate();
+    }
+    return null;
   }
 
   /** The pod templates of CronJobs, Jobs and Deployments among {@code objects}. */
@@ -789,5 +1225,40 @@ class KustomizationsTest {
     List<String> out = new ArrayList<>();
     verbs.forEach((k, v) -> out.add(k + ": " + String.join(",", v)));
     return out;
+  }
+
+  /**
+   * Whether every entry of {@code selector} is among {@code labels}; an empty selector matches all.
+   */
+  private static boolean matches(Map<String, String> selector, Map<String, String> labels) {
+    if (selector == null || selector.isEmpty()) {
+      return true;
+    }
+    return labels != null && labels.entrySet().containsAll(selector.entrySet());
+  }
+
+  /** Variable name to "secret/key" for the variables of {@code env} read from a Secret. */
+  private static Map<String, String> secretRefs(List<EnvVar> env) {
+    Map<String, String> refs = new TreeMap<>();
+    if (env != null) {
+      for (EnvVar e : env) {
+        if (e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null) {
+          var ref = e.getValueFrom().getSecretKeyRef();
+          refs.put(e.getName(), ref.getName() + "/" + ref.getKey());
+        }
+      }
+    }
+    return refs;
+  }
+
+  /** A duration as BACKUP_MAX_AGE writes it: 26h, 2h, 8d, 90m. */
+  private static Duration duration(String text) {
+    long n = Long.parseLong(text.substring(0, text.length() - 1));
+    return switch (text.charAt(text.length() - 1)) {
+      case 'd' -> Duration.ofDays(n);
+      case 'h' -> Duration.ofHours(n);
+      case 'm' -> Duration.ofMinutes(n);
+      default -> throw new IllegalArgumentException("not a duration: " + text);
+    };
   }
 }

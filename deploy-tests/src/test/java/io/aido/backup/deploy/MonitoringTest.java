@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.aido.backup.core.catalog.BackupKind;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,15 +54,29 @@ class MonitoringTest {
           "BackupMissingDapr",
           "BackupMissingManifests",
           "BackupNeverCompleted",
+          "BackupNeverCompletedDbBase",
+          "BackupNeverCompletedDapr",
+          "BackupNeverCompletedManifests",
           "BackupVerificationFailed",
           "BackupStale",
+          "BackupRestoreTestFailed",
           "BackupRestoreTestOverdue",
+          "BackupRestoreTestNeverPassed",
           "BackupRestoreSlowerThanRto",
           "WalArchivingBehindRpo",
-          "WalReplicationSlotRetainingTooMuch");
+          "WalArchivingNeverSucceeded",
+          "WalReplicationSlotRetainingTooMuch",
+          "WalReplicationSlotNotMonitored");
+
+  /**
+   * The custom query postgres_exporter runs for the alerts on the server's own figures (a
+   * documented prerequisite): the {@code aido_*} metrics an alert uses must be ones it exports.
+   */
+  static final String EXPORTER_QUERIES = "monitoring/postgres-exporter-queries.yaml";
 
   private static List<HasMetadata> monitoring;
   private static Set<String> pushed;
+  private static Set<String> exported;
 
   @BeforeAll
   static void load() throws Exception {
@@ -76,6 +93,27 @@ class MonitoringTest {
         }
       }
     }
+    // postgres_exporter names a custom query's gauges <query>_<column>
+    exported = new TreeSet<>();
+    JsonNode queries =
+        new ObjectMapper(new YAMLFactory())
+            .readTree(Project.k8s().resolve(EXPORTER_QUERIES).toFile());
+    queries
+        .fields()
+        .forEachRemaining(
+            q ->
+                q.getValue()
+                    .path("metrics")
+                    .forEach(
+                        column ->
+                            column
+                                .fields()
+                                .forEachRemaining(
+                                    c -> {
+                                      if (c.getValue().path("usage").asText().equals("GAUGE")) {
+                                        exported.add(q.getKey() + "_" + c.getKey());
+                                      }
+                                    })));
   }
 
   @Test
@@ -184,6 +222,70 @@ class MonitoringTest {
         .containsEntry("kubernetes.io/metadata.name", namespace);
   }
 
+  @Test
+  void everyKind_hasANeverSucceededGuard() {
+    Map<String, Map<String, Object>> rules = rules();
+    Set<String> guarded = new TreeSet<>();
+    Pattern absent = Pattern.compile("absent\\((backup_[a-z_]+|aido_[a-z_]+)(\\{[^}]*\\})?\\)");
+    rules.forEach(
+        (alert, rule) -> {
+          Matcher m = absent.matcher((String) rule.get("expr"));
+          if (m.find()) {
+            assertThat(rule.get("for"))
+                .as(alert + ": an absent() guard waits its limit")
+                .isNotNull();
+            guarded.add(m.group(1) + (m.group(2) == null ? "" : m.group(2)));
+          }
+        });
+    for (BackupKind kind : BackupKind.values()) {
+      assertThat(guarded)
+          .as("a kind that never completed a backup alerts too")
+          .contains("backup_last_success_timestamp_seconds{kind=\"" + kind.id() + "\"}");
+    }
+    assertThat(guarded)
+        .contains(
+            "backup_run_last_success_timestamp_seconds{job=\"db-backup\", command=\"wal-archive\"}",
+            "backup_verify_last_restore_test_timestamp_seconds");
+  }
+
+  @Test
+  void restoreTest_failuresAndAgeAlert() {
+    Map<String, Map<String, Object>> rules = rules();
+    assertThat((String) rules.get("BackupRestoreTestFailed").get("expr"))
+        .contains("backup_verify_restore_failures")
+        .endsWith("> 0");
+    assertThat((String) rules.get("BackupRestoreTestOverdue").get("expr"))
+        .contains("backup_verify_last_restore_test_timestamp_seconds")
+        .endsWith("> 35 * 86400");
+  }
+
+  @Test
+  void slotRetention_isAlertedFromTheServerNotFromArchiverPushes() {
+    String expr = (String) rules().get("WalReplicationSlotRetainingTooMuch").get("expr");
+    assertThat(expr)
+        .contains("aido_replication_slot_retained_bytes")
+        .doesNotContain("backup_wal_archive_lag_bytes");
+    assertThat(exported).contains("aido_replication_slot_retained_bytes");
+  }
+
+  /** Every alerting rule of the PrometheusRule, by alert name. */
+  private static Map<String, Map<String, Object>> rules() {
+    GenericKubernetesResource rule =
+        monitoring.stream()
+            .filter(o -> o.getKind().equals("PrometheusRule"))
+            .map(GenericKubernetesResource.class::cast)
+            .findFirst()
+            .orElseThrow();
+    Map<String, Map<String, Object>> byAlert = new TreeMap<>();
+    List<Map<String, Object>> groups = rule.get("spec", "groups");
+    for (Map<String, Object> group : groups) {
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> groupRules = (List<Map<String, Object>>) group.get("rules");
+      groupRules.forEach(r -> byAlert.put((String) r.get("alert"), r));
+    }
+    return byAlert;
+  }
+
   private static List<String> unknownMetrics(String where, String expr) {
     List<String> problems = new ArrayList<>();
     Matcher m = METRIC.matcher(expr);
@@ -194,6 +296,15 @@ class MonitoringTest {
         problems.add(where + ": " + name + " is pushed now: remove it from PENDING_METRICS");
       } else if (!isPushed && !PENDING_METRICS.contains(name)) {
         problems.add(where + ": no job pushes " + name);
+      }
+    }
+    // label values ("aido_backup_wal") are no metrics
+    Matcher a =
+        Pattern.compile("\\b(aido_[a-z_]+)\\b").matcher(expr.replaceAll("\"[^\"]*\"", "\"\""));
+    while (a.find()) {
+      if (!exported.contains(a.group(1))) {
+        problems.add(
+            where + ": " + a.group(1) + " is not exported by the query of " + EXPORTER_QUERIES);
       }
     }
     Matcher k = Pattern.compile("\\b(kube_[a-z_]+)\\b").matcher(expr);

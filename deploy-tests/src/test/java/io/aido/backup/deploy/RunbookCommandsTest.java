@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.nio.file.Files;
@@ -29,6 +30,9 @@ import org.junit.jupiter.api.Test;
  */
 class RunbookCommandsTest {
   private static final Pattern BLOCK = Pattern.compile("(?ms)^\\s*```bash\\n(.*?)^\\s*```");
+
+  /** Google service accounts that need no key: retention reads records, never backup data. */
+  static final Set<String> NO_KEY = Set.of("backup-retention");
 
   private static String runbook;
   private static final Map<String, List<HasMetadata>> RENDERED = new HashMap<>();
@@ -124,6 +128,84 @@ class RunbookCommandsTest {
     }
     assertThat(referenced).contains("backup-kek", "db-backup-postgres");
     assertThat(created).as("Secrets created by README.md or the runbook").containsAll(referenced);
+  }
+
+  @Test
+  void workloadIdentity_everyAccountThatTouchesTheBucketOrKeyIsBoundInTheAppendix() {
+    // the appendix's gcloud commands, continuation lines joined
+    List<String> commands = new ArrayList<>();
+    Matcher blocks = BLOCK.matcher(runbook);
+    while (blocks.find()) {
+      commands.addAll(List.of(blocks.group(1).replaceAll("\\\\\\n\\s*", " ").split("\\n")));
+    }
+    Pattern wi =
+        Pattern.compile(
+            "gcloud iam service-accounts add-iam-policy-binding ([a-z0-9-]+)@PROJECT_ID\\.iam\\.gserviceaccount\\.com"
+                + " .*--role=roles/iam\\.workloadIdentityUser"
+                + " .*--member=\"?serviceAccount:PROJECT_ID\\.svc\\.id\\.goog\\[([a-z0-9-]+/[a-z0-9-]+)\\]");
+    Map<String, String> bound = new HashMap<>();
+    Set<String> onBucket = new TreeSet<>();
+    Set<String> onKey = new TreeSet<>();
+    Pattern member = Pattern.compile("--member=serviceAccount:([a-z0-9-]+)@PROJECT_ID");
+    for (String c : commands) {
+      Matcher m = wi.matcher(c);
+      if (m.find()) {
+        bound.put(m.group(2), m.group(1));
+      }
+      Matcher g = member.matcher(c);
+      if (g.find()) {
+        if (c.contains("gcloud storage buckets add-iam-policy-binding")) {
+          onBucket.add(g.group(1));
+        } else if (c.contains("gcloud kms keys add-iam-policy-binding")) {
+          onKey.add(g.group(1));
+        }
+      }
+    }
+    Set<String> checked = new TreeSet<>();
+    List<String> gke =
+        List.of("overlays/gke", "overlays/gke-wal-follow", "restore/overlays/gke", "restore/pitr");
+    for (String dir : gke) {
+      List<HasMetadata> objects = RENDERED.get(dir);
+      for (HasMetadata o : objects) {
+        if (!KustomizationsTest.storageServiceAccounts(List.of(o)).isEmpty()) {
+          String name = KustomizationsTest.storageServiceAccounts(List.of(o)).iterator().next();
+          String namespace = o.getMetadata().getNamespace();
+          ServiceAccount sa =
+              // a restore Job may run as an account the installed overlay created
+              gke.stream()
+                  .flatMap(
+                      d -> KustomizationsTest.all(RENDERED.get(d), ServiceAccount.class).stream())
+                  .filter(
+                      a ->
+                          a.getMetadata().getName().equals(name)
+                              && a.getMetadata().getNamespace().equals(namespace))
+                  .findFirst()
+                  .orElseThrow(
+                      () -> new AssertionError("k8s/" + dir + ": no ServiceAccount " + name));
+          String gsa =
+              sa.getMetadata()
+                  .getAnnotations()
+                  .get("iam.gke.io/gcp-service-account")
+                  .replaceFirst("@.*$", "");
+          String where = "k8s/" + dir + " " + o.getKind() + " " + o.getMetadata().getName();
+          assertThat(bound)
+              .as(where + ": the runbook binds " + namespace + "/" + name + " to " + gsa)
+              .containsEntry(namespace + "/" + name, gsa);
+          assertThat(onBucket).as(where + ": " + gsa + " has a role on the bucket").contains(gsa);
+          if (!NO_KEY.contains(gsa)) {
+            assertThat(onKey).as(where + ": " + gsa + " has a role on the key").contains(gsa);
+          }
+          checked.add(namespace + "/" + name);
+        }
+      }
+    }
+    assertThat(checked)
+        .as("the accounts found")
+        .contains(
+            "aido-backup/db-backup",
+            "aido-backup/manifest-restore",
+            "todo/backup-restore-pitr",
+            "aido-backup/backup-verify");
   }
 
   @Test

@@ -64,7 +64,9 @@ import picocli.CommandLine.Option;
  *
  * <p>Metrics ({@link VerifyMetrics}): per backup checked, whether it passed each level, the bytes
  * read, when it last passed and its restore's duration; per kind, bytes checked, failures, restore
- * tests, the last restore-test duration, last verified time and staleness.
+ * tests, the last restore-test duration, last verified time and staleness. A run with {@code
+ * --restore-test} pushes them as command {@code restore-test}, any other as {@code verify} ({@link
+ * #metricsCommand}).
  *
  * <p>Output: one line per problem, then a summary. Exit 0 when nothing is wrong, 3 ({@link
  * VerificationFailedException}) when a backup is bad or a kind is stale, 1 when the store, the
@@ -401,6 +403,16 @@ public final class VerifyCommand extends JobCommand {
             + "; verification stopped without a result for it (an unusable key says nothing"
             + " about the backup)",
         e);
+  }
+
+  /**
+   * {@code restore-test} with {@code --restore-test}, else {@code verify}: the monthly drill and
+   * the nightly verification push under separate grouping keys, so the nightly run never overwrites
+   * a failed restore test's outcome.
+   */
+  @Override
+  public String metricsCommand() {
+    return restoreTest ? "restore-test" : "verify";
   }
 
   /** This run's metrics, for tests. */

@@ -126,8 +126,10 @@ public final class Repository {
    * them: a probe of a few bytes is created under {@code probe/} and deleted. Without this, a
    * read-only credential or a full disk shows only after the whole dump.
    *
-   * <p>A store that refuses the deletion (a bucket retention policy) leaves the probe behind; that
-   * is logged by the caller's store, not an error: backups there are never deleted either.
+   * <p>A store that refuses the deletion (a bucket retention policy, or a credential that may
+   * create but not delete, as the gke overlay's backup accounts) leaves the probe behind; that is
+   * not an error, and retention removes probes older than its grace period ({@link
+   * io.aido.backup.core.retention.RetentionRun}).
    *
    * @throws IOException naming the store and what failed, if the probe cannot be written
    */

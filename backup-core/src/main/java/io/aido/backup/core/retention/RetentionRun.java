@@ -39,7 +39,11 @@ import java.util.TreeMap;
  * lease/<kind>/<id>/} whose record does not exist, and whose newest object is older than the grace
  * period, are removed, and so are the store's own remains of uploads that never finished ({@link
  * BlobStore#removeAbandonedUploads}). The grace period protects a backup that is still being
- * written. Names that are not a known kind and a well-formed id are never touched.
+ * written. Names that are not a known kind and a well-formed id are never touched. Write probes
+ * ({@link Layout#PROBE}) older than the grace period are removed too: a writer whose credential may
+ * create objects but not delete them (the backup accounts of the gke overlay) leaves one behind per
+ * backup. A probe that cannot be deleted stays for the next run and fails nothing: it is a few
+ * bytes that belong to no backup.
  *
  * <h2>Failures</h2>
  *
@@ -145,6 +149,7 @@ public final class RetentionRun {
     List<Removal> leftovers = sweepLeftovers(now, handled, listener);
     if (!dryRun) {
       store.removeAbandonedUploads(now.minus(grace));
+      removeOldProbes(now.minus(grace));
     }
     return new RetentionReport(dryRun, plans, removals, leftovers);
   }
@@ -267,6 +272,18 @@ public final class RetentionRun {
       notify(listener, removal);
     }
     return removals;
+  }
+
+  private void removeOldProbes(Instant cutoff) throws IOException {
+    for (ObjectInfo o : store.list(Layout.PROBE)) {
+      if (o.created().isBefore(cutoff)) {
+        try {
+          store.delete(o.key());
+        } catch (IOException e) {
+          // refused (a retention lock) or failed: it stays until a later run can remove it
+        }
+      }
+    }
   }
 
   private static BackupKind knownKind(String id) {

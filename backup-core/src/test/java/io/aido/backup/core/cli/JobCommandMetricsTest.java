@@ -74,6 +74,27 @@ class JobCommandMetricsTest {
   }
 
   @Test
+  void run_modeWithItsOwnMetricsCommand_pushesUnderItsOwnGroupingKey() {
+    Run drill = Run.of(new TestJob(), env(), "measured", "--drill", "--fail");
+    Run plain = Run.of(new TestJob(), env(), "measured");
+
+    assertThat(drill.code()).isEqualTo(ExitCodes.FAILED);
+    assertThat(plain.code()).isEqualTo(ExitCodes.DONE);
+    // two groups: the plain run's success cannot replace the drill's failure in the Pushgateway
+    assertThat(pushes)
+        .hasSize(2)
+        .satisfiesExactly(
+            failed ->
+                assertThat(failed)
+                    .startsWith("/metrics/job/test-job/cluster/prod/command/measured-drill\n")
+                    .contains("backup_run_success 0.0"),
+            done ->
+                assertThat(done)
+                    .startsWith("/metrics/job/test-job/cluster/prod/command/measured\n")
+                    .contains("backup_run_success 1.0"));
+  }
+
+  @Test
   void run_badConfiguration_pushesNothing() {
     Run run = Run.of(new TestJob(), env(), "measured", "--unknown");
 

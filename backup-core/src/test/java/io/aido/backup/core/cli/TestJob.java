@@ -86,6 +86,15 @@ final class TestJob extends JobMain {
     @Option(names = "--fail")
     boolean fail;
 
+    /** A mode scheduled apart from the plain runs, pushed under its own command label. */
+    @Option(names = "--drill")
+    boolean drill;
+
+    @Override
+    public String metricsCommand() {
+      return drill ? "measured-drill" : super.metricsCommand();
+    }
+
     @Override
     protected int run() throws IOException {
       metrics().gauge("backup_test_value", "A test value.", 7);

@@ -348,6 +348,59 @@ class RetentionRunTest {
   }
 
   @Test
+  void apply_writeProbesLeftByWritersWithoutDelete_removesOnlyThoseOlderThanTheGrace()
+      throws IOException {
+    List<BackupRecord> records = daily(3);
+    ObjectKey old = Layout.probe(NOW.minus(Duration.ofDays(2)), "0a0b0c");
+    ObjectKey young = Layout.probe(NOW.minus(Duration.ofHours(1)), "0d0e0f");
+    repo.clock.set(NOW.minus(Duration.ofDays(2)));
+    TestRepository.put(repo.store, old, "write probe");
+    repo.clock.set(NOW.minus(Duration.ofHours(1)));
+    TestRepository.put(repo.store, young, "write probe");
+
+    RetentionReport dry = run(records, true);
+    assertThat(repo.names()).contains(old.name(), young.name());
+
+    RetentionReport report = run(records, false);
+
+    assertThat(dry.failed()).isFalse();
+    assertThat(report.failed()).isFalse();
+    assertThat(repo.names())
+        .doesNotContain(old.name())
+        .contains(young.name())
+        .containsAll(namesOf(records));
+  }
+
+  @Test
+  void apply_probeDeletionRefusedOrFailing_keepsTheProbeAndFailsNothing() throws IOException {
+    FaultyStore faulty = new FaultyStore(repo.store);
+    List<BackupRecord> records = daily(3);
+    ObjectKey locked = Layout.probe(NOW.minus(Duration.ofDays(3)), "0a0b0c");
+    ObjectKey unreachable = Layout.probe(NOW.minus(Duration.ofDays(2)), "0d0e0f");
+    repo.clock.set(NOW.minus(Duration.ofDays(3)));
+    TestRepository.put(repo.store, locked, "write probe");
+    TestRepository.put(repo.store, unreachable, "write probe");
+    faulty.fault =
+        key -> {
+          if (key.equals(locked)) {
+            throw new DeletionRefusedException(key, "memory://test", "retention policy");
+          }
+          if (key.equals(unreachable)) {
+            throw new IOException("connection reset");
+          }
+        };
+
+    RetentionReport report =
+        new RetentionRun(faulty, RetentionPolicy.DEFAULT, GRACE, false).apply(records, NOW);
+
+    assertThat(report.failed()).isFalse();
+    assertThat(repo.names()).contains(locked.name(), unreachable.name());
+    faulty.fault = key -> {};
+    new RetentionRun(faulty, RetentionPolicy.DEFAULT, GRACE, false).apply(records, NOW);
+    assertThat(repo.names()).doesNotContain(locked.name(), unreachable.name());
+  }
+
+  @Test
   void apply_listener_hearsOfEveryDeletionAndNothingInADryRun() throws IOException {
     List<BackupRecord> records = daily(35);
     BackupRecord leftover = repo.backup(BackupKind.DAPR, "x", NOW.minus(Duration.ofDays(3)));
