@@ -86,8 +86,20 @@ abstract class DaprCommand extends JobCommand {
             "'" + kubernetesUrl + "' is not a URL");
       }
     }
+    if (namespaces != null) {
+      for (String ns : namespaces) {
+        if (!ns.isBlank() && !NAMESPACE.matcher(ns.strip()).matches()) {
+          problems.add(
+              EnvironmentDefaults.describe("--namespace"),
+              "'" + ns + "' is not a namespace name (lower-case letters, digits and '-')");
+        }
+      }
+    }
     validateCommand(problems);
   }
+
+  private static final java.util.regex.Pattern NAMESPACE =
+      java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
   /** This command's own configuration checks. */
   protected void validateCommand(ConfigProblems problems) {}

@@ -10,10 +10,15 @@ import io.aido.backup.core.observability.Redaction;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -94,6 +99,7 @@ public abstract class JobMain {
     cl.setOut(new PrintWriter(context.out(), true));
     cl.setErr(new PrintWriter(context.err(), true));
     cl.setDefaultValueProvider(new EnvironmentDefaults(context.env()));
+    cl.registerConverter(Duration.class, JobMain::duration);
     // unknown options and extra arguments become configuration problems, reported with the rest
     cl.setUnmatchedArgumentsAllowed(true);
     cl.setExecutionStrategy(this::run);
@@ -191,6 +197,34 @@ public abstract class JobMain {
     }
     err.flush();
     return code;
+  }
+
+  private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+  /**
+   * A duration as ISO-8601 ({@code PT10S}, {@code PT2M}, {@code P1D}) or as a number with a unit
+   * ({@code 10s}, {@code 2m}, {@code 24h}, {@code 1d}, {@code 500ms}); a bad one is told in words,
+   * not as a Java exception.
+   */
+  static Duration duration(String text) {
+    String t = text.strip();
+    Matcher m = SHORT_DURATION.matcher(t);
+    try {
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofDays(n);
+        };
+      }
+      return Duration.parse(t.toUpperCase(Locale.ROOT));
+    } catch (ArithmeticException | DateTimeParseException e) {
+      throw new CommandLine.TypeConversionException(
+          "'" + text + "' is not a duration (like PT10S, 10s, 5m, 24h or 1d)");
+    }
   }
 
   /** One line that says what failed: the message, or the type when there is none. */

@@ -104,6 +104,22 @@ class JobMainTest {
   }
 
   @Test
+  void duration_isoOrNumberWithUnit_parsed() {
+    assertThat(JobMain.duration("PT10S")).isEqualTo(java.time.Duration.ofSeconds(10));
+    assertThat(JobMain.duration("pt2m")).isEqualTo(java.time.Duration.ofMinutes(2));
+    assertThat(JobMain.duration("24h")).isEqualTo(java.time.Duration.ofHours(24));
+    assertThat(JobMain.duration("1d")).isEqualTo(java.time.Duration.ofDays(1));
+    assertThat(JobMain.duration("500ms")).isEqualTo(java.time.Duration.ofMillis(500));
+  }
+
+  @Test
+  void duration_word_failsInWordsWithoutAJavaException() {
+    assertThatThrownBy(() -> JobMain.duration("often"))
+        .isInstanceOf(picocli.CommandLine.TypeConversionException.class)
+        .hasMessage("'often' is not a duration (like PT10S, 10s, 5m, 24h or 1d)");
+  }
+
+  @Test
   void help_withAnUnknownVariable_stillPrintsHelp() throws Exception {
     Run run = Run.of(new TestJob(), with(goodEnv(), "BACKUP_TYPO", "x"), "work", "--help");
 
