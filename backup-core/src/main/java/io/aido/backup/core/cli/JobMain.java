@@ -17,8 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -199,31 +197,16 @@ public abstract class JobMain {
     return code;
   }
 
-  private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
-
   /**
-   * A duration as ISO-8601 ({@code PT10S}, {@code PT2M}, {@code P1D}) or as a number with a unit
-   * ({@code 10s}, {@code 2m}, {@code 24h}, {@code 1d}, {@code 500ms}); a bad one is told in words,
-   * not as a Java exception.
+   * A duration in ISO-8601 ({@code PT10S}, {@code PT2M}, {@code P1D}), as every duration option
+   * takes it; a bad one is told in words, not as a Java exception.
    */
   static Duration duration(String text) {
-    String t = text.strip();
-    Matcher m = SHORT_DURATION.matcher(t);
     try {
-      if (m.matches()) {
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          case "h" -> Duration.ofHours(n);
-          default -> Duration.ofDays(n);
-        };
-      }
-      return Duration.parse(t.toUpperCase(Locale.ROOT));
-    } catch (ArithmeticException | DateTimeParseException e) {
+      return Duration.parse(text.strip().toUpperCase(Locale.ROOT));
+    } catch (DateTimeParseException e) {
       throw new CommandLine.TypeConversionException(
-          "'" + text + "' is not a duration (like PT10S, 10s, 5m, 24h or 1d)");
+          "'" + text + "' is not a duration (ISO-8601, like PT10S, PT5M, PT24H or P1D)");
     }
   }
 
