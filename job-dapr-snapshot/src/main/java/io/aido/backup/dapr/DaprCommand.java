@@ -196,9 +196,21 @@ abstract class DaprCommand extends JobCommand {
     }
   }
 
-  /** {@code state-<namespace>-<name>.dss}: Kubernetes names need no escaping in an object name. */
+  /**
+   * {@code state-<namespace>_<name>.dss}. A namespace is a DNS label and a Component name a DNS
+   * subdomain, so neither holds {@code _}: the first {@code _} separates them, and {@code
+   * ledger/eu-cache} and {@code ledger-eu/cache} get different parts. Format-1 snapshots (before
+   * this naming) used {@code state-<namespace>-<name>.dss}, which was ambiguous; a restore reads a
+   * store's part from the record's {@code part} fact, so it reads both namings.
+   *
+   * @throws IllegalArgumentException if the namespace holds a {@code _} (no Kubernetes namespace
+   *     does)
+   */
   static String partName(String namespace, String name) {
-    return "state-" + namespace + "-" + name + ".dss";
+    if (namespace.indexOf('_') >= 0) {
+      throw new IllegalArgumentException("namespace '" + namespace + "' is not a DNS label");
+    }
+    return "state-" + namespace + "_" + name + ".dss";
   }
 
   /** The part with the exported Dapr resources. */

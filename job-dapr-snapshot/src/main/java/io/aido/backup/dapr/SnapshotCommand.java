@@ -39,11 +39,11 @@ import picocli.CommandLine.Option;
  * --require-all}, stop here (exit 1, nothing written) if any is not; check the key; write part
  * {@code resources.yaml} (every resource, cleaned by {@link
  * io.aido.backup.kubernetes.ObjectCleaner}, as multi-document YAML that {@code kubectl apply -f}
- * takes) and one part {@code state-<namespace>-<name>.dss} per store ({@link SnapshotFormat});
- * commit the record with the facts {@code namespaces}, {@code resources} (count per kind), {@code
- * stores} (per store: namespace, name, type, version, layout, table, part, counts by kind, app and
- * actor type, expired items left out), {@code skipped} (namespace, name, type, reason), {@code
- * counts} (over all stores) and {@code filters}.
+ * takes) and one part {@code state-<namespace>_<name>.dss} per store ({@link #partName}, {@link
+ * SnapshotFormat}); commit the record with the facts {@code namespaces}, {@code resources} (count
+ * per kind), {@code stores} (per store: namespace, name, type, version, layout, table, part, counts
+ * by kind, app and actor type, expired items left out), {@code skipped} (namespace, name, type,
+ * reason), {@code counts} (over all stores) and {@code filters}.
  *
  * <p>A store that is supported but fails (unreachable, a missing Secret) fails the whole run: no
  * record, exit 1. An unsupported store is skipped with a warning and exit 0.
