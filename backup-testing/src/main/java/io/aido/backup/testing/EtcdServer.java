@@ -1,0 +1,193 @@
+package io.aido.backup.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A throwaway single-member etcd from the machine's {@code etcd} (Debian's {@code etcd-server}),
+ * for integration tests.
+ *
+ * <p>Guarantees: client and peer URLs on 127.0.0.1, on free ports; data in its own temporary
+ * directory; {@link #start()} returns once {@code /health} on the client port reports healthy;
+ * {@link #close()} kills it and deletes the directory, and a JVM shutdown hook does the same for
+ * servers a test forgot. Never uses an etcd already running on the machine.
+ *
+ * <pre>{@code
+ * try (EtcdServer etcd = EtcdServer.start()) {
+ *   Client client = Client.builder().endpoints(etcd.endpoint()).build();
+ * }
+ * }</pre>
+ */
+public final class EtcdServer implements AutoCloseable {
+  private static final Set<EtcdServer> LIVE = ConcurrentHashMap.newKeySet();
+  private static final Duration STARTUP = Duration.ofSeconds(20);
+  private static final int ATTEMPTS = 3;
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(() -> List.copyOf(LIVE).forEach(EtcdServer::close), "etcd-cleanup"));
+  }
+
+  private final Process process;
+  private final Path dir;
+  private final int port;
+
+  private EtcdServer(Process process, Path dir, int port) {
+    this.process = process;
+    this.dir = dir;
+    this.port = port;
+  }
+
+  /**
+   * Starts {@code etcd} and waits until it is healthy, with new ports if a port was taken.
+   *
+   * @throws IllegalStateException with the server's output if it does not become healthy within 20
+   *     s
+   */
+  public static EtcdServer start() {
+    IllegalStateException last = null;
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      try {
+        return startOnce();
+      } catch (IllegalStateException e) {
+        last = e;
+        if (!e.getMessage().contains("address already in use")) {
+          throw e;
+        }
+      }
+    }
+    throw last;
+  }
+
+  private static EtcdServer startOnce() {
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("etcd-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("unable to create a temporary directory: " + e, e);
+    }
+    int port = FreePort.find();
+    int peer = FreePort.find();
+    String client = "http://127.0.0.1:" + port;
+    String peerUrl = "http://127.0.0.1:" + peer;
+    Path log = dir.resolve("etcd.log");
+    Process process;
+    try {
+      ProcessBuilder builder =
+          new ProcessBuilder(
+                  "etcd",
+                  "--name",
+                  "test",
+                  "--data-dir",
+                  dir.resolve("data").toString(),
+                  "--listen-client-urls",
+                  client,
+                  "--advertise-client-urls",
+                  client,
+                  "--listen-peer-urls",
+                  peerUrl,
+                  "--initial-advertise-peer-urls",
+                  peerUrl,
+                  "--initial-cluster",
+                  "test=" + peerUrl,
+                  "--initial-cluster-state",
+                  "new")
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile());
+      // Debian's etcd-server reads ETCD_* variables: none from the caller's environment
+      builder.environment().keySet().removeIf(k -> k.startsWith("ETCD"));
+      process = builder.start();
+    } catch (IOException e) {
+      Processes.deleteTree(dir);
+      throw new UncheckedIOException("unable to start etcd: " + e.getMessage(), e);
+    }
+    EtcdServer server = new EtcdServer(process, dir, port);
+    LIVE.add(server);
+    long deadline = System.nanoTime() + STARTUP.toNanos();
+    while (!server.healthy()) {
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        String output = readQuietly(log);
+        server.close();
+        throw new IllegalStateException("etcd on port " + port + " did not start: " + output);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        server.close();
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while starting etcd", e);
+      }
+    }
+    return server;
+  }
+
+  /** The client URL, {@code http://127.0.0.1:<port>}. */
+  public String endpoint() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** The client port. */
+  public int port() {
+    return port;
+  }
+
+  /** Kills the server with SIGKILL, as if its node died. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Kills the server and deletes its directory. Safe to call twice. */
+  @Override
+  public void close() {
+    if (LIVE.remove(this)) {
+      kill();
+      Processes.deleteTree(dir);
+    }
+  }
+
+  private boolean healthy() {
+    try {
+      HttpURLConnection c =
+          (HttpURLConnection) URI.create(endpoint() + "/health").toURL().openConnection();
+      c.setConnectTimeout(200);
+      c.setReadTimeout(1000);
+      try {
+        return c.getResponseCode() == 200
+            && new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                .contains("\"health\":\"true\"");
+      } finally {
+        c.disconnect();
+      }
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      return "(no output: " + e + ")";
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "EtcdServer[" + endpoint() + "]";
+  }
+}
