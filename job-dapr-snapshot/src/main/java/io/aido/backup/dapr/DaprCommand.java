@@ -70,8 +70,49 @@ abstract class DaprCommand extends JobCommand {
       description = "Only this state store (a Component name, or namespace/name); repeatable.")
   private List<String> stores;
 
+  @Option(
+      names = "--scheduler",
+      paramLabel = "auto|off|required",
+      description =
+          "The Dapr Scheduler's reminders and jobs: auto (when the cluster runs one), off, or"
+              + " required (fail without one). Default: auto.")
+  private String scheduler = "auto";
+
+  @Option(
+      names = "--scheduler-endpoints",
+      split = ",",
+      paramLabel = "URL",
+      description =
+          "The Scheduler's etcd client URLs (http://host:2379), instead of finding"
+              + " dapr-scheduler-server through the Kubernetes API and port-forwarding to it.")
+  private List<String> schedulerEndpoints;
+
+  @Option(
+      names = "--scheduler-namespace",
+      paramLabel = "NS",
+      description = "The namespace of the Dapr control plane. Default: dapr-system.")
+  private String schedulerNamespace = "dapr-system";
+
   @Override
   protected final void validate(ConfigProblems problems) {
+    if (SchedulerAccess.Mode.parse(scheduler).isEmpty()) {
+      problems.add(
+          EnvironmentDefaults.describe("--scheduler"),
+          "'" + scheduler + "' is none of auto, off, required");
+    }
+    for (String e : schedulerEndpoints()) {
+      try {
+        URI u = URI.create(e);
+        if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
+          problems.add(
+              EnvironmentDefaults.describe("--scheduler-endpoints"),
+              "'" + e + "' is not an http://host:port URL");
+        }
+      } catch (IllegalArgumentException ex) {
+        problems.add(
+            EnvironmentDefaults.describe("--scheduler-endpoints"), "'" + e + "' is not a URL");
+      }
+    }
     if (kubernetesUrl != null && !kubernetesUrl.isBlank()) {
       try {
         URI u = URI.create(kubernetesUrl.strip());
@@ -118,6 +159,39 @@ abstract class DaprCommand extends JobCommand {
     config.setRequestTimeout(30_000);
     config.setConnectionTimeout(10_000);
     return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** The explicit Scheduler endpoints, empty if none. */
+  private List<String> schedulerEndpoints() {
+    return schedulerEndpoints == null
+        ? List.of()
+        : schedulerEndpoints.stream().map(String::strip).filter(e -> !e.isEmpty()).toList();
+  }
+
+  /**
+   * The Dapr Scheduler as {@code --scheduler} and its options say.
+   *
+   * @param allMembers reach every replica (restore) rather than one (snapshot)
+   * @param safe what a failure message says is safe
+   */
+  protected final SchedulerAccess.Found scheduler(boolean allMembers, String safe)
+      throws DaprJobException {
+    return SchedulerAccess.open(
+        SchedulerAccess.Mode.parse(scheduler).orElseThrow(),
+        schedulerEndpoints(),
+        schedulerNamespace == null || schedulerNamespace.isBlank()
+            ? "dapr-system"
+            : schedulerNamespace.strip(),
+        this::kubernetes,
+        allMembers,
+        safe);
+  }
+
+  /** The namespaces given with {@code --namespace}, empty if none. */
+  protected final List<String> namespaceOption() {
+    return namespaces == null
+        ? List.of()
+        : namespaces.stream().map(String::strip).filter(n -> !n.isEmpty()).distinct().toList();
   }
 
   /** The namespaces given, or the client's own. */
@@ -212,6 +286,9 @@ abstract class DaprCommand extends JobCommand {
     }
     return "state-" + namespace + "_" + name + ".dss";
   }
+
+  /** The part with the Dapr Scheduler's reminders and jobs. */
+  static final String SCHEDULER_PART = "scheduler.dss";
 
   /** The part with the exported Dapr resources. */
   static final String RESOURCES_PART = "resources.yaml";
