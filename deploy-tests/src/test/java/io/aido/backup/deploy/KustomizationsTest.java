@@ -59,6 +59,7 @@ class KustomizationsTest {
       List.of(
           "app-namespace",
           "base",
+          "dapr-system",
           "monitoring",
           "overlays/gke",
           "overlays/gke-wal-follow",
@@ -94,6 +95,10 @@ class KustomizationsTest {
    */
   static final List<String> DAPR_SECRETS = List.of("dapr-statestore", "redis");
 
+  /** The Dapr Scheduler's pods (3 in HA mode), which job-dapr-snapshot may port-forward to. */
+  static final List<String> SCHEDULER_PODS =
+      List.of("dapr-scheduler-server-0", "dapr-scheduler-server-1", "dapr-scheduler-server-2");
+
   /**
    * The only ServiceAccounts that may touch Secrets in every namespace: they export and restore
    * them.
@@ -104,7 +109,9 @@ class KustomizationsTest {
    * Each ServiceAccount's complete rights on the Kubernetes API in an installed rendering (an
    * overlay), as "group/resource: verbs" when cluster-wide and "in NAMESPACE: group/resource
    * [names]: verbs" when granted by a RoleBinding in one namespace (names only where the rule has
-   * resourceNames). Only manifest-restore, bound by the restore template alone, may write.
+   * resourceNames). Only manifest-restore, bound by the restore template alone, may write;
+   * dapr-snapshot's one create is a port-forward to the Dapr Scheduler's pods (its etcd listens on
+   * 127.0.0.1 in the pod), which creates no object.
    */
   static final Map<String, List<String>> RBAC =
       Map.of(
@@ -119,6 +126,9 @@ class KustomizationsTest {
                   "dapr.io/httpendpoints: get,list",
                   "dapr.io/resiliencies: get,list",
                   "dapr.io/subscriptions: get,list",
+                  "in dapr-system: /pods " + SCHEDULER_PODS + ": get",
+                  "in dapr-system: /pods/portforward " + SCHEDULER_PODS + ": create",
+                  "in dapr-system: apps/statefulsets [dapr-scheduler-server]: get",
                   "in " + APP_NAMESPACE + ": /secrets " + DAPR_SECRETS + ": get"),
           "manifest-export", List.of("*/*: get,list"),
           "manifest-restore",
@@ -379,7 +389,7 @@ class KustomizationsTest {
             }
           }
           // a binding whose subject is in no rendering's ServiceAccounts grants a stranger
-          if (!dir.equals("app-namespace")) {
+          if (!dir.equals("app-namespace") && !dir.equals("dapr-system")) {
             for (HasMetadata o : objects) {
               for (Subject s : subjects(o)) {
                 assertThat(all(objects, ServiceAccount.class))
