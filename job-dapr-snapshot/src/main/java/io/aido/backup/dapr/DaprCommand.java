@@ -72,10 +72,10 @@ abstract class DaprCommand extends JobCommand {
 
   @Option(
       names = "--scheduler",
-      paramLabel = "auto|off|required",
+      paramLabel = "auto|off|required|only",
       description =
-          "The Dapr Scheduler's reminders and jobs: auto (when the cluster runs one), off, or"
-              + " required (fail without one). Default: auto.")
+          "The Dapr Scheduler's reminders and jobs: auto (when the cluster runs one), off,"
+              + " required (fail without one), or only (them and no state store). Default: auto.")
   private String scheduler = "auto";
 
   @Option(
@@ -98,7 +98,7 @@ abstract class DaprCommand extends JobCommand {
     if (SchedulerAccess.Mode.parse(scheduler).isEmpty()) {
       problems.add(
           EnvironmentDefaults.describe("--scheduler"),
-          "'" + scheduler + "' is none of auto, off, required");
+          "'" + scheduler + "' is none of auto, off, required, only");
     }
     for (String e : schedulerEndpoints()) {
       try {
@@ -159,6 +159,11 @@ abstract class DaprCommand extends JobCommand {
     config.setRequestTimeout(30_000);
     config.setConnectionTimeout(10_000);
     return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** Whether {@code --scheduler only}: the Scheduler and no state store. */
+  protected final boolean schedulerOnly() {
+    return SchedulerAccess.Mode.parse(scheduler).orElse(null) == SchedulerAccess.Mode.ONLY;
   }
 
   /** The explicit Scheduler endpoints, empty if none. */

@@ -40,6 +40,13 @@ import picocli.CommandLine.Option;
  * recorded and restored counts. Exit 1 if a store's count differs from the record (entries that
  * expired since the snapshot are counted apart and expected).
  *
+ * <p>A backup with a Scheduler part ({@link SchedulerStore}) also restores the actor reminders and
+ * jobs of its namespaces (narrowed by {@code --namespace}, {@code --app-id}, {@code --actor-type})
+ * into the running Scheduler, checked for live entries with the stores and refused the same way;
+ * {@code --scheduler off} leaves them out, {@code only} restores nothing else. A backup that holds
+ * them fails (exit 1, nothing restored) when no Scheduler is found, rather than restoring actors
+ * whose reminders never fire.
+ *
  * <p>The Dapr resources themselves ({@code resources.yaml}) are not applied: in a disaster Helm
  * re-creates the Components, and the cleaned YAML in the backup can be applied by hand.
  */
@@ -47,8 +54,10 @@ import picocli.CommandLine.Option;
     name = "restore",
     description = {
       "Restore the state stores of a dapr backup into the stores the same-named Components point"
-          + " at, then compare the keys restored with the backup record.",
-      "A store that holds live keys in the restore's scope is refused unless --clean."
+          + " at, and its actor reminders and jobs into the Dapr Scheduler, then compare the keys"
+          + " restored with the backup record.",
+      "A store or Scheduler that holds live keys in the restore's scope is refused unless"
+          + " --clean."
     })
 public final class RestoreCommand extends DaprCommand {
 
@@ -116,13 +125,14 @@ public final class RestoreCommand extends DaprCommand {
           e);
     }
     KeyFilter filter = keyFilter();
-    List<Map<String, Object>> recordedStores = recordedStores(record);
+    List<Map<String, Object>> recordedStores = schedulerOnly() ? List.of() : recordedStores(record);
     Map<String, Object> recordedScheduler = recordedScheduler(record);
     if (recordedStores.isEmpty() && recordedScheduler == null) {
       throw DaprJobException.badInput(
           "unable to restore backup "
               + record.id()
               + ": it holds no state store in scope"
+              + (schedulerOnly() ? " and no Dapr Scheduler part" : "")
               + (storeOption().isEmpty()
                   ? ""
                   : " (--store " + String.join(",", storeOption()) + ")"));

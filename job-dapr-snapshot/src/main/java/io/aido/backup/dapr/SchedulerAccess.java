@@ -37,7 +37,9 @@ final class SchedulerAccess {
   enum Mode {
     AUTO,
     OFF,
-    REQUIRED;
+    REQUIRED,
+    /** As REQUIRED, and the state stores are left out. */
+    ONLY;
 
     static Optional<Mode> parse(String s) {
       for (Mode m : values()) {
@@ -119,9 +121,14 @@ final class SchedulerAccess {
       if (sts == null) {
         client.close();
         String absent = "no StatefulSet " + namespace + "/" + STATEFUL_SET;
-        if (mode == Mode.REQUIRED) {
+        if (mode == Mode.REQUIRED || mode == Mode.ONLY) {
           throw DaprJobException.failed(
-              "unable to find the Dapr Scheduler: " + absent + " (--scheduler required); " + safe,
+              "unable to find the Dapr Scheduler: "
+                  + absent
+                  + " (--scheduler "
+                  + mode.name().toLowerCase(java.util.Locale.ROOT)
+                  + "); "
+                  + safe,
               null);
         }
         return new Found(Optional.empty(), absent);

@@ -45,6 +45,13 @@ import picocli.CommandLine.Option;
  * by kind, app and actor type, expired items left out), {@code skipped} (namespace, name, type,
  * reason), {@code counts} (over all stores) and {@code filters}.
  *
+ * <p>The Dapr Scheduler (actor reminders and Jobs API jobs, Dapr 1.15+): found as {@link
+ * SchedulerAccess} says (or at {@code --scheduler-endpoints}), read at one etcd revision by {@link
+ * SchedulerStore} into part {@value #SCHEDULER_PART}, for the same namespaces and {@code --app-id}
+ * / {@code --actor-type} filters; the record's fact {@code scheduler} holds its counts, or {@code
+ * skipped} and why. Without a Scheduler, {@code --scheduler auto} warns and goes on, {@code
+ * required} fails; one that is found but cannot be read fails the run.
+ *
  * <p>A store that is supported but fails (unreachable, a missing Secret) fails the whole run: no
  * record, exit 1. An unsupported store is skipped with a warning and exit 0.
  */
@@ -53,7 +60,8 @@ import picocli.CommandLine.Option;
     description = {
       "Snapshot the Dapr resources (Component, Configuration, Subscription, Resiliency,"
           + " HTTPEndpoint) of the namespaces and the data of every supported state store"
-          + " (PostgreSQL v1 and v2, Redis) into the repository as one dapr backup.",
+          + " (PostgreSQL v1 and v2, Redis), and the Dapr Scheduler's actor reminders and jobs,"
+          + " into the repository as one dapr backup.",
       "Unsupported store types are recorded as skipped (exit 0 with a warning, or 1 with"
           + " --require-all)."
     })
@@ -199,7 +207,10 @@ public final class SnapshotCommand extends DaprCommand {
     String name = r.getMetadata().getName();
     Object spec = r.getAdditionalProperties().get("spec");
     Object type = spec instanceof Map<?, ?> m ? m.get("type") : null;
-    if (type == null || !type.toString().startsWith("state.") || !storeSelected(ns, name)) {
+    if (type == null
+        || !type.toString().startsWith("state.")
+        || !storeSelected(ns, name)
+        || schedulerOnly()) {
       return;
     }
     // a type no class handles is skipped before its Secrets are read: the job may not read them

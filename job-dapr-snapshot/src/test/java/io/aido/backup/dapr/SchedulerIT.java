@@ -316,7 +316,8 @@ class SchedulerIT {
     Map<String, String> before = content();
 
     wipeTodo();
-    Run restore = run("restore", "--backup-id", "latest", "--actor-type", "TodoActor");
+    Run restore =
+        run("restore", "--backup-id", "latest", "--scheduler", "only", "--actor-type", "TodoActor");
 
     assertThat(restore.code()).as(restore.err() + restore.out()).isZero();
     assertThat(restore.out()).contains("recorded 2 reminder(s) and job(s), restored 2");
@@ -423,6 +424,79 @@ class SchedulerIT {
     assertThat(next.code()).as(next.err()).isZero();
     assertThat(next.out()).contains("30003 reminder(s)");
     assertThat(records()).hasSize(1);
+  }
+
+  @Test
+  void snapshot_schedulerStatefulSetWithoutReadyPod_exit1NoRecord() throws Exception {
+    client
+        .apps()
+        .statefulSets()
+        .inNamespace("dapr-system")
+        .resource(
+            new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
+                .withNewMetadata()
+                .withName("dapr-scheduler-server")
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(3)
+                .endSpec()
+                .build())
+        .create();
+    client
+        .pods()
+        .inNamespace("dapr-system")
+        .resource(
+            new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withName("dapr-scheduler-server-0")
+                .endMetadata()
+                .withNewStatus()
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("False")
+                .endCondition()
+                .endStatus()
+                .build())
+        .create();
+    Map<String, String> env = new HashMap<>(env());
+    env.remove("BACKUP_SCHEDULER_ENDPOINTS");
+
+    Run snap = run(env, "snapshot");
+
+    assertThat(snap.code()).isEqualTo(1);
+    assertThat(snap.err())
+        .contains("unable to reach the Dapr Scheduler in namespace dapr-system")
+        .contains("no ready pod of StatefulSet dapr-system/dapr-scheduler-server")
+        .contains("nothing was written");
+    assertThat(records()).isEmpty();
+  }
+
+  @Test
+  void snapshot_schedulerLookupForbidden_exit1NamesTheRoleNoRecord() throws Exception {
+    server
+        .expect()
+        .get()
+        .withPath("/apis/apps/v1/namespaces/dapr-system/statefulsets/dapr-scheduler-server")
+        .andReturn(
+            403,
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withStatus("Failure")
+                .withReason("Forbidden")
+                .withCode(403)
+                .withMessage("statefulsets.apps \"dapr-scheduler-server\" is forbidden")
+                .build())
+        .always();
+    Map<String, String> env = new HashMap<>(env());
+    env.remove("BACKUP_SCHEDULER_ENDPOINTS");
+
+    Run snap = run(env, "snapshot");
+
+    assertThat(snap.code()).isEqualTo(1);
+    assertThat(snap.err())
+        .contains("forbidden: this identity may not look up the Dapr Scheduler")
+        .contains("Role aido-backup-dapr-snapshot-scheduler")
+        .contains("--scheduler off");
+    assertThat(records()).isEmpty();
   }
 
   private String log() {
