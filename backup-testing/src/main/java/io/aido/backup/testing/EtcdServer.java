@@ -41,12 +41,24 @@ public final class EtcdServer implements AutoCloseable {
   private final Process process;
   private final Path dir;
   private final int port;
+  private final Tls tls;
 
-  private EtcdServer(Process process, Path dir, int port) {
+  private EtcdServer(Process process, Path dir, int port, Tls tls) {
     this.process = process;
     this.dir = dir;
     this.port = port;
+    this.tls = tls;
   }
+
+  /**
+   * The PEM files of a TLS etcd, made by {@link #startTls()} with {@code openssl}: a CA, the
+   * server's certificate for IP 127.0.0.1, and a client certificate the server requires.
+   *
+   * @param ca the CA certificate
+   * @param clientCert the client certificate
+   * @param clientKey the client's private key (PKCS#8)
+   */
+  public record Tls(Path ca, Path clientCert, Path clientKey) {}
 
   /**
    * Starts {@code etcd} and waits until it is healthy, with new ports if a port was taken.
@@ -55,10 +67,24 @@ public final class EtcdServer implements AutoCloseable {
    *     s
    */
   public static EtcdServer start() {
+    return start(false);
+  }
+
+  /**
+   * Starts {@code etcd} serving clients over TLS with client-certificate authentication ({@code
+   * https://127.0.0.1:<port>}), with a CA and certificates made for it; {@link #tls()} has them.
+   *
+   * @throws IllegalStateException if {@code openssl} fails or etcd does not start within 20 s
+   */
+  public static EtcdServer startTls() {
+    return start(true);
+  }
+
+  private static EtcdServer start(boolean tls) {
     IllegalStateException last = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       try {
-        return startOnce();
+        return startOnce(tls);
       } catch (IllegalStateException e) {
         last = e;
         if (!e.getMessage().contains("address already in use")) {
@@ -69,16 +95,17 @@ public final class EtcdServer implements AutoCloseable {
     throw last;
   }
 
-  private static EtcdServer startOnce() {
+  private static EtcdServer startOnce(boolean withTls) {
     Path dir;
     try {
       dir = Files.createTempDirectory("etcd-");
     } catch (IOException e) {
       throw new UncheckedIOException("unable to create a temporary directory: " + e, e);
     }
+    Tls tls = withTls ? certificates(dir) : null;
     int port = FreePort.find();
     int peer = FreePort.find();
-    String client = "http://127.0.0.1:" + port;
+    String client = (withTls ? "https" : "http") + "://127.0.0.1:" + port;
     String peerUrl = "http://127.0.0.1:" + peer;
     Path log = dir.resolve("etcd.log");
     Process process;
@@ -106,15 +133,30 @@ public final class EtcdServer implements AutoCloseable {
               .redirectOutput(log.toFile());
       // Debian's etcd-server reads ETCD_* variables: none from the caller's environment
       builder.environment().keySet().removeIf(k -> k.startsWith("ETCD"));
+      if (withTls) {
+        builder
+            .command()
+            .addAll(
+                List.of(
+                    "--cert-file",
+                    dir.resolve("server.pem").toString(),
+                    "--key-file",
+                    dir.resolve("server.key").toString(),
+                    "--trusted-ca-file",
+                    tls.ca().toString(),
+                    "--client-cert-auth"));
+      }
       process = builder.start();
     } catch (IOException e) {
       Processes.deleteTree(dir);
       throw new UncheckedIOException("unable to start etcd: " + e.getMessage(), e);
     }
-    EtcdServer server = new EtcdServer(process, dir, port);
+    EtcdServer server = new EtcdServer(process, dir, port, tls);
     LIVE.add(server);
     long deadline = System.nanoTime() + STARTUP.toNanos();
-    while (!server.healthy()) {
+    while (!(withTls
+        ? readQuietly(log).contains("ready to serve client requests")
+        : server.healthy())) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
         String output = readQuietly(log);
         server.close();
@@ -131,9 +173,100 @@ public final class EtcdServer implements AutoCloseable {
     return server;
   }
 
-  /** The client URL, {@code http://127.0.0.1:<port>}. */
+  /** The client URL, {@code http://127.0.0.1:<port>} ({@code https} for {@link #startTls()}). */
   public String endpoint() {
-    return "http://127.0.0.1:" + port;
+    return (tls == null ? "http" : "https") + "://127.0.0.1:" + port;
+  }
+
+  /** The certificates of a server from {@link #startTls()}; null for a plaintext one. */
+  public Tls tls() {
+    return tls;
+  }
+
+  /** Makes a CA, a server certificate for 127.0.0.1 and a client certificate in {@code dir}. */
+  private static Tls certificates(Path dir) {
+    try {
+      Files.writeString(
+          dir.resolve("server.ext"),
+          "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n");
+      Files.writeString(dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("unable to write openssl extensions: " + e, e);
+    }
+    openssl(
+        dir,
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=aido-test-ca");
+    for (String who : List.of("server", "client")) {
+      openssl(
+          dir,
+          "req",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          who + ".key",
+          "-out",
+          who + ".csr",
+          "-subj",
+          "/CN=aido-test-" + who);
+      openssl(
+          dir,
+          "x509",
+          "-req",
+          "-in",
+          who + ".csr",
+          "-CA",
+          "ca.pem",
+          "-CAkey",
+          "ca.key",
+          "-CAcreateserial",
+          "-out",
+          who + ".pem",
+          "-days",
+          "1",
+          "-extfile",
+          who + ".ext");
+    }
+    return new Tls(dir.resolve("ca.pem"), dir.resolve("client.pem"), dir.resolve("client.key"));
+  }
+
+  private static void openssl(Path dir, String... args) {
+    List<String> command = new java.util.ArrayList<>();
+    command.add("openssl");
+    command.addAll(List.of(args));
+    try {
+      Process p =
+          new ProcessBuilder(command)
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("openssl.log").toFile())
+              .start();
+      if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        throw new IllegalStateException(
+            "openssl "
+                + String.join(" ", args)
+                + " failed: "
+                + readQuietly(dir.resolve("openssl.log")));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("unable to run openssl: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while running openssl", e);
+    }
   }
 
   /** The client port. */

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.List;
 import java.util.Set;
@@ -88,6 +89,25 @@ abstract class DaprCommand extends JobCommand {
   private List<String> schedulerEndpoints;
 
   @Option(
+      names = "--scheduler-ca-file",
+      paramLabel = "FILE",
+      description =
+          "PEM CA certificate of an https:// --scheduler-endpoints etcd (default: the JVM's).")
+  private Path schedulerCaFile;
+
+  @Option(
+      names = "--scheduler-cert-file",
+      paramLabel = "FILE",
+      description = "PEM client certificate for an https:// etcd that asks for one.")
+  private Path schedulerCertFile;
+
+  @Option(
+      names = "--scheduler-key-file",
+      paramLabel = "FILE",
+      description = "PEM (PKCS#8) private key of --scheduler-cert-file.")
+  private Path schedulerKeyFile;
+
+  @Option(
       names = "--scheduler-namespace",
       paramLabel = "NS",
       description = "The namespace of the Dapr control plane. Default: dapr-system.")
@@ -100,13 +120,20 @@ abstract class DaprCommand extends JobCommand {
           EnvironmentDefaults.describe("--scheduler"),
           "'" + scheduler + "' is none of auto, off, required, only");
     }
+    if ((schedulerCertFile == null) != (schedulerKeyFile == null)) {
+      problems.add(
+          EnvironmentDefaults.describe("--scheduler-cert-file"),
+          "needs --scheduler-key-file, and the other way round");
+    }
     for (String e : schedulerEndpoints()) {
       try {
         URI u = URI.create(e);
-        if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
+        if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+            || u.getHost() == null
+            || u.getPort() < 0) {
           problems.add(
               EnvironmentDefaults.describe("--scheduler-endpoints"),
-              "'" + e + "' is not an http://host:port URL");
+              "'" + e + "' is not an http(s)://host:port URL");
         }
       } catch (IllegalArgumentException ex) {
         problems.add(
@@ -187,6 +214,9 @@ abstract class DaprCommand extends JobCommand {
         schedulerNamespace == null || schedulerNamespace.isBlank()
             ? "dapr-system"
             : schedulerNamespace.strip(),
+        schedulerCaFile == null && schedulerCertFile == null
+            ? null
+            : new SchedulerStore.Tls(schedulerCaFile, schedulerCertFile, schedulerKeyFile),
         this::kubernetes,
         allMembers,
         safe);

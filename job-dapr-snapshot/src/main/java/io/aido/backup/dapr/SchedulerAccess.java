@@ -90,6 +90,7 @@ final class SchedulerAccess {
   /**
    * Opens the Scheduler.
    *
+   * @param tls the TLS files for {@code https://} endpoints, or null
    * @param allMembers whether to reach every ready replica (a restore) or one (a snapshot)
    * @param safe what the message says is safe ("nothing was written")
    * @throws DaprJobException exit 1 if the Scheduler cannot be reached, or is absent in mode
@@ -99,6 +100,7 @@ final class SchedulerAccess {
       Mode mode,
       List<String> endpoints,
       String namespace,
+      SchedulerStore.Tls tls,
       Supplier<KubernetesClient> kubernetes,
       boolean allMembers,
       String safe)
@@ -108,9 +110,14 @@ final class SchedulerAccess {
     }
     if (!endpoints.isEmpty()) {
       String where = String.join(",", endpoints);
-      return new Found(
-          Optional.of(new Target(SchedulerStore.connect(endpoints, where), where, List.of())),
-          null);
+      try {
+        return new Found(
+            Optional.of(
+                new Target(SchedulerStore.connect(endpoints, where, tls), where, List.of())),
+            null);
+      } catch (IOException e) {
+        throw DaprJobException.badInput(e.getMessage() + "; " + safe);
+      }
     }
     KubernetesClient client = kubernetes.get();
     List<AutoCloseable> resources = new ArrayList<>();
@@ -157,7 +164,8 @@ final class SchedulerAccess {
       }
       String where = String.join(",", pods) + " (port-forward to " + CLIENT_PORT + ")";
       return new Found(
-          Optional.of(new Target(SchedulerStore.connect(local, where), where, resources)), null);
+          Optional.of(new Target(SchedulerStore.connect(local, where, null), where, resources)),
+          null);
     } catch (KubernetesClientException | IOException e) {
       closeAll(resources);
       String reason =

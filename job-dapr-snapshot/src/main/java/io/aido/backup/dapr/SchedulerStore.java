@@ -3,6 +3,7 @@ package io.aido.backup.dapr;
 import com.google.protobuf.CodedInputStream;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
@@ -17,6 +18,7 @@ import io.etcd.jetcd.options.PutOption;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -73,14 +75,50 @@ public final class SchedulerStore implements AutoCloseable {
     this.where = where;
   }
 
-  /** A store reached at {@code endpoints} ({@code http://host:port}, plaintext). */
-  public static SchedulerStore connect(List<String> endpoints, String where) {
-    return new SchedulerStore(
+  /**
+   * The PEM files for an etcd that serves clients over TLS.
+   *
+   * @param ca the CA that signed the server's certificate, or null for the JVM's trusted CAs
+   * @param cert the client certificate, or null when the server asks for none
+   * @param key the client certificate's private key (PKCS#8), with {@code cert}
+   */
+  public record Tls(Path ca, Path cert, Path key) {}
+
+  /**
+   * A store reached at {@code endpoints}; {@code https://} ones with {@code tls} (null: plaintext).
+   *
+   * @throws IOException if the TLS files cannot be read
+   */
+  public static SchedulerStore connect(List<String> endpoints, String where, Tls tls)
+      throws IOException {
+    ClientBuilder builder =
         Client.builder()
             .endpoints(endpoints.toArray(String[]::new))
             .connectTimeout(Duration.ofSeconds(10))
-            .build(),
-        where);
+            // fail (after jetcd's retries) rather than wait for a server that refuses us
+            .waitForReady(false)
+            .retryMaxDuration(Duration.ofSeconds(30));
+    if (tls != null) {
+      try {
+        builder.sslContext(
+            b -> {
+              if (tls.ca() != null) {
+                b.trustManager(tls.ca().toFile());
+              }
+              if (tls.cert() != null) {
+                b.keyManager(tls.cert().toFile(), tls.key().toFile());
+              }
+            });
+      } catch (IOException | IllegalArgumentException e) {
+        throw new IOException(
+            "unable to read the TLS files for the Dapr Scheduler at "
+                + where
+                + ": "
+                + e.getMessage(),
+            e);
+      }
+    }
+    return new SchedulerStore(builder.build(), where);
   }
 
   /** What a snapshot read. */

@@ -65,6 +65,6 @@ class DaprConfigTest {
 
     assertThat(err)
         .contains("--scheduler (BACKUP_SCHEDULER): 'sometimes' is none of auto, off, required")
-        .contains("'scheduler:2379' is not an http://host:port URL");
+        .contains("'scheduler:2379' is not an http(s)://host:port URL");
   }
 }

@@ -499,6 +499,53 @@ class SchedulerIT {
     assertThat(records()).isEmpty();
   }
 
+  /**
+   * An etcd that serves clients over TLS and asks for a client certificate (a Scheduler's etcd
+   * exposed on purpose): with the CA and client certificate the round trip works; without the
+   * client certificate the snapshot fails and writes no record.
+   */
+  @Test
+  void snapshotRestore_tlsEtcdWithClientCertificate_roundTrip_withoutCertificateExit1()
+      throws Exception {
+    try (EtcdServer tlsEtcd = EtcdServer.startTls()) {
+      EtcdServer.Tls tls = tlsEtcd.tls();
+      Map<String, String> env = new HashMap<>(env());
+      env.put("BACKUP_SCHEDULER_ENDPOINTS", tlsEtcd.endpoint());
+      env.put("BACKUP_SCHEDULER_CA_FILE", tls.ca().toString());
+
+      Run refused = run(env, "snapshot");
+
+      assertThat(refused.code()).isEqualTo(1);
+      assertThat(refused.err()).contains("Dapr Scheduler's etcd").contains("no record was written");
+      assertThat(records()).isEmpty();
+
+      env.put("BACKUP_SCHEDULER_CERT_FILE", tls.clientCert().toString());
+      env.put("BACKUP_SCHEDULER_KEY_FILE", tls.clientKey().toString());
+      try (Client c =
+          Client.builder()
+              .endpoints(tlsEtcd.endpoint())
+              .sslContext(
+                  b ->
+                      b.trustManager(tls.ca().toFile())
+                          .keyManager(tls.clientCert().toFile(), tls.clientKey().toFile()))
+              .build()) {
+        byte[] value = storedJob(3, now, "over tls");
+        String key = SchedulerKey.reminderJobKey(NS, "TodoActor", "1", "tls");
+        c.getKVClient().put(bytes(key), ByteSequence.from(value)).get();
+
+        Run snap = run(env, "snapshot");
+        assertThat(snap.code()).as(snap.err() + snap.out()).isZero();
+        assertThat(snap.out()).contains("Scheduler: 1 reminder(s)");
+        c.getKVClient().delete(bytes(key)).get();
+        Run restore = run(env, "restore", "--backup-id", "latest");
+
+        assertThat(restore.code()).as(restore.err() + restore.out()).isZero();
+        assertThat(c.getKVClient().get(bytes(key)).get().getKvs().get(0).getValue().getBytes())
+            .isEqualTo(value);
+      }
+    }
+  }
+
   private String log() {
     try {
       return Files.readString(dir.resolve("child.log"));
