@@ -546,6 +546,55 @@ class SchedulerIT {
     }
   }
 
+  /**
+   * Dapr's HA mode: three Scheduler replicas are one etcd cluster. The snapshot reads through one
+   * member; the restore is given every member and still completes with one of them down, and every
+   * member then holds the same entries.
+   */
+  @Test
+  void snapshotFromOneMember_restoreThroughTheClusterWithAMemberDown() throws Exception {
+    List<EtcdServer> cluster = EtcdServer.startCluster(3);
+    try (Client c = Client.builder().endpoints(cluster.get(0).endpoint()).build()) {
+      for (int i = 0; i < 250; i++) {
+        c.getKVClient()
+            .put(
+                bytes(SchedulerKey.reminderJobKey(NS, "TodoActor", Integer.toString(i), "r")),
+                ByteSequence.from(storedJob(3, now.plusSeconds(i), "r" + i)))
+            .get();
+      }
+      Map<String, String> env = new HashMap<>(env());
+      env.put("BACKUP_SCHEDULER_ENDPOINTS", cluster.get(1).endpoint());
+      Run snap = run(env, "snapshot");
+      assertThat(snap.code()).as(snap.err() + snap.out()).isZero();
+      assertThat(snap.out()).contains("Scheduler: 250 reminder(s)");
+      c.getKVClient().delete(bytes("dapr/"), DeleteOption.builder().isPrefix(true).build()).get();
+
+      cluster.get(0).kill();
+      env.put(
+          "BACKUP_SCHEDULER_ENDPOINTS",
+          String.join(",", cluster.stream().map(EtcdServer::endpoint).toList()));
+      Run restore = run(env, "restore", "--backup-id", "latest");
+
+      assertThat(restore.code()).as(restore.err() + restore.out()).isZero();
+      assertThat(restore.out()).contains("restored 250");
+      for (EtcdServer member : cluster.subList(1, 3)) {
+        try (Client m = Client.builder().endpoints(member.endpoint()).build()) {
+          assertThat(
+                  m.getKVClient()
+                      .get(
+                          bytes("dapr/jobs/"),
+                          GetOption.builder().isPrefix(true).withCountOnly(true).build())
+                      .get()
+                      .getCount())
+              .as(member.toString())
+              .isEqualTo(250);
+        }
+      }
+    } finally {
+      cluster.forEach(EtcdServer::close);
+    }
+  }
+
   private String log() {
     try {
       return Files.readString(dir.resolve("child.log"));
