@@ -1,6 +1,6 @@
 # Sourced by the scripts in scripts/ and by .ci/run: installs, from Debian's packages, what the
 # tests and the demo need when it is missing. Never relies on servers already running: the tests
-# start their own PostgreSQL clusters and Redis servers from these binaries.
+# start their own PostgreSQL clusters, Redis and etcd servers from these binaries.
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
 ensure_deps() {
@@ -9,6 +9,7 @@ ensure_deps() {
   command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 \
     && command -v pg_basebackup >/dev/null 2>&1 || need+=(postgresql-client-15)
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+  command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
   command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || need+=(maven)
   command -v kubectl >/dev/null 2>&1 || echo "warning: kubectl not found: deploy-tests renders k8s/ with" \

@@ -69,6 +69,7 @@ class KustomizationsTest {
       List.of(
           "app-namespace",
           "base",
+          "dapr-system",
           "monitoring",
           "overlays/gke",
           "overlays/gke-wal-follow",
@@ -104,6 +105,10 @@ class KustomizationsTest {
    */
   static final List<String> DAPR_SECRETS = List.of("dapr-statestore", "redis");
 
+  /** The Dapr Scheduler's pods (3 in HA mode), which job-dapr-snapshot may port-forward to. */
+  static final List<String> SCHEDULER_PODS =
+      List.of("dapr-scheduler-server-0", "dapr-scheduler-server-1", "dapr-scheduler-server-2");
+
   /**
    * The only ServiceAccounts that may touch Secrets in every namespace: they export and restore
    * them.
@@ -114,7 +119,9 @@ class KustomizationsTest {
    * Each ServiceAccount's complete rights on the Kubernetes API in an installed rendering (an
    * overlay), as "group/resource: verbs" when cluster-wide and "in NAMESPACE: group/resource
    * [names]: verbs" when granted by a RoleBinding in one namespace (names only where the rule has
-   * resourceNames). Only manifest-restore, bound by the restore template alone, may write.
+   * resourceNames). Only manifest-restore, bound by the restore template alone, may write;
+   * dapr-snapshot's one create is a port-forward to the Dapr Scheduler's pods (its etcd listens on
+   * 127.0.0.1 in the pod), which creates no object.
    */
   static final Map<String, List<String>> RBAC =
       Map.of(
@@ -125,6 +132,9 @@ class KustomizationsTest {
           "restore-test-postgresql", List.of(),
           "dapr-snapshot",
               List.of(
+                  "in dapr-system: /pods " + SCHEDULER_PODS + ": get",
+                  "in dapr-system: /pods/portforward " + SCHEDULER_PODS + ": create",
+                  "in dapr-system: apps/statefulsets [dapr-scheduler-server]: get",
                   "in " + APP_NAMESPACE + ": /secrets " + DAPR_SECRETS + ": get",
                   "in " + APP_NAMESPACE + ": dapr.io/components: get,list",
                   "in " + APP_NAMESPACE + ": dapr.io/configurations: get,list",
@@ -421,7 +431,7 @@ class KustomizationsTest {
             }
           }
           // a binding whose subject is in no rendering's ServiceAccounts grants a stranger
-          if (!dir.equals("app-namespace")) {
+          if (!dir.equals("app-namespace") && !dir.equals("dapr-system")) {
             for (HasMetadata o : objects) {
               for (Subject s : subjects(o)) {
                 assertThat(all(objects, ServiceAccount.class))

@@ -40,6 +40,13 @@ import picocli.CommandLine.Option;
  * recorded and restored counts. Exit 1 if a store's count differs from the record (entries that
  * expired since the snapshot are counted apart and expected).
  *
+ * <p>A backup with a Scheduler part ({@link SchedulerStore}) also restores the actor reminders and
+ * jobs of its namespaces (narrowed by {@code --namespace}, {@code --app-id}, {@code --actor-type})
+ * into the running Scheduler, checked for live entries with the stores and refused the same way;
+ * {@code --scheduler off} leaves them out, {@code only} restores nothing else. A backup that holds
+ * them fails (exit 1, nothing restored) when no Scheduler is found, rather than restoring actors
+ * whose reminders never fire.
+ *
  * <p>The Dapr resources themselves ({@code resources.yaml}) are not applied: in a disaster Helm
  * re-creates the Components, and the cleaned YAML in the backup can be applied by hand.
  */
@@ -47,8 +54,10 @@ import picocli.CommandLine.Option;
     name = "restore",
     description = {
       "Restore the state stores of a dapr backup into the stores the same-named Components point"
-          + " at, then compare the keys restored with the backup record.",
-      "A store that holds live keys in the restore's scope is refused unless --clean."
+          + " at, and its actor reminders and jobs into the Dapr Scheduler, then compare the keys"
+          + " restored with the backup record.",
+      "A store or Scheduler that holds live keys in the restore's scope is refused unless"
+          + " --clean."
     })
 public final class RestoreCommand extends DaprCommand {
 
@@ -117,18 +126,70 @@ public final class RestoreCommand extends DaprCommand {
     }
     reader.checkStoredParts();
     KeyFilter filter = keyFilter();
-    List<Map<String, Object>> recordedStores = recordedStores(record);
-    if (recordedStores.isEmpty()) {
+    List<Map<String, Object>> recordedStores = schedulerOnly() ? List.of() : recordedStores(record);
+    Map<String, Object> recordedScheduler = recordedScheduler(record);
+    if (recordedStores.isEmpty() && recordedScheduler == null) {
       throw DaprJobException.badInput(
           "unable to restore backup "
               + record.id()
               + ": it holds no state store in scope"
+              + (schedulerOnly() ? " and no Dapr Scheduler part" : "")
               + (storeOption().isEmpty()
                   ? ""
                   : " (--store " + String.join(",", storeOption()) + ")"));
     }
 
     List<Target> targets = new ArrayList<>();
+    if (!recordedStores.isEmpty()) {
+      findStores(record, recordedStores, targets);
+    }
+    SchedulerAccess.Target scheduler = null;
+    List<String> schedulerNamespaces = List.of();
+    if (recordedScheduler != null) {
+      SchedulerAccess.Found found = scheduler(true, "nothing was restored");
+      if (found.target().isEmpty() && !found.absent().equals("--scheduler off")) {
+        throw DaprJobException.failed(
+            "unable to restore backup "
+                + record.id()
+                + ": it holds Dapr Scheduler reminders and jobs, but there is no Scheduler to"
+                + " write them to ("
+                + found.absent()
+                + "); give --scheduler off to restore the state stores without them; nothing"
+                + " was restored",
+            null);
+      }
+      schedulerNamespaces = schedulerNamespaces(recordedScheduler);
+      if (!namespaceOption().isEmpty()) {
+        schedulerNamespaces =
+            schedulerNamespaces.stream().filter(namespaceOption()::contains).toList();
+        if (schedulerNamespaces.isEmpty()) {
+          found.target().ifPresent(SchedulerAccess.Target::close);
+          throw DaprJobException.badInput(
+              "unable to restore backup "
+                  + record.id()
+                  + ": its Scheduler part holds none of the namespaces "
+                  + String.join(",", namespaceOption())
+                  + "; nothing was restored");
+        }
+      }
+      scheduler = found.target().orElse(null);
+    }
+    try (SchedulerAccess.Target ignored = scheduler) {
+      return restore(
+          blobs,
+          record,
+          reader,
+          filter,
+          targets,
+          scheduler,
+          recordedScheduler,
+          schedulerNamespaces);
+    }
+  }
+
+  private void findStores(
+      BackupRecord record, List<Map<String, Object>> recordedStores, List<Target> targets)
+      throws DaprJobException {
     try (KubernetesClient client = kubernetes()) {
       DaprDiscovery discovery = new DaprDiscovery(client);
       ResourceDefinitionContext components;
@@ -145,7 +206,18 @@ public final class RestoreCommand extends DaprCommand {
         targets.add(target(discovery, components, record, s));
       }
     }
+  }
 
+  private int restore(
+      BlobStore blobs,
+      BackupRecord record,
+      BackupReader reader,
+      KeyFilter filter,
+      List<Target> targets,
+      SchedulerAccess.Target scheduler,
+      Map<String, Object> recordedScheduler,
+      List<String> schedulerNamespaces)
+      throws DaprJobException, IOException {
     for (Target t : targets) {
       long live = t.store().liveKeys(filter);
       if (live > 0 && !clean) {
@@ -161,14 +233,42 @@ public final class RestoreCommand extends DaprCommand {
       }
     }
 
+    if (scheduler != null) {
+      long live;
+      try {
+        live = scheduler.store().liveEntries(schedulerNamespaces, filter);
+      } catch (IOException e) {
+        throw DaprJobException.failed(e.getMessage() + "; nothing was restored", e);
+      }
+      if (live > 0 && !clean) {
+        throw DaprJobException.badInput(
+            "unable to restore backup "
+                + record.id()
+                + ": the Dapr Scheduler at "
+                + scheduler.where()
+                + " holds "
+                + live
+                + " reminder, job or counter entries in the restore's scope; give --clean to"
+                + " replace them; nothing was restored");
+      }
+    }
+
     // Stores are written one after the other and Redis key by key: every part is authenticated
     // in full first, so a backup tampered at its end is refused before the first write.
     for (Target t : targets) {
       reader.checkPart(t.part());
     }
+    if (scheduler != null && recordedScheduler != null) {
+      Optional<PartRecord> schedulerPart =
+          record.part(String.valueOf(recordedScheduler.get("part")));
+      if (schedulerPart.isPresent()) {
+        reader.checkPart(schedulerPart.get());
+      }
+    }
 
     Map<String, String> details = new LinkedHashMap<>();
     details.put("stores", String.join(",", targets.stream().map(Target::id).toList()));
+    details.put("scheduler", Boolean.toString(scheduler != null));
     details.put("clean", Boolean.toString(clean));
     details.put("appIds", String.join(",", filter.appIds()));
     details.put("actorTypes", String.join(",", filter.actorTypes()));
@@ -228,6 +328,11 @@ public final class RestoreCommand extends DaprCommand {
         differing.add(t.id());
       }
     }
+    if (scheduler != null
+        && !restoreScheduler(
+            record, reader, filter, scheduler, recordedScheduler, schedulerNamespaces)) {
+      differing.add("the Dapr Scheduler");
+    }
     if (!differing.isEmpty()) {
       throw DaprJobException.failed(
           "restored backup "
@@ -237,8 +342,118 @@ public final class RestoreCommand extends DaprCommand {
               + " differs from the record",
           null);
     }
-    out().printf("restored backup %s into %d state store(s)%n", record.id(), targets.size());
+    out()
+        .printf(
+            "restored backup %s into %d state store(s)%s%n",
+            record.id(), targets.size(), scheduler == null ? "" : " and the Dapr Scheduler");
     return ExitCodes.DONE;
+  }
+
+  /** Restores the Scheduler part; whether its counts match the record. */
+  private boolean restoreScheduler(
+      BackupRecord record,
+      BackupReader reader,
+      KeyFilter filter,
+      SchedulerAccess.Target scheduler,
+      Map<String, Object> recorded,
+      List<String> namespaces)
+      throws DaprJobException {
+    String partName = String.valueOf(recorded.get("part"));
+    PartRecord part =
+        record
+            .part(partName)
+            .orElseThrow(
+                () ->
+                    DaprJobException.failed(
+                        "unable to restore backup "
+                            + record.id()
+                            + ": its record names no part "
+                            + partName,
+                        null));
+    SchedulerStore.RestoreStats stats;
+    try (InputStream in = reader.openPart(part);
+        SnapshotFormat.Reader snapshot = new SnapshotFormat.Reader(in, partName)) {
+      stats = scheduler.store().restore(snapshot, namespaces, filter, clean, clock().instant());
+    } catch (StateStore.LiveDataException e) {
+      throw DaprJobException.badInput(
+          "unable to restore the Dapr Scheduler (written to since the check): " + e.getMessage());
+    } catch (IOException e) {
+      throw DaprJobException.failed(
+          "unable to restore backup "
+              + record.id()
+              + " into the Dapr Scheduler at "
+              + scheduler.where()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    SchedulerCounts counts = SchedulerCounts.fromFacts(recorded.get("counts"));
+    Optional<Long> expected = expectedScheduler(counts, filter, namespaces, recorded);
+    long restored = stats.counts().reminders() + stats.counts().jobs();
+    boolean matches = expected.map(x -> x == restored + stats.expiredSinceSnapshot()).orElse(true);
+    out()
+        .printf(
+            "Dapr Scheduler %s: recorded %s reminder(s) and job(s), restored %d (%s), %d due"
+                + " while away (the Scheduler fires them now), %d expired since the snapshot,"
+                + " %d removed by --clean%s%n",
+            scheduler.where(),
+            expected.map(Object::toString).orElse("(not known for this filter)"),
+            restored,
+            stats.counts(),
+            stats.duePassed(),
+            stats.expiredSinceSnapshot(),
+            stats.removed(),
+            matches ? "" : "  DIFFERS");
+    return matches;
+  }
+
+  /** The recorded reminders and jobs in scope, when the record's counts can tell. */
+  static Optional<Long> expectedScheduler(
+      SchedulerCounts recorded,
+      KeyFilter filter,
+      List<String> namespaces,
+      Map<String, Object> facts) {
+    List<String> all = schedulerNamespaces(facts);
+    if (!namespaces.containsAll(all)) {
+      if (!filter.all()) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          namespaces.stream().mapToLong(n -> recorded.byNamespace().getOrDefault(n, 0L)).sum());
+    }
+    if (filter.all()) {
+      return Optional.of(recorded.reminders() + recorded.jobs());
+    }
+    if (filter.actorTypes().isEmpty()) {
+      return Optional.of(
+          filter.appIds().stream().mapToLong(a -> recorded.byApp().getOrDefault(a, 0L)).sum());
+    }
+    if (filter.appIds().isEmpty()) {
+      return Optional.of(
+          filter.actorTypes().stream()
+              .mapToLong(a -> recorded.byActorType().getOrDefault(a, 0L))
+              .sum());
+    }
+    return Optional.of(0L);
+  }
+
+  /** The record's Scheduler facts, or null if it holds no Scheduler part. */
+  private static Map<String, Object> recordedScheduler(BackupRecord record) {
+    if (record.facts().get("scheduler") instanceof Map<?, ?> m && m.get("part") != null) {
+      Map<String, Object> f = new LinkedHashMap<>();
+      m.forEach((k, v) -> f.put(String.valueOf(k), v));
+      return f;
+    }
+    return null;
+  }
+
+  /** The recorded namespaces. */
+  private static List<String> schedulerNamespaces(Map<String, Object> facts) {
+    List<String> recorded = new ArrayList<>();
+    if (facts.get("namespaces") instanceof List<?> l) {
+      l.forEach(n -> recorded.add(String.valueOf(n)));
+    }
+    return recorded;
   }
 
   /** The recorded stores selected by {@code --store}. */

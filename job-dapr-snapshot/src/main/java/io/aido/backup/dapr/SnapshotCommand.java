@@ -39,11 +39,18 @@ import picocli.CommandLine.Option;
  * --require-all}, stop here (exit 1, nothing written) if any is not; check the key; write part
  * {@code resources.yaml} (every resource, cleaned by {@link
  * io.aido.backup.kubernetes.ObjectCleaner}, as multi-document YAML that {@code kubectl apply -f}
- * takes) and one part {@code state-<namespace>-<name>.dss} per store ({@link SnapshotFormat});
- * commit the record with the facts {@code namespaces}, {@code resources} (count per kind), {@code
- * stores} (per store: namespace, name, type, version, layout, table, part, counts by kind, app and
- * actor type, expired items left out), {@code skipped} (namespace, name, type, reason), {@code
- * counts} (over all stores) and {@code filters}.
+ * takes) and one part {@code state-<namespace>_<name>.dss} per store ({@link #partName}, {@link
+ * SnapshotFormat}); commit the record with the facts {@code namespaces}, {@code resources} (count
+ * per kind), {@code stores} (per store: namespace, name, type, version, layout, table, part, counts
+ * by kind, app and actor type, expired items left out), {@code skipped} (namespace, name, type,
+ * reason), {@code counts} (over all stores) and {@code filters}.
+ *
+ * <p>The Dapr Scheduler (actor reminders and Jobs API jobs, Dapr 1.15+): found as {@link
+ * SchedulerAccess} says (or at {@code --scheduler-endpoints}), read at one etcd revision by {@link
+ * SchedulerStore} into part {@value #SCHEDULER_PART}, for the same namespaces and {@code --app-id}
+ * / {@code --actor-type} filters; the record's fact {@code scheduler} holds its counts, or {@code
+ * skipped} and why. Without a Scheduler, {@code --scheduler auto} warns and goes on, {@code
+ * required} fails; one that is found but cannot be read fails the run.
  *
  * <p>A store that is supported but fails (unreachable, a missing Secret) fails the whole run: no
  * record, exit 1. An unsupported store is skipped with a warning and exit 0.
@@ -53,7 +60,8 @@ import picocli.CommandLine.Option;
     description = {
       "Snapshot the Dapr resources (Component, Configuration, Subscription, Resiliency,"
           + " HTTPEndpoint) of the namespaces and the data of every supported state store"
-          + " (PostgreSQL v1 and v2, Redis) into the repository as one dapr backup.",
+          + " (PostgreSQL v1 and v2, Redis), and the Dapr Scheduler's actor reminders and jobs,"
+          + " into the repository as one dapr backup.",
       "Unsupported store types are recorded as skipped (exit 0 with a warning, or 1 with"
           + " --require-all)."
     })
@@ -131,8 +139,30 @@ public final class SnapshotCommand extends DaprCommand {
     KeyEncryptionKey kek = repository.kek();
     checkKeyUsable(kek);
     Repository repo = openRepository(repository.openStore(), compression.pipelineSettings());
-    BackupRecord record =
-        write(repo, kek, namespaces, filter, resources, perKind, targets, skipped);
+    BackupRecord record;
+    SchedulerAccess.Found scheduler = scheduler(false, "nothing was written");
+    if (scheduler.target().isEmpty() && !scheduler.absent().equals("--scheduler off")) {
+      String line =
+          "no Dapr Scheduler found ("
+              + scheduler.absent()
+              + "): actor reminders and jobs are not in this backup";
+      LOG.warn("{}", line);
+      context().err().println("warning: " + line);
+    }
+    try (SchedulerAccess.Target target = scheduler.target().orElse(null)) {
+      record =
+          write(
+              repo,
+              kek,
+              namespaces,
+              filter,
+              resources,
+              perKind,
+              targets,
+              skipped,
+              target,
+              scheduler.absent());
+    }
     metrics().backupCompleted(BackupKind.DAPR, record.storedSize(), record.plaintextSize());
     metrics()
         .gauge(
@@ -141,17 +171,28 @@ public final class SnapshotCommand extends DaprCommand {
             skipped.size());
     KeyCounts total = KeyCounts.fromFacts(record.facts().get("counts"));
     metrics().gauge("dapr_snapshot_keys", "Keys in the last snapshot.", total.total());
+    String schedulerLine = "";
+    if (record.facts().get("scheduler") instanceof Map<?, ?> sf && sf.containsKey("counts")) {
+      SchedulerCounts sc = SchedulerCounts.fromFacts(sf.get("counts"));
+      metrics()
+          .gauge(
+              "dapr_snapshot_scheduler_entries",
+              "Reminders and jobs in the last snapshot.",
+              sc.reminders() + sc.jobs());
+      schedulerLine = "; Scheduler: " + sc;
+    }
     out()
         .printf(
             "backup %s: %d Dapr resource(s) of %s, %d state store(s) with %d key(s) (%s), %d"
-                + " skipped%n",
+                + " skipped%s%n",
             record.id(),
             resources.size(),
             String.join(", ", namespaces),
             targets.size(),
             total.total(),
             total.byKind(),
-            skipped.size());
+            skipped.size(),
+            schedulerLine);
     return ExitCodes.DONE;
   }
 
@@ -166,7 +207,10 @@ public final class SnapshotCommand extends DaprCommand {
     String name = r.getMetadata().getName();
     Object spec = r.getAdditionalProperties().get("spec");
     Object type = spec instanceof Map<?, ?> m ? m.get("type") : null;
-    if (type == null || !type.toString().startsWith("state.") || !storeSelected(ns, name)) {
+    if (type == null
+        || !type.toString().startsWith("state.")
+        || !storeSelected(ns, name)
+        || schedulerOnly()) {
       return;
     }
     // a type no class handles is skipped before its Secrets are read: the job may not read them
@@ -208,7 +252,9 @@ public final class SnapshotCommand extends DaprCommand {
       List<GenericKubernetesResource> resources,
       Map<String, Long> perKind,
       List<Target> targets,
-      List<Map<String, Object>> skipped)
+      List<Map<String, Object>> skipped,
+      SchedulerAccess.Target scheduler,
+      String schedulerAbsent)
       throws DaprJobException {
     Source source =
         new Source(
@@ -281,6 +327,12 @@ public final class SnapshotCommand extends DaprCommand {
             stats.counts().total(),
             stats.counts().byKind());
       }
+      Map<String, Object> schedulerFacts = new LinkedHashMap<>();
+      if (scheduler == null) {
+        schedulerFacts.put("skipped", schedulerAbsent);
+      } else {
+        schedulerFacts.putAll(snapshotScheduler(writer, id, scheduler, namespaces, filter));
+      }
       Map<String, Object> facts = new LinkedHashMap<>();
       facts.put("snapshotFormat", SnapshotFormat.VERSION);
       facts.put("namespaces", namespaces);
@@ -289,6 +341,7 @@ public final class SnapshotCommand extends DaprCommand {
       facts.put("stores", stores);
       facts.put("skipped", skipped);
       facts.put("counts", total.facts());
+      facts.put("scheduler", schedulerFacts);
       Map<String, Object> filters = new LinkedHashMap<>();
       filters.put("appIds", filter.appIds().stream().sorted().toList());
       filters.put("actorTypes", filter.actorTypes().stream().sorted().toList());
@@ -302,6 +355,49 @@ public final class SnapshotCommand extends DaprCommand {
     } catch (IOException | GeneralSecurityException e) {
       throw DaprJobException.failed("unable to start the Dapr backup: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Writes part {@value #SCHEDULER_PART}: the Scheduler's reminders and jobs of {@code namespaces}
+   * at one etcd revision; returns the record facts.
+   */
+  private Map<String, Object> snapshotScheduler(
+      BackupWriter writer,
+      String id,
+      SchedulerAccess.Target scheduler,
+      List<String> namespaces,
+      KeyFilter filter)
+      throws DaprJobException {
+    SchedulerStore.SnapshotStats stats;
+    Map<String, Object> header = new LinkedHashMap<>(scheduler.store().describe());
+    header.put("namespaces", namespaces);
+    header.put("takenAt", clock().instant().toString());
+    try (PartOutputStream part = writer.openPart(SCHEDULER_PART)) {
+      try {
+        SnapshotFormat.Writer out = new SnapshotFormat.Writer(part, header);
+        stats = scheduler.store().snapshot(namespaces, filter, out, clock().instant());
+        out.finish();
+      } catch (IOException | RuntimeException e) {
+        part.abort(e);
+        throw e;
+      }
+    } catch (IOException e) {
+      throw failed(id, SCHEDULER_PART, e);
+    }
+    LOG.info(
+        "Dapr Scheduler at {}: {} at revision {}",
+        scheduler.where(),
+        stats.counts(),
+        stats.revision());
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("part", SCHEDULER_PART);
+    f.put("from", scheduler.where());
+    f.put("revision", stats.revision());
+    f.put("namespaces", namespaces);
+    f.put("counts", stats.counts().facts());
+    f.put("leased", stats.leased());
+    f.put("expiredLeftOut", stats.expired());
+    return f;
   }
 
   private static DaprJobException failed(String id, String part, IOException e) {

@@ -52,4 +52,19 @@ class DaprConfigTest {
     assertThat(run(0, Map.of(), "restore", "--help")[0])
         .contains("--clean", "BACKUP_CLEAN", "--app-id", "--actor-type", "--store");
   }
+
+  @Test
+  void snapshot_badSchedulerModeAndEndpoint_exit2ListingBoth() {
+    String err =
+        run(
+            2,
+            Map.of("BACKUP_SCHEDULER_ENDPOINTS", "scheduler:2379"),
+            "snapshot",
+            "--scheduler",
+            "sometimes")[1];
+
+    assertThat(err)
+        .contains("--scheduler (BACKUP_SCHEDULER): 'sometimes' is none of auto, off, required")
+        .contains("'scheduler:2379' is not an http(s)://host:port URL");
+  }
 }
