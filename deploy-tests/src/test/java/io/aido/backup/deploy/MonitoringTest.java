@@ -55,6 +55,7 @@ class MonitoringTest {
           "BackupStale",
           "BackupRestoreTestOverdue",
           "BackupRestoreSlowerThanRto",
+          "BackupKeysNotCurrent",
           "WalArchivingBehindRpo",
           "WalReplicationSlotRetainingTooMuch");
 
