@@ -147,7 +147,7 @@ class KeyRotationIT {
 
     assertThat(restore.code()).isNotZero().isNotEqualTo(3);
     assertThat(restore.err())
-        .contains("it was wrapped by key-encryption key '" + old + "'")
+        .contains("its data key was wrapped by key '" + old + "'")
         .contains("nothing was restored")
         .doesNotContain("\tat ");
     assertThat(

@@ -126,10 +126,12 @@ public final class RewrapCommand extends JobCommand {
           item.backupId() == null
               ? "WAL object " + item.object()
               : "backup " + item.backupId() + " (" + item.kind() + ")";
+      // a key wrapped by the current key before wrappings were bound is rewrapped to bind it
+      String change =
+          item.from() + " -> " + target + (target.equals(item.from()) ? " (now bound to it)" : "");
       switch (item.status()) {
-        case REWRAPPED -> out().println("rewrapped " + what + ": " + item.from() + " -> " + target);
-        case WOULD_REWRAP ->
-            out().println("would rewrap " + what + ": " + item.from() + " -> " + target);
+        case REWRAPPED -> out().println("rewrapped " + what + ": " + change);
+        case WOULD_REWRAP -> out().println("would rewrap " + what + ": " + change);
         case FAILED -> out().println("FAILED " + what + ": " + item.problem());
         case SKIPPED -> LOG.info("skipped {}: {}", what, item.problem());
         case CURRENT -> {}
