@@ -9,6 +9,7 @@ import com.google.crypto.tink.Aead;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.util.Objects;
+import java.util.zip.CRC32C;
 
 /**
  * The key that wraps every backup's data key: a Tink {@link Aead} from a keyset file or from Cloud
@@ -68,7 +69,9 @@ public final class KeyEncryptionKey {
                   kmsKeyName,
                   new EncryptRequest()
                       .encodePlaintext(plaintext)
-                      .encodeAdditionalAuthenticatedData(associatedData))
+                      .encodeAdditionalAuthenticatedData(associatedData)
+                      .setPlaintextCrc32c(crc32c(plaintext))
+                      .setAdditionalAuthenticatedDataCrc32c(crc32c(associatedData)))
               .execute();
     } catch (IOException e) {
       throw new GeneralSecurityException("encryption request failed", e);
@@ -76,6 +79,14 @@ public final class KeyEncryptionKey {
     byte[] ciphertext = response.decodeCiphertext();
     if (ciphertext == null || ciphertext.length == 0) {
       throw new GeneralSecurityException("Cloud KMS returned no ciphertext");
+    }
+    // the integrity checks Tink's KMS AEAD makes: what KMS received, and what came back
+    if (!Boolean.TRUE.equals(response.getVerifiedPlaintextCrc32c())
+        || !Boolean.TRUE.equals(response.getVerifiedAdditionalAuthenticatedDataCrc32c())
+        || response.getCiphertextCrc32c() == null
+        || response.getCiphertextCrc32c() != crc32c(ciphertext)) {
+      throw new GeneralSecurityException(
+          "Cloud KMS encryption failed an integrity check (CRC32C); nothing was wrapped");
     }
     return new Encrypted(ciphertext, version(response.getName()));
   }
@@ -128,6 +139,12 @@ public final class KeyEncryptionKey {
   public String describeCurrent() {
     String v = primaryVersion;
     return v == null ? id : id + " (version " + v + ")";
+  }
+
+  private static long crc32c(byte[] bytes) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes);
+    return crc.getValue();
   }
 
   private static String version(String versionName) {
