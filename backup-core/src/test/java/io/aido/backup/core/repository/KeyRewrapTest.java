@@ -16,10 +16,14 @@ import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.crypto.TestKeysets;
 import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.core.crypto.WrongKeyException;
+import io.aido.backup.core.pipeline.FailingBlobStore;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
+import io.aido.backup.core.storage.AtomicReplace;
+import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.storage.StorageMessages;
 import io.aido.backup.core.storage.local.LocalBlobStore;
 import io.aido.backup.core.wal.ArchivedWal;
 import io.aido.backup.core.wal.WalArchive;
@@ -27,6 +31,7 @@ import io.aido.backup.core.wal.WalHeader;
 import io.aido.backup.core.wal.WalSegment;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -345,6 +350,64 @@ class KeyRewrapTest {
     Path onlyNew = dir.resolve("only-new.json");
     TestKeysets.keepOnlyPrimary(keyset, onlyNew);
     assertThat(restore(written, KeyEncryptionKeys.open(onlyNew.toString()))).isEqualTo(content(1));
+  }
+
+  @Test
+  void storeWithoutAtomicReplace_refusesToRewrapButDryRunLists() throws Exception {
+    backup(current(), 1);
+    KeyEncryptionKeys.rotateKeysetFile(keyset);
+    // create-only, as every store's core contract: no way to swap a record in one step
+    BlobStore createOnly = new FailingBlobStore(store, "nothing/", Long.MAX_VALUE);
+
+    assertThatThrownBy(
+            () ->
+                new KeyRewrap(createOnly, current(), List.of(), KeyRewrap.Listener.NONE).run(false))
+        .hasMessageContaining("cannot replace an object in one step");
+    assertThat(
+            new KeyRewrap(createOnly, current(), List.of(), KeyRewrap.Listener.NONE)
+                .run(true)
+                .count(KeyRewrap.Status.WOULD_REWRAP))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void replaceFails_objectReportedAndLeftAsItWas_nextRunFinishes() throws Exception {
+    BackupRecord before = backup(current(), 1);
+    KeyEncryptionKeys.rotateKeysetFile(keyset);
+    ObjectKey record = Layout.record(before.kind(), before.id());
+    byte[] original = store.open(record).readAllBytes();
+    BlobStore refusing = new RefusingReplace(store);
+
+    KeyRewrap.Report report =
+        new KeyRewrap(refusing, current(), List.of(), KeyRewrap.Listener.NONE).run(false);
+
+    assertThat(report.count(KeyRewrap.Status.FAILED)).isEqualTo(1);
+    assertThat(report.items().get(0).problem())
+        .contains("unable to replace object '" + record + "'")
+        .contains("disk full");
+    assertThat(store.open(record).readAllBytes()).isEqualTo(original);
+    assertThat(
+            new KeyRewrap(store, current(), List.of(), KeyRewrap.Listener.NONE)
+                .run(false)
+                .count(KeyRewrap.Status.REWRAPPED))
+        .isEqualTo(1);
+  }
+
+  /** A store whose replace always fails, as a full disk or a refused upload would. */
+  private static final class RefusingReplace extends FailingBlobStore implements AtomicReplace {
+    private final LocalBlobStore inner;
+
+    RefusingReplace(LocalBlobStore inner) {
+      super(inner, "nothing/", Long.MAX_VALUE);
+      this.inner = inner;
+    }
+
+    @Override
+    public ObjectInfo replace(ObjectKey key, ObjectInfo expected, InputStream content)
+        throws IOException {
+      content.readNBytes(10);
+      throw new IOException(StorageMessages.failed("replace", key, inner.describe(), "disk full"));
+    }
   }
 
   private List<byte[]> dataObjects() throws Exception {
