@@ -163,8 +163,8 @@ public final class DataKey {
     try {
       byte[] bytes = Base64.getDecoder().decode(wrapped.ciphertext());
       handle =
-          TinkProtoKeysetFormat.parseEncryptedKeyset(
-              bytes, kek.aead(), context(binding == null ? null : expectedBinding));
+          // an edited boundTo changes the associated data, so the AEAD refuses it
+          TinkProtoKeysetFormat.parseEncryptedKeyset(bytes, kek.aead(), context(binding));
     } catch (GeneralSecurityException e) {
       if (kek.unreachable(e)) {
         throw new KeyUnavailableException(

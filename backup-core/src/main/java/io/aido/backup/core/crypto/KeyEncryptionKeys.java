@@ -22,6 +22,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -78,6 +79,8 @@ public final class KeyEncryptionKeys {
       Pattern.compile(
           "projects/[^/]+/locations/[a-zA-Z0-9_-]{1,63}/keyRings/[a-zA-Z0-9_-]{1,63}"
               + "/cryptoKeys/[a-zA-Z0-9_-]{1,63}");
+
+  private static final Object ROTATION = new Object();
 
   private static final int KMS_CONNECT_TIMEOUT_MILLIS = 10_000;
   private static final int KMS_READ_TIMEOUT_MILLIS = 30_000;
@@ -228,13 +231,30 @@ public final class KeyEncryptionKeys {
    * every older key stays in the file so that what it wrapped still unwraps (until {@code rewrap}
    * moved it). The file is replaced atomically: the new keyset is written to a temporary file in
    * the same directory with the old file's permissions, forced to disk, renamed over the old one,
-   * and the directory is forced; a crash leaves the old file or the new one, never a mix.
+   * and the directory is forced; a crash leaves the old file or the new one, never a mix. Rotations
+   * of the same file take turns on a lock file beside it ({@code .<name>.lock}, left in place).
    *
    * @throws IOException if the file is missing or unreadable, or the new file cannot be written
    *     (the old one is then unchanged)
    * @throws GeneralSecurityException if the file is not a cleartext Tink JSON AEAD keyset
    */
   public static KeysetRotation rotateKeysetFile(Path file)
+      throws IOException, GeneralSecurityException {
+    // two rotations at once would each rename their keyset over the other's and lose a key: they
+    // take turns on a lock file beside it (the keyset itself is replaced, so it cannot be locked)
+    Path target = file.toAbsolutePath();
+    Path lockFile = target.resolveSibling("." + target.getFileName() + ".lock");
+    // a file lock is held for the whole JVM, so threads of one process queue here first
+    synchronized (ROTATION) {
+      try (FileChannel channel =
+              FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock lock = channel.lock()) {
+        return rotateLocked(file);
+      }
+    }
+  }
+
+  private static KeysetRotation rotateLocked(Path file)
       throws IOException, GeneralSecurityException {
     KeyEncryptionKey before = openKeysetFile(file);
     KeysetHandle handle;

@@ -84,7 +84,7 @@ class KeysetCommandTest {
     String keyset = Files.readString(file, StandardCharsets.UTF_8);
     assertThat(run.all()).doesNotContain(keyset.substring(keyset.indexOf("\"value\"")));
     try (var files = Files.list(dir)) {
-      assertThat(files).containsExactly(file);
+      assertThat(files).containsExactlyInAnyOrder(file, dir.resolve(".kek.json.lock"));
     }
   }
 
