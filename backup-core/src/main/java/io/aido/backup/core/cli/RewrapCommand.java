@@ -101,14 +101,11 @@ public final class RewrapCommand extends JobCommand {
     for (String uri : fromUris == null ? List.<String>of() : fromUris) {
       from.add(KeyEncryptionKeys.open(uri));
     }
-    String current = to.describeCurrent();
-    if (to.remote()) {
-      to.primaryVersion();
-      current = to.describeCurrent();
-    }
+    // asks Cloud KMS for the primary version now, so that every line can name it
+    to.primaryVersion();
+    String target = to.describeCurrent();
     AuditLog audit = audit(store);
     Pause pause = Pause.fromProperty(System.getProperty(PAUSE_PROPERTY));
-    String target = current;
     KeyRewrap.Listener listener =
         (step, item) -> {
           pause.at(step);
