@@ -292,6 +292,24 @@ class KeyRewrapTest {
   }
 
   @Test
+  void fromOneKmsKeyToAnother_backupsOpenWithTheNewKeyAndNoLongerNeedTheOld() throws Exception {
+    String otherKey = "gcp-kms://projects/p/locations/global/keyRings/backups/cryptoKeys/next";
+    BackupRecord before = backup(kms.open(KMS_KEY), 1);
+    KeyEncryptionKey next = kms.open(otherKey);
+    assertThatThrownBy(() -> restore(before, next)).isInstanceOf(WrongKeyException.class);
+
+    KeyRewrap.Report report =
+        new KeyRewrap(store, next, List.of(kms.open(KMS_KEY)), KeyRewrap.Listener.NONE).run(false);
+
+    assertThat(report.count(KeyRewrap.Status.REWRAPPED)).isEqualTo(1);
+    assertThat(repo.catalog().find(before.id()).orElseThrow().encryption().kekId())
+        .isEqualTo(otherKey);
+    assertThat(restore(before, kms.open(otherKey))).isEqualTo(content(1));
+    assertThatThrownBy(() -> restore(before, kms.open(KMS_KEY)))
+        .isInstanceOf(WrongKeyException.class);
+  }
+
+  @Test
   void kmsRotatedVersion_oldVersionBackupsRewrappedToThePrimary() throws Exception {
     BackupRecord v1 = backup(kms.open(KMS_KEY), 1);
     String first = repo.catalog().find(v1.id()).orElseThrow().encryption().kekVersion();
