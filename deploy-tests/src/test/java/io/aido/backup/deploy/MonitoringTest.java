@@ -63,6 +63,7 @@ class MonitoringTest {
           "BackupRestoreTestOverdue",
           "BackupRestoreTestNeverPassed",
           "BackupRestoreSlowerThanRto",
+          "BackupKeysNotCurrent",
           "WalArchivingBehindRpo",
           "WalArchivingNeverSucceeded",
           "WalReplicationSlotRetainingTooMuch",

@@ -5,7 +5,7 @@ import io.aido.backup.core.cli.JobMain;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point of job-dapr-snapshot. The shared commands (catalog, keyset) come from {@link
+ * Entry point of job-dapr-snapshot. The shared commands (catalog, keyset, rewrap) come from {@link
  * JobMain}; this job's own commands are listed in {@code subcommands}.
  */
 @Command(

@@ -5,8 +5,8 @@ import io.aido.backup.core.cli.JobMain;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point of job-db-backup. The shared commands (catalog, keyset) come from {@link JobMain};
- * this job's own commands are listed in {@code subcommands}.
+ * Entry point of job-db-backup. The shared commands (catalog, keyset, rewrap) come from {@link
+ * JobMain}; this job's own commands are listed in {@code subcommands}.
  */
 @Command(
     name = "db-backup",

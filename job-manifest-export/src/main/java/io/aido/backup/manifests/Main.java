@@ -9,8 +9,9 @@ import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point of job-manifest-export. The shared commands (catalog, keyset) come from {@link
- * JobMain}; this job's own commands are {@code export} (the image's default) and {@code restore}.
+ * Entry point of job-manifest-export. The shared commands (catalog, keyset, rewrap) come from
+ * {@link JobMain}; this job's own commands are {@code export} (the image's default) and {@code
+ * restore}.
  *
  * <p>The Kubernetes client is configured the fabric8 way: inside a pod from the ServiceAccount
  * (token, CA, {@code KUBERNETES_SERVICE_HOST}); outside from {@code KUBECONFIG} or {@code

@@ -62,6 +62,11 @@ import picocli.CommandLine.Option;
  * that is complete and whose newest result is ok (this run's included) must have started less than
  * its {@link MaxAges limit} before now ({@code --now}, else the clock).
  *
+ * <p>Key currency: every backup whose data key is not wrapped by the current key-encryption key
+ * (another key, an older keyset primary, an older Cloud KMS version) is listed, and counted per
+ * kind in {@code backup_keys_not_current}; that is no failure (it restores while the old key
+ * exists), {@code rewrap} moves it.
+ *
  * <p>Metrics ({@link VerifyMetrics}): per backup checked, whether it passed each level, the bytes
  * read, when it last passed and its restore's duration; per kind, bytes checked, failures, restore
  * tests, the last restore-test duration, last verified time and staleness. A run with {@code
@@ -349,6 +354,8 @@ public final class VerifyCommand extends JobCommand {
               Map.of("kind", k.id()));
     }
 
+    int oldKeys = reportOldKeys(kek, listing.records(), kinds);
+
     if (onlyKind == null || onlyKind == BackupKind.DB_BASE) {
       // point-in-time recovery: a gap in the archived WAL is a failure
       problems.addAll(WalVerification.problems(store, listing.records()));
@@ -376,7 +383,10 @@ public final class VerifyCommand extends JobCommand {
             + (noFreshness ? "freshness not checked" : stale + " stale kinds")
             + "; "
             + problems.size()
-            + " problems";
+            + " problems; "
+            + (oldKeys < 0
+                ? "unknown how many backups an older key wraps"
+                : oldKeys + " backups wrapped by an older key");
     out().println(summary);
     if (!problems.isEmpty()) {
       throw new VerificationFailedException(summary);
@@ -389,6 +399,53 @@ public final class VerifyCommand extends JobCommand {
     }
     LOG.info(summary);
     return ExitCodes.DONE;
+  }
+
+  /**
+   * Lists the backups whose data key is not wrapped by the current key-encryption key (another key,
+   * an older keyset primary, an older Cloud KMS version) and sets {@code backup_keys_not_current}
+   * per kind. These are no verification failure: they restore while the old key exists, and {@code
+   * rewrap} moves them; the alert fires when they stay after a grace period.
+   *
+   * @return how many, or -1 when the current Cloud KMS version cannot be read (no metric is set)
+   */
+  private int reportOldKeys(KeyEncryptionKey kek, List<BackupRecord> records, Set<BackupKind> kinds)
+      throws GeneralSecurityException {
+    Map<BackupKind, Integer> old = new EnumMap<>(BackupKind.class);
+    try {
+      for (BackupRecord r : records) {
+        if (!kek.isCurrent(r.encryption())) {
+          old.merge(r.kind(), 1, Integer::sum);
+          out()
+              .println(
+                  "backup "
+                      + r.id()
+                      + " ("
+                      + r.kind()
+                      + "): data key wrapped by '"
+                      + r.encryption().describeKek()
+                      + "', not the current key '"
+                      + kek.describeCurrent()
+                      + "' (run rewrap before retiring the old key)");
+        }
+      }
+    } catch (KeyUnavailableException e) {
+      LOG.warn(
+          "unable to tell which backups are wrapped by an older key: {} (the verify job needs"
+              + " cloudkms.cryptoKeys.get on the key)",
+          e.getMessage());
+      return -1;
+    }
+    for (BackupKind k : kinds) {
+      metrics()
+          .gauge(
+              "backup_keys_not_current",
+              "Backups of this kind whose data key is not wrapped by the current key-encryption"
+                  + " key (run rewrap).",
+              old.getOrDefault(k, 0),
+              Map.of("kind", k.id()));
+    }
+    return old.values().stream().mapToInt(Integer::intValue).sum();
   }
 
   /** The run stops: a key that cannot be used says nothing about the backup, so no result. */

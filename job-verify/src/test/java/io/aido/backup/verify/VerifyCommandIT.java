@@ -11,6 +11,7 @@ import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.FakeCloudKms;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.core.crypto.TestKeysets;
 import io.aido.backup.core.pipeline.FailingBlobStore;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
@@ -19,11 +20,15 @@ import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.local.LocalBlobStore;
 import io.aido.backup.core.verification.VerificationResults;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -353,5 +358,95 @@ class VerifyCommandIT {
     assertThat(code).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("no repository at '");
     assertThat(missing).doesNotExist();
+  }
+
+  private VerifyCommand command;
+
+  private double keysNotCurrent(BackupKind kind) {
+    for (MetricSnapshot s : command.runMetrics().registry().scrape()) {
+      if (s.getMetadata().getName().equals("backup_keys_not_current")) {
+        for (DataPointSnapshot d : s.getDataPoints()) {
+          if (kind.id().equals(d.getLabels().get("kind"))) {
+            return ((GaugeSnapshot.GaugeDataPointSnapshot) d).getValue();
+          }
+        }
+      }
+    }
+    throw new AssertionError("backup_keys_not_current{kind=" + kind + "} was not set");
+  }
+
+  @Test
+  void verify_afterRotation_listsBackupsOnTheOldKeyAndCountsThemButPasses() throws Exception {
+    String old = KeyEncryptionKeys.open(keyset.toString()).id();
+    KeyEncryptionKeys.rotateKeysetFile(keyset);
+    String now = KeyEncryptionKeys.open(keyset.toString()).id();
+
+    int code = verifyWith(keyset, c -> command = c);
+
+    assertThat(code).as(output()).isEqualTo(0);
+    assertThat(output())
+        .contains(
+            "backup "
+                + a.id()
+                + " (db-logical): data key wrapped by '"
+                + old
+                + "', not the current key '"
+                + now
+                + "'")
+        .contains("; 2 backups wrapped by an older key");
+    assertThat(keysNotCurrent(BackupKind.DB_LOGICAL)).isEqualTo(2.0);
+  }
+
+  @Test
+  void verify_afterRotateRewrapAndRemovingTheOldKey_everyBackupPasses() throws Exception {
+    KeyEncryptionKeys.rotateKeysetFile(keyset);
+    int rewrapped =
+        new Main()
+            .execute(
+                new JobContext(
+                    Environment.of(
+                        Map.of(
+                            "BACKUP_STORAGE_URL",
+                            root.toUri().toString(),
+                            "BACKUP_KEK_URI",
+                            keyset.toString(),
+                            "BACKUP_LOG_FORMAT",
+                            "text")),
+                    new PrintStream(OutputStream.nullOutputStream()),
+                    new PrintStream(OutputStream.nullOutputStream()),
+                    Clock.systemUTC()),
+                "rewrap");
+    assertThat(rewrapped).isEqualTo(0);
+    Path onlyNew = keys.resolve("only-new.json");
+    TestKeysets.keepOnlyPrimary(keyset, onlyNew);
+
+    int code = verifyWith(onlyNew, c -> command = c, "--all");
+
+    assertThat(code).as(output()).isEqualTo(0);
+    assertThat(output())
+        .contains("verified 2 backups (0 bad")
+        .contains("; 0 backups wrapped by an older key");
+    assertThat(keysNotCurrent(BackupKind.DB_LOGICAL)).isEqualTo(0.0);
+  }
+
+  @Test
+  void verify_oldKeyRemovedWithoutRewrap_exits3NamingTheMissingKey() throws Exception {
+    String old = KeyEncryptionKeys.open(keyset.toString()).id();
+    KeyEncryptionKeys.rotateKeysetFile(keyset);
+    Path onlyNew = keys.resolve("only-new.json");
+    TestKeysets.keepOnlyPrimary(keyset, onlyNew);
+
+    int code = verifyWith(onlyNew, "--all");
+
+    assertThat(code).isEqualTo(3);
+    assertThat(output())
+        .contains(
+            "backup "
+                + a.id()
+                + " (db-logical): unable to unwrap the data key: it was wrapped by"
+                + " key-encryption key '"
+                + old
+                + "'");
+    assertThat(output() + err.toString(StandardCharsets.UTF_8)).doesNotContain("\tat ");
   }
 }

@@ -151,7 +151,7 @@ public final class Catalog {
     List<BackupRecord> records = new ArrayList<>();
     List<Unreadable> unreadable = new ArrayList<>();
     for (ObjectInfo info : reader.list(Layout.recordPrefix(kind))) {
-      Optional<Named> named = Named.parse(info.key());
+      Optional<Layout.RecordName> named = Layout.RecordName.parse(info.key());
       if (named.isEmpty()) {
         continue;
       }
@@ -179,7 +179,7 @@ public final class Catalog {
       ObjectKey key = Layout.record(kind, id);
       try {
         BackupRecord r = read(key);
-        check(r, new Named(kind, id), key);
+        check(r, new Layout.RecordName(kind, id), key);
         return Optional.of(r);
       } catch (ObjectNotFoundException e) {
         // not of this kind
@@ -253,7 +253,8 @@ public final class Catalog {
     }
   }
 
-  private static void check(BackupRecord r, Named named, ObjectKey key) throws RecordProblem {
+  private static void check(BackupRecord r, Layout.RecordName named, ObjectKey key)
+      throws RecordProblem {
     if (!r.id().equals(named.id()) || r.kind() != named.kind()) {
       throw new RecordProblem(
           "record '"
@@ -264,25 +265,6 @@ public final class Catalog {
               + r.id()
               + ", not the one its name says",
           null);
-    }
-  }
-
-  /** A record file's kind and id, from its name. */
-  private record Named(BackupKind kind, BackupId id) {
-    static Optional<Named> parse(ObjectKey key) {
-      String[] parts = key.name().split("/");
-      if (parts.length != 3 || !parts[2].endsWith(".json")) {
-        return Optional.empty();
-      }
-      String id = parts[2].substring(0, parts[2].length() - ".json".length());
-      if (!BackupId.isValid(id)) {
-        return Optional.empty();
-      }
-      try {
-        return Optional.of(new Named(BackupKind.fromId(parts[1]), new BackupId(id)));
-      } catch (IllegalArgumentException e) {
-        return Optional.empty();
-      }
     }
   }
 

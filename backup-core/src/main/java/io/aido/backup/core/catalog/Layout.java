@@ -4,6 +4,7 @@ import io.aido.backup.core.storage.ObjectKey;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 
 /**
  * The repository layout, format 1. Every object name the project writes comes from here.
@@ -80,6 +81,44 @@ public final class Layout {
 
   public static ObjectKey lease(BackupKind kind, BackupId id, String holder) {
     return ObjectKey.of(leasePrefix(kind, id) + holder + ".json");
+  }
+
+  /**
+   * What a backup's wrapped data key is bound to (the associated data of its wrapping): {@code
+   * backup:<kind>/<id>}, so a wrapped key copied into another record does not unwrap there.
+   */
+  public static String keyBinding(BackupKind kind, BackupId id) {
+    return "backup:" + kind.id() + "/" + id;
+  }
+
+  /** What the wrapped data key in a WAL object's header is bound to: {@code wal:<object name>}. */
+  public static String walKeyBinding(ObjectKey walObject) {
+    return "wal:" + walObject.name();
+  }
+
+  /**
+   * A record object's kind and id, read from its name {@code catalog/<kind>/<id>.json}.
+   *
+   * @param kind the kind its name says
+   * @param id the id its name says
+   */
+  public record RecordName(BackupKind kind, BackupId id) {
+    /** The kind and id of a record object, or empty if {@code key} is not named like a record. */
+    public static Optional<RecordName> parse(ObjectKey key) {
+      String[] parts = key.name().split("/");
+      if (parts.length != 3 || !parts[0].equals("catalog") || !parts[2].endsWith(".json")) {
+        return Optional.empty();
+      }
+      String id = parts[2].substring(0, parts[2].length() - ".json".length());
+      if (!BackupId.isValid(id)) {
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(new RecordName(BackupKind.fromId(parts[1]), new BackupId(id)));
+      } catch (IllegalArgumentException e) {
+        return Optional.empty();
+      }
+    }
   }
 
   /** A time stamp for object names: {@code 20261124T020000.123Z}. */

@@ -32,8 +32,8 @@ import picocli.CommandLine.RunLast;
 
 /**
  * The top command of a job: its name, {@code --help}, {@code --version}, the options every command
- * shares ({@link RunOptions}), the shared subcommands ({@code catalog}, {@code keyset}) and the
- * mapping of outcomes to {@link ExitCodes}.
+ * shares ({@link RunOptions}), the shared subcommands ({@code catalog}, {@code keyset}, {@code
+ * rewrap}) and the mapping of outcomes to {@link ExitCodes}.
  *
  * <p>A job's {@code Main} is an annotated subclass; adding a subcommand is one entry in {@code
  * subcommands}:
@@ -59,7 +59,7 @@ import picocli.CommandLine.RunLast;
 @Command(
     mixinStandardHelpOptions = true,
     versionProvider = JobVersion.class,
-    subcommands = {CatalogCommand.class, KeysetCommand.class},
+    subcommands = {CatalogCommand.class, KeysetCommand.class, RewrapCommand.class},
     synopsisSubcommandLabel = "COMMAND",
     commandListHeading = "%nCommands:%n",
     footerHeading = "%nExit codes:%n",

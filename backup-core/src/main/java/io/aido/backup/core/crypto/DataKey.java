@@ -1,10 +1,13 @@
 package io.aido.backup.core.crypto;
 
+import com.google.crypto.tink.InsecureSecretKeyAccess;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.StreamingAead;
 import com.google.crypto.tink.TinkProtoKeysetFormat;
+import com.google.crypto.tink.proto.EncryptedKeyset;
 import com.google.crypto.tink.streamingaead.PredefinedStreamingAeadParameters;
+import com.google.protobuf.ByteString;
 import io.aido.backup.core.storage.ObjectKey;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +27,9 @@ import java.util.Objects;
  *   <li>each backup gets a fresh random key ({@link #generate()});
  *   <li>a part's object name is the associated data, so a part moved or copied under another name
  *       fails to decrypt;
+ *   <li>a key wrapped with a binding ({@link #wrap(KeyEncryptionKey, String)}, such as {@code
+ *       backup:db-logical/<id>}) has the binding in the wrapping's associated data, so a wrapped
+ *       key copied into another backup's record fails to unwrap there, with a message that says so;
  *   <li>{@link #decrypting} releases a segment's plaintext only after authenticating it, detects
  *       truncation (also at a segment boundary) and an empty object, and reports each as a {@link
  *       DecryptionFailedException} naming the object and the plaintext offset; a consumer never
@@ -38,9 +44,9 @@ import java.util.Objects;
  *
  * <pre>{@code
  * DataKey key = DataKey.generate();
- * WrappedDataKey stored = key.wrap(kek);               // goes into the record
+ * WrappedDataKey stored = key.wrap(kek, binding);      // goes into the record
  * try (OutputStream out = key.encrypting(upload, partKey)) { ... }
- * DataKey again = DataKey.unwrap(stored, kek);          // at restore
+ * DataKey again = DataKey.unwrap(stored, kek, binding); // at restore
  * try (InputStream in = again.decrypting(download, partKey)) { ... }
  * }</pre>
  */
@@ -50,6 +56,8 @@ public final class DataKey {
 
   private static final byte[] WRAP_CONTEXT =
       "aido-backup data key v1".getBytes(StandardCharsets.UTF_8);
+
+  private static final String BOUND_WRAP_CONTEXT = "aido-backup data key v2\0";
 
   private final KeysetHandle handle;
   private final StreamingAead aead;
@@ -74,40 +82,89 @@ public final class DataKey {
   }
 
   /**
-   * This key encrypted by {@code kek}, for the backup record.
+   * This key encrypted by {@code kek}, bound to nothing: for checks that a key works. What is
+   * stored should be bound ({@link #wrap(KeyEncryptionKey, String)}).
    *
    * @throws KeyUnavailableException if a Cloud KMS key could not be reached or refused the call
    * @throws GeneralSecurityException if {@code kek} fails to encrypt for another reason
    */
   public WrappedDataKey wrap(KeyEncryptionKey kek) throws GeneralSecurityException {
-    byte[] wrapped;
+    return wrap(kek, null);
+  }
+
+  /**
+   * This key encrypted by {@code kek}, for a record: {@code binding} (what the key belongs to, such
+   * as {@code backup:db-logical/<id>}) is in the associated data and recorded as {@link
+   * WrappedDataKey#boundTo()}; null wraps unbound, as earlier versions did. The result records the
+   * key id and, for Cloud KMS, the key version that encrypted it.
+   *
+   * @throws KeyUnavailableException if a Cloud KMS key could not be reached or refused the call
+   * @throws GeneralSecurityException if {@code kek} fails to encrypt for another reason
+   */
+  public WrappedDataKey wrap(KeyEncryptionKey kek, String binding) throws GeneralSecurityException {
+    KeyEncryptionKey.Encrypted encrypted;
     try {
-      wrapped = TinkProtoKeysetFormat.serializeEncryptedKeyset(handle, kek.aead(), WRAP_CONTEXT);
+      byte[] keyset = TinkProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get());
+      encrypted = kek.encrypt(keyset, context(binding));
     } catch (GeneralSecurityException e) {
       throw new KeyUnavailableException(
           "unable to wrap the data key with key-encryption key '" + kek.id() + "'", e);
     }
-    return new WrappedDataKey(kek.id(), TEMPLATE, Base64.getEncoder().encodeToString(wrapped));
+    // the form Tink's TinkProtoKeysetFormat.parseEncryptedKeyset reads
+    byte[] wrapped =
+        EncryptedKeyset.newBuilder()
+            .setEncryptedKeyset(ByteString.copyFrom(encrypted.ciphertext()))
+            .build()
+            .toByteArray();
+    return new WrappedDataKey(
+        kek.id(),
+        TEMPLATE,
+        Base64.getEncoder().encodeToString(wrapped),
+        encrypted.version(),
+        binding);
   }
 
   /**
-   * Unwraps a stored data key.
-   *
-   * <p>{@code kek} need not have the id recorded in {@code wrapped}: a keyset file that kept the
-   * old key beside a new primary still opens keys the old one wrapped.
+   * Unwraps a stored data key that is not bound, or whose binding is not checked (see {@link
+   * #unwrap(WrappedDataKey, KeyEncryptionKey, String)}).
    *
    * @throws WrongKeyException if {@code kek} does not open it, or the wrapped key was altered
-   * @throws KeyUnavailableException if a Cloud KMS key could not be reached or refused the call, so
-   *     it is unknown whether the key is the right one
+   * @throws KeyUnavailableException if a Cloud KMS key could not be reached or refused the call
    * @throws GeneralSecurityException if the unwrapped keyset is not a streaming data key
    */
   public static DataKey unwrap(WrappedDataKey wrapped, KeyEncryptionKey kek)
       throws GeneralSecurityException {
+    return unwrap(wrapped, kek, wrapped.boundTo());
+  }
+
+  /**
+   * Unwraps a stored data key found where {@code expectedBinding} says (the backup or WAL object
+   * whose record holds it). A key wrapped unbound (by an earlier version) unwraps as before; a
+   * bound one must be bound to {@code expectedBinding}, checked by name and by the wrapping's
+   * associated data.
+   *
+   * <p>{@code kek} need not have the id recorded in {@code wrapped}: a keyset file that kept the
+   * old key beside a new primary still opens keys the old one wrapped.
+   *
+   * @throws WrongKeyException if {@code kek} does not open it, the wrapped key was altered, or it
+   *     belongs to another backup or object (a {@link WrongKeyException#misplaced()} one)
+   * @throws KeyUnavailableException if a Cloud KMS key could not be reached or refused the call, so
+   *     it is unknown whether the key is the right one
+   * @throws GeneralSecurityException if the unwrapped keyset is not a streaming data key
+   */
+  public static DataKey unwrap(WrappedDataKey wrapped, KeyEncryptionKey kek, String expectedBinding)
+      throws GeneralSecurityException {
     KeyEncryptionKeys.init();
+    String binding = wrapped.boundTo();
+    if (binding != null && expectedBinding != null && !binding.equals(expectedBinding)) {
+      throw WrongKeyException.misplaced(wrapped.describeKek(), binding, expectedBinding);
+    }
     KeysetHandle handle;
     try {
       byte[] bytes = Base64.getDecoder().decode(wrapped.ciphertext());
-      handle = TinkProtoKeysetFormat.parseEncryptedKeyset(bytes, kek.aead(), WRAP_CONTEXT);
+      handle =
+          // an edited boundTo changes the associated data, so the AEAD refuses it
+          TinkProtoKeysetFormat.parseEncryptedKeyset(bytes, kek.aead(), context(binding));
     } catch (GeneralSecurityException e) {
       if (kek.unreachable(e)) {
         throw new KeyUnavailableException(
@@ -133,16 +190,18 @@ public final class DataKey {
 
   /**
    * Moves a wrapped data key from one key-encryption key to another, for key rotation: the backup
-   * data is untouched, only the record's wrapped key changes.
+   * data is untouched, only the record's wrapped key changes. The result is bound to {@code
+   * binding}, which must be where {@code wrapped} was found.
    *
-   * @throws WrongKeyException if {@code from} does not open {@code wrapped}
+   * @throws WrongKeyException if {@code from} does not open {@code wrapped}, or it is bound to
+   *     something else
    * @throws KeyUnavailableException if a Cloud KMS key could not be reached or refused the call
    * @throws GeneralSecurityException if {@code to} fails to encrypt
    */
   public static WrappedDataKey rewrap(
-      WrappedDataKey wrapped, KeyEncryptionKey from, KeyEncryptionKey to)
+      WrappedDataKey wrapped, KeyEncryptionKey from, KeyEncryptionKey to, String binding)
       throws GeneralSecurityException {
-    return unwrap(wrapped, from).wrap(to);
+    return unwrap(wrapped, from, binding).wrap(to, binding);
   }
 
   /**
@@ -179,6 +238,12 @@ public final class DataKey {
       throw new DecryptionFailedException(name, 0, e);
     }
     return new AuthenticatedInputStream(plaintext, source, name);
+  }
+
+  private static byte[] context(String binding) {
+    return binding == null
+        ? WRAP_CONTEXT.clone()
+        : (BOUND_WRAP_CONTEXT + binding).getBytes(StandardCharsets.UTF_8);
   }
 
   private static byte[] associatedData(ObjectKey name) {

@@ -22,6 +22,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -29,11 +30,17 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -72,6 +79,8 @@ public final class KeyEncryptionKeys {
       Pattern.compile(
           "projects/[^/]+/locations/[a-zA-Z0-9_-]{1,63}/keyRings/[a-zA-Z0-9_-]{1,63}"
               + "/cryptoKeys/[a-zA-Z0-9_-]{1,63}");
+
+  private static final Object ROTATION = new Object();
 
   private static final int KMS_CONNECT_TIMEOUT_MILLIS = 10_000;
   private static final int KMS_READ_TIMEOUT_MILLIS = 30_000;
@@ -217,6 +226,98 @@ public final class KeyEncryptionKeys {
     return openKeysetFile(file);
   }
 
+  /**
+   * Adds a new AES256-GCM key to a keyset file and makes it the primary: new wrappings use it, and
+   * every older key stays in the file so that what it wrapped still unwraps (until {@code rewrap}
+   * moved it). The file is replaced atomically: the new keyset is written to a temporary file in
+   * the same directory with the old file's permissions, forced to disk, renamed over the old one,
+   * and the directory is forced; a crash leaves the old file or the new one, never a mix. Rotations
+   * of the same file take turns on a lock file beside it ({@code .<name>.lock}, left in place).
+   *
+   * @throws IOException if the file is missing or unreadable, or the new file cannot be written
+   *     (the old one is then unchanged)
+   * @throws GeneralSecurityException if the file is not a cleartext Tink JSON AEAD keyset
+   */
+  public static KeysetRotation rotateKeysetFile(Path file)
+      throws IOException, GeneralSecurityException {
+    // two rotations at once would each rename their keyset over the other's and lose a key: they
+    // take turns on a lock file beside it (the keyset itself is replaced, so it cannot be locked)
+    Path target = file.toAbsolutePath();
+    Path lockFile = target.resolveSibling("." + target.getFileName() + ".lock");
+    // a file lock is held for the whole JVM, so threads of one process queue here first
+    synchronized (ROTATION) {
+      try (FileChannel channel =
+              FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock lock = channel.lock()) {
+        return rotateLocked(file);
+      }
+    }
+  }
+
+  private static KeysetRotation rotateLocked(Path file)
+      throws IOException, GeneralSecurityException {
+    KeyEncryptionKey before = openKeysetFile(file);
+    KeysetHandle handle;
+    try {
+      handle =
+          TinkJsonProtoKeysetFormat.parseKeyset(
+              new String(readSmallFile(file), StandardCharsets.UTF_8),
+              InsecureSecretKeyAccess.get());
+    } catch (GeneralSecurityException e) {
+      throw new GeneralSecurityException(
+          "unable to use keyset file '" + file + "': not a cleartext Tink JSON keyset");
+    }
+    KeysetHandle rotated =
+        KeysetHandle.newBuilder(handle)
+            .addEntry(
+                KeysetHandle.generateEntryFromParameters(PredefinedAeadParameters.AES256_GCM)
+                    .withRandomId()
+                    .makePrimary())
+            .build();
+    byte[] json =
+        TinkJsonProtoKeysetFormat.serializeKeyset(rotated, InsecureSecretKeyAccess.get())
+            .getBytes(StandardCharsets.UTF_8);
+    Path target = file.toAbsolutePath();
+    Path dir = target.getParent();
+    PosixFileAttributeView posix = Files.getFileAttributeView(target, PosixFileAttributeView.class);
+    Set<PosixFilePermission> mode = posix == null ? null : posix.readAttributes().permissions();
+    Path temp =
+        mode == null
+            ? Files.createTempFile(dir, "." + target.getFileName() + ".", ".rotating")
+            : Files.createTempFile(
+                dir,
+                "." + target.getFileName() + ".",
+                ".rotating",
+                PosixFilePermissions.asFileAttribute(mode));
+    try {
+      if (mode != null) {
+        // the umask may have taken bits away from the requested mode
+        Files.setPosixFilePermissions(temp, mode);
+      }
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        ByteBuffer buffer = ByteBuffer.wrap(json);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+        channel.force(true);
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+        d.force(true);
+      }
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(temp);
+      throw new IOException(
+          "unable to rotate keyset file '" + file + "': " + e.getMessage() + "; it is unchanged",
+          e);
+    }
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < rotated.size(); i++) {
+      ids.add(KEYSET_ID_PREFIX + Integer.toUnsignedString(rotated.getAt(i).getId()));
+    }
+    return new KeysetRotation(before.id(), openKeysetFile(file), ids);
+  }
+
   private static KeyEncryptionKey openKms(String uri) throws GeneralSecurityException {
     kmsKeyName(uri);
     GoogleCredentials credentials;
@@ -260,8 +361,9 @@ public final class KeyEncryptionKeys {
 
   /** A Cloud KMS key reached through {@code client}; tests point the client at a fake server. */
   static KeyEncryptionKey openKms(String uri, CloudKMS client) throws GeneralSecurityException {
-    Aead aead = GcpKmsAead.builder().setCloudKms(client).setKeyName(kmsKeyName(uri)).build();
-    return new KeyEncryptionKey(uri, aead, true);
+    String keyName = kmsKeyName(uri);
+    Aead aead = GcpKmsAead.builder().setCloudKms(client).setKeyName(keyName).build();
+    return new KeyEncryptionKey(uri, aead, true, client, keyName);
   }
 
   private static String kmsKeyName(String uri) throws GeneralSecurityException {

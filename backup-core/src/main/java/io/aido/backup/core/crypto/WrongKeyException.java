@@ -11,6 +11,7 @@ public class WrongKeyException extends GeneralSecurityException {
 
   private final String recordedKekId;
   private final String configuredKekId;
+  private final boolean misplaced;
 
   /**
    * @param recordedKekId the id stored with the wrapped key
@@ -29,6 +30,34 @@ public class WrongKeyException extends GeneralSecurityException {
             + ")");
     this.recordedKekId = recordedKekId;
     this.configuredKekId = configuredKekId;
+    this.misplaced = false;
+  }
+
+  private WrongKeyException(String message, String recordedKekId, boolean misplaced) {
+    super(message);
+    this.recordedKekId = recordedKekId;
+    this.configuredKekId = null;
+    this.misplaced = misplaced;
+  }
+
+  /**
+   * A wrapped key found in the record of {@code foundAt} that belongs to {@code boundTo}: copied or
+   * swapped between records.
+   */
+  static WrongKeyException misplaced(String recordedKekId, String boundTo, String foundAt) {
+    return new WrongKeyException(
+        "unable to unwrap the data key of "
+            + foundAt
+            + ": the stored wrapped key belongs to "
+            + boundTo
+            + " (copied or swapped between records: tampered); nothing was decrypted",
+        recordedKekId,
+        true);
+  }
+
+  /** Whether the wrapped key belongs to another backup or object than the one it was found in. */
+  public boolean misplaced() {
+    return misplaced;
   }
 
   /** The key-encryption key id recorded with the wrapped data key. */
@@ -36,7 +65,7 @@ public class WrongKeyException extends GeneralSecurityException {
     return recordedKekId;
   }
 
-  /** The id of the key-encryption key that failed to open it. */
+  /** The id of the key-encryption key that failed to open it; null when {@link #misplaced()}. */
   public String configuredKekId() {
     return configuredKekId;
   }

@@ -10,10 +10,15 @@ public enum AuditAction {
   /** A backup was restored into a live system. */
   RESTORE,
   /** A backup (or part of it) was deleted. */
-  DELETE;
+  DELETE,
+  /** A keyset file got a new primary key ({@code keyset rotate}). */
+  ROTATE,
+  /** A backup's or WAL object's data key was wrapped again by another key ({@code rewrap}). */
+  REWRAP;
 
   /**
-   * The name used in audit object names and JSON: {@code read}, {@code restore}, {@code delete}.
+   * The name used in audit object names and JSON: {@code read}, {@code restore}, {@code delete},
+   * {@code rotate}, {@code rewrap}.
    */
   @JsonValue
   public String id() {

@@ -195,19 +195,26 @@ public final class Repository {
     DataKey dataKey = DataKey.generate();
     BackupId id = BackupId.generate(clock.instant(), RANDOM);
     return new RepositoryBackupWriter(
-        this, kind, id, source, clock.instant(), dataKey, dataKey.wrap(kek));
+        this,
+        kind,
+        id,
+        source,
+        clock.instant(),
+        dataKey,
+        dataKey.wrap(kek, Layout.keyBinding(kind, id)));
   }
 
   /**
    * Opens a committed backup for reading; unwraps its data key with {@code kek}.
    *
    * @throws io.aido.backup.core.crypto.WrongKeyException if {@code kek} did not wrap this backup's
-   *     data key; the message names both keys
+   *     data key (the message names both keys), or the record holds another backup's wrapped key
    */
   public BackupReader reader(BackupRecord record, KeyEncryptionKey kek)
       throws IOException, GeneralSecurityException {
     Objects.requireNonNull(record, "record");
-    DataKey dataKey = DataKey.unwrap(record.encryption(), kek);
+    DataKey dataKey =
+        DataKey.unwrap(record.encryption(), kek, Layout.keyBinding(record.kind(), record.id()));
     return new RepositoryBackupReader(store, pipeline, record, dataKey);
   }
 }

@@ -157,10 +157,16 @@ public final class WalArchive {
       framed = WalHeader.readFramed(in, store.describe() + "/" + wal.key());
     }
     WalHeader header = framed.header();
-    DataKey dataKey = keys.get(header.key().ciphertext());
+    String binding = Layout.walKeyBinding(wal.key());
+    // a bound key is cached under where it was found, so a copied header cannot skip its check
+    String cached =
+        header.key().boundTo() == null
+            ? header.key().ciphertext()
+            : binding + " " + header.key().ciphertext();
+    DataKey dataKey = keys.get(cached);
     if (dataKey == null) {
-      dataKey = DataKey.unwrap(header.key(), kek);
-      keys.put(header.key().ciphertext(), dataKey);
+      dataKey = DataKey.unwrap(header.key(), kek, binding);
+      keys.put(cached, dataKey);
     }
     Path tmp = target.resolveSibling(target.getFileName() + ".fetching");
     PartResult result;

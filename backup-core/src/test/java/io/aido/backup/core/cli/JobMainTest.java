@@ -331,7 +331,8 @@ class JobMainTest {
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err())
-        .startsWith("error: unknown command or option 'wrok' (commands: catalog, keyset, work,")
+        .startsWith(
+            "error: unknown command or option 'wrok' (commands: catalog, keyset, rewrap, work,")
         .contains("Run 'test-job --help' for usage.");
   }
 

@@ -2,8 +2,10 @@ package io.aido.backup.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.core.crypto.WrappedDataKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,10 +55,98 @@ class KeysetCommandTest {
   }
 
   @Test
-  void keyset_withoutSubcommand_exitsTwoNamingGenerate() {
+  void keyset_withoutSubcommand_exitsTwoNamingItsCommands() {
     Run run = Run.of(new TestJob(), Map.of(), "keyset");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
-    assertThat(run.err()).contains("a command is required (one of: generate)");
+    assertThat(run.err()).contains("a command is required (one of: generate, rotate)");
+  }
+
+  @Test
+  void rotate_keysetFile_newPrimaryOldKeysKeptModeKeptIdsPrinted() throws Exception {
+    Path file = dir.resolve("kek.json");
+    KeyEncryptionKey before = KeyEncryptionKeys.generateKeysetFile(file);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
+    WrappedDataKey wrappedBefore = DataKey.generate().wrap(before, "backup:dapr/x");
+
+    Run run = Run.of(new TestJob(), Map.of(), "keyset", "rotate", "--kek-uri", file.toString());
+
+    assertThat(run.code()).as(run.all()).isEqualTo(ExitCodes.DONE);
+    KeyEncryptionKey after = KeyEncryptionKeys.open(file.toString());
+    assertThat(after.id()).isNotEqualTo(before.id());
+    assertThat(run.out())
+        .contains("primary " + before.id() + " -> " + after.id())
+        .contains("keys " + before.id() + ", " + after.id());
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-r-----");
+    assertThat(DataKey.unwrap(wrappedBefore, after, "backup:dapr/x")).isNotNull();
+    assertThat(DataKey.generate().wrap(after).kekId()).isEqualTo(after.id());
+    String keyset = Files.readString(file, StandardCharsets.UTF_8);
+    assertThat(run.all()).doesNotContain(keyset.substring(keyset.indexOf("\"value\"")));
+    try (var files = Files.list(dir)) {
+      assertThat(files).containsExactlyInAnyOrder(file, dir.resolve(".kek.json.lock"));
+    }
+  }
+
+  @Test
+  void rotate_withRepository_recordsAnAuditEvent() throws Exception {
+    Path file = dir.resolve("kek.json");
+    KeyEncryptionKeys.generateKeysetFile(file);
+    Path repo = dir.resolve("repo");
+
+    Run run =
+        Run.of(
+            new TestJob(),
+            Map.of("BACKUP_STORAGE_URL", repo.toUri().toString()),
+            "keyset",
+            "rotate",
+            "--kek-uri",
+            file.toString());
+
+    assertThat(run.code()).as(run.all()).isEqualTo(ExitCodes.DONE);
+    try (var events = Files.walk(repo.resolve("audit"))) {
+      assertThat(events.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
+          .singleElement()
+          .asString()
+          .contains("-rotate-");
+    }
+  }
+
+  @Test
+  void rotate_missingFile_exitsTwoAndWritesNothing() {
+    Path file = dir.resolve("missing.json");
+
+    Run run = Run.of(new TestJob(), Map.of(), "keyset", "rotate", "--kek-uri", file.toString());
+
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("keyset file '" + file + "' does not exist");
+    assertThat(Files.exists(file)).isFalse();
+  }
+
+  @Test
+  void rotate_kmsKey_exitsTwoSayingToRotateInKms() {
+    Run run =
+        Run.of(
+            new TestJob(),
+            Map.of(),
+            "keyset",
+            "rotate",
+            "--kek-uri",
+            "gcp-kms://projects/p/locations/global/keyRings/r/cryptoKeys/k");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("rotate it in KMS");
+  }
+
+  @Test
+  void rotate_notAKeyset_exitsOneNamingTheFileAndKeepsIt() throws Exception {
+    Path file = dir.resolve("kek.json");
+    Files.writeString(file, "{\"not\": \"a keyset\"}");
+
+    Run run = Run.of(new TestJob(), Map.of(), "keyset", "rotate", "--kek-uri", file.toString());
+
+    assertThat(run.code()).isEqualTo(ExitCodes.FAILED);
+    assertThat(run.err()).contains("'" + file + "': not a cleartext Tink JSON keyset");
+    assertThat(Files.readString(file)).isEqualTo("{\"not\": \"a keyset\"}");
   }
 }

@@ -27,25 +27,35 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A stand-in for the Cloud KMS REST API (encrypt and decrypt with CRC32C integrity fields), over
- * real HTTP through WireMock: Cloud KMS cannot run here. Its "ciphertext" is a tag of the key name
- * and associated data followed by the plaintext, so it is no cipher; it only behaves like KMS
- * toward the client: a ciphertext from another key, or with other associated data, is refused with
- * HTTP 400, and {@link #failWith(int)} makes every call fail with a status. Public in the test-jar
- * so that the jobs' tests can make a key unavailable the way Cloud KMS does.
+ * A stand-in for the Cloud KMS REST API (encrypt and decrypt with CRC32C integrity fields, and
+ * reading a key's primary version, which {@link #rotate()} advances), over real HTTP through
+ * WireMock: Cloud KMS cannot run here. Its "ciphertext" is a tag of the key name and associated
+ * data followed by the plaintext, so it is no cipher; it only behaves like KMS toward the client: a
+ * ciphertext from another key, or with other associated data, is refused with HTTP 400, and {@link
+ * #failWith(int)} makes every call fail with a status. Public in the test-jar so that the jobs'
+ * tests can make a key unavailable the way Cloud KMS does.
  */
 public final class FakeCloudKms implements AutoCloseable {
   private static final Pattern CALL =
-      Pattern.compile("/v1/(projects/[^:]+/cryptoKeys/[^:/]+):(encrypt|decrypt)");
+      Pattern.compile("/v1/(projects/[^:]+/cryptoKeys/[^:/?]+)(?::(encrypt|decrypt))?(?:\\?.*)?");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final WireMockServer server;
   private volatile int failStatus;
+  private volatile int primaryVersion = 1;
 
   public FakeCloudKms() {
     server = new WireMockServer(options().dynamicPort().extensions(new Kms()));
     server.start();
     server.stubFor(any(anyUrl()).willReturn(ok()));
+  }
+
+  /**
+   * Makes a new primary version, as {@code gcloud kms keys versions create --primary} or automatic
+   * rotation does: later encryptions name it, and ciphertexts of older versions still decrypt.
+   */
+  public void rotate() {
+    primaryVersion++;
   }
 
   /** Every later call answers with {@code status} (0: behave). */
@@ -86,6 +96,18 @@ public final class FakeCloudKms implements AutoCloseable {
         return error(404, "no such method");
       }
       try {
+        if (call.group(2) == null) {
+          ObjectNode key = JSON.createObjectNode();
+          key.put("name", call.group(1));
+          key.putObject("primary")
+              .put("name", call.group(1) + "/cryptoKeyVersions/" + primaryVersion)
+              .put("state", "ENABLED");
+          return ResponseDefinitionBuilder.responseDefinition()
+              .withStatus(200)
+              .withHeader("Content-Type", "application/json")
+              .withBody(JSON.writeValueAsString(key))
+              .build();
+        }
         JsonNode request = JSON.readTree(event.getRequest().getBodyAsString());
         byte[] aad = decode(request.path("additionalAuthenticatedData").asText(""));
         byte[] tag = tag(call.group(1), aad);
@@ -94,7 +116,7 @@ public final class FakeCloudKms implements AutoCloseable {
           byte[] plaintext = decode(request.path("plaintext").asText(""));
           byte[] ciphertext =
               ByteBuffer.allocate(tag.length + plaintext.length).put(tag).put(plaintext).array();
-          response.put("name", call.group(1) + "/cryptoKeyVersions/1");
+          response.put("name", call.group(1) + "/cryptoKeyVersions/" + primaryVersion);
           response.put("ciphertext", Base64.getEncoder().encodeToString(ciphertext));
           response.put("ciphertextCrc32c", Long.toString(crc32c(ciphertext)));
           response.put("verifiedPlaintextCrc32c", true);

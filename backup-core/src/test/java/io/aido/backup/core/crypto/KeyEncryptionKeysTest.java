@@ -18,6 +18,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
@@ -248,5 +253,39 @@ class KeyEncryptionKeysTest {
     Matcher m = KEY_VALUE.matcher(json);
     assertThat(m.find()).as("keyset JSON has a key value").isTrue();
     return m.group(1);
+  }
+
+  @Test
+  void rotateKeysetFile_concurrentRotations_keepEveryKey() throws Exception {
+    Path file = dir.resolve("rotated.json");
+    KeyEncryptionKey first = KeyEncryptionKeys.generateKeysetFile(file);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<KeysetRotation>> runs = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        runs.add(pool.submit(() -> KeyEncryptionKeys.rotateKeysetFile(file)));
+      }
+      for (var run : runs) {
+        run.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    KeysetRotation last = KeyEncryptionKeys.rotateKeysetFile(file);
+
+    assertThat(last.keyIds()).hasSize(8).startsWith(first.id()).endsWith(last.key().id());
+    assertThat(last.keyIds()).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void rotateKeysetFile_notAKeyset_failsAndLeavesTheFile() throws Exception {
+    Path file = dir.resolve("broken.json");
+    Files.writeString(file, "{}");
+
+    assertThatThrownBy(() -> KeyEncryptionKeys.rotateKeysetFile(file))
+        .isInstanceOf(GeneralSecurityException.class)
+        .hasMessageContaining("'" + file + "'");
+    assertThat(Files.readString(file)).isEqualTo("{}");
   }
 }

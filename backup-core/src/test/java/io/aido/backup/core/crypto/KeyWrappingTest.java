@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class KeyWrappingTest {
+  private static final String BINDING = "backup:manifests/20261124T020000Z-a1b2c3";
   private static final ObjectKey PART = ObjectKey.of("data/manifests/20261124T020000Z-a1b2c3/all");
   private static final String KMS_KEY =
       "gcp-kms://projects/p/locations/global/keyRings/backups/cryptoKeys/kek";
@@ -135,18 +136,47 @@ class KeyWrappingTest {
     byte[] ciphertext = DataKeyTest.encrypt(key, plaintext, PART);
     WrappedDataKey stored = key.wrap(oldKek);
 
-    WrappedDataKey moved = DataKey.rewrap(stored, oldKek, newKek);
+    WrappedDataKey moved = DataKey.rewrap(stored, oldKek, newKek, BINDING);
 
     assertThat(moved.kekId()).isEqualTo(newKek.id());
-    assertThat(decrypt(DataKey.unwrap(moved, newKek), ciphertext)).isEqualTo(plaintext);
-    assertThatThrownBy(() -> DataKey.unwrap(moved, oldKek)).isInstanceOf(WrongKeyException.class);
+    assertThat(moved.boundTo()).isEqualTo(BINDING);
+    assertThat(decrypt(DataKey.unwrap(moved, newKek, BINDING), ciphertext)).isEqualTo(plaintext);
+    assertThatThrownBy(() -> DataKey.unwrap(moved, oldKek, BINDING))
+        .isInstanceOf(WrongKeyException.class);
+  }
+
+  @Test
+  void unwrap_boundKeyFoundElsewhere_failsAsMisplacedNamingBoth() throws Exception {
+    WrappedDataKey bound = DataKey.generate().wrap(oldKek, BINDING);
+    String elsewhere = "backup:manifests/20261125T020000Z-d4e5f6";
+
+    assertThatThrownBy(() -> DataKey.unwrap(bound, oldKek, elsewhere))
+        .isInstanceOf(WrongKeyException.class)
+        .hasMessage(
+            "unable to unwrap the data key of "
+                + elsewhere
+                + ": the stored wrapped key belongs to "
+                + BINDING
+                + " (copied or swapped between records: tampered); nothing was decrypted")
+        .matches(e -> ((WrongKeyException) e).misplaced());
+  }
+
+  @Test
+  void wrap_kms_recordsTheVersionThatEncrypted() throws Exception {
+    KeyEncryptionKey kmsKek = kms.open(KMS_KEY);
+
+    WrappedDataKey wrapped = DataKey.generate().wrap(kmsKek, BINDING);
+
+    assertThat(wrapped.kekVersion()).isEqualTo(kmsKek.primaryVersion());
+    assertThat(kmsKek.isCurrent(wrapped)).isTrue();
+    assertThat(kmsKek.isCurrent(DataKey.generate().wrap(oldKek))).isFalse();
   }
 
   @Test
   void rewrap_fromKekThatDidNotWrapIt_failsWithWrongKey() throws Exception {
     WrappedDataKey stored = DataKey.generate().wrap(oldKek);
 
-    assertThatThrownBy(() -> DataKey.rewrap(stored, newKek, newKek))
+    assertThatThrownBy(() -> DataKey.rewrap(stored, newKek, newKek, BINDING))
         .isInstanceOf(WrongKeyException.class)
         .hasMessageContaining(oldKek.id())
         .hasMessageContaining(newKek.id());
@@ -159,7 +189,7 @@ class KeyWrappingTest {
     byte[] ciphertext = DataKeyTest.encrypt(key, plaintext, PART);
     KeyEncryptionKey kmsKek = kms.open(KMS_KEY);
 
-    WrappedDataKey moved = DataKey.rewrap(key.wrap(oldKek), oldKek, kmsKek);
+    WrappedDataKey moved = DataKey.rewrap(key.wrap(oldKek), oldKek, kmsKek, BINDING);
 
     assertThat(moved.kekId()).isEqualTo(KMS_KEY);
     assertThat(kmsKek.remote()).isTrue();

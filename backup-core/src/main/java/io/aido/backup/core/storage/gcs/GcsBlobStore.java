@@ -10,8 +10,10 @@ import com.google.cloud.storage.Storage.BlobField;
 import com.google.cloud.storage.Storage.BlobListOption;
 import com.google.cloud.storage.Storage.BlobWriteOption;
 import com.google.cloud.storage.StorageException;
+import io.aido.backup.core.storage.AtomicReplace;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.DeletionRefusedException;
+import io.aido.backup.core.storage.ObjectChangedException;
 import io.aido.backup.core.storage.ObjectExistsException;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
@@ -57,7 +59,7 @@ import java.util.Optional;
  * BlobStore store = new GcsBlobStore(GcsStorages.production(), "my-backups", "prod");
  * }</pre>
  */
-public final class GcsBlobStore implements BlobStore {
+public final class GcsBlobStore implements BlobStore, AtomicReplace {
 
   /** The upload chunk size unless told otherwise: large enough for throughput, small for heap. */
   public static final int DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
@@ -168,6 +170,73 @@ public final class GcsBlobStore implements BlobStore {
               "create", key, description, "the upload finished but the object is not there"));
     }
     return infoOf(key, blob);
+  }
+
+  /**
+   * Uploads a new generation with the precondition that the live generation is the one read (GCS
+   * {@code ifGenerationMatch}): the new content becomes live in one step when the upload completes,
+   * and an object deleted or replaced meanwhile is neither brought back nor overwritten (HTTP 412).
+   * A bucket with a retention policy or a held object refuses (403).
+   */
+  @Override
+  public ObjectInfo replace(ObjectKey key, ObjectInfo expected, InputStream content)
+      throws IOException {
+    Blob blob = statBlob(key, "replace");
+    if (blob == null) {
+      throw new ObjectNotFoundException(key, description);
+    }
+    ObjectInfo now = infoOf(key, blob);
+    if (now.size() != expected.size() || !now.created().equals(expected.created())) {
+      throw new ObjectChangedException(key, description);
+    }
+    BlobInfo info =
+        BlobInfo.newBuilder(BlobId.of(bucket, blob.getName(), blob.getGeneration()))
+            .setContentType("application/octet-stream")
+            .build();
+    WriteChannel upload;
+    try {
+      upload = storage.writer(info, BlobWriteOption.generationMatch());
+    } catch (StorageException e) {
+      throw replaceFailed(key, e);
+    }
+    upload.setChunkSize(chunkSize);
+    byte[] buffer = new byte[COPY_BUFFER];
+    try {
+      int n;
+      while ((n = content.read(buffer)) != -1) {
+        ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+        while (chunk.hasRemaining()) {
+          upload.write(chunk);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not closed: closing would finalize a partial replacement
+      throw replaceFailed(key, e);
+    }
+    try {
+      upload.close();
+    } catch (IOException | RuntimeException e) {
+      throw replaceFailed(key, e);
+    }
+    Blob replaced = statBlob(key, "replace");
+    if (replaced == null) {
+      throw new IOException(
+          StorageMessages.failed(
+              "replace", key, description, "the upload finished but the object is not there"));
+    }
+    return infoOf(key, replaced);
+  }
+
+  private IOException replaceFailed(ObjectKey key, Exception e) {
+    StorageException se = storageException(e);
+    if (se != null && se.getCode() == 412) {
+      return new ObjectChangedException(key, description);
+    }
+    if (se != null && se.getCode() == 403) {
+      return new DeletionRefusedException(key, description, StorageMessages.cause(e));
+    }
+    return new IOException(
+        StorageMessages.failed("replace", key, description, StorageMessages.cause(e)), e);
   }
 
   private IOException createFailed(ObjectKey key, Exception e) {

@@ -1,7 +1,9 @@
 package io.aido.backup.core.storage.local;
 
+import io.aido.backup.core.storage.AtomicReplace;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.DeletionRefusedException;
+import io.aido.backup.core.storage.ObjectChangedException;
 import io.aido.backup.core.storage.ObjectExistsException;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
@@ -21,6 +23,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
@@ -59,7 +62,7 @@ import java.util.Optional;
  * store.create(ObjectKey.of("format.json"), in);
  * }</pre>
  */
-public final class LocalBlobStore implements BlobStore {
+public final class LocalBlobStore implements BlobStore, AtomicReplace {
 
   /** The directory under the root that holds uploads in progress; never a valid key segment. */
   public static final String INCOMING = ".incoming\\";
@@ -123,6 +126,52 @@ public final class LocalBlobStore implements BlobStore {
       return new ObjectInfo(key, size, Files.getLastModifiedTime(target).toInstant());
     } finally {
       deleteTemporary(temp);
+    }
+  }
+
+  /**
+   * Writes the new content to a temporary file in {@value #INCOMING}, forces it to disk, and
+   * renames it over the object ({@code rename(2)} replaces atomically), then forces the directory.
+   * A crash before the rename leaves the old object and a temporary file that {@link
+   * #removeAbandonedUploads} removes.
+   */
+  @Override
+  public ObjectInfo replace(ObjectKey key, ObjectInfo expected, InputStream content)
+      throws IOException {
+    Path target = pathOf(key);
+    checkUnchanged(key, expected);
+    Path incoming = root.resolve(INCOMING);
+    Path temp;
+    try {
+      createDirectories(incoming);
+      temp = Files.createTempFile(incoming, "", ".part");
+    } catch (IOException e) {
+      throw failed("replace", key, e);
+    }
+    try {
+      long size = writeDurably(key, content, temp);
+      checkUnchanged(key, expected);
+      try {
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        forceDirectory(target.getParent());
+      } catch (AccessDeniedException e) {
+        throw new DeletionRefusedException(key, description, "permission denied");
+      } catch (IOException e) {
+        throw failed("replace", key, e);
+      }
+      return new ObjectInfo(key, size, Files.getLastModifiedTime(target).toInstant());
+    } finally {
+      deleteTemporary(temp);
+    }
+  }
+
+  private void checkUnchanged(ObjectKey key, ObjectInfo expected) throws IOException {
+    Optional<ObjectInfo> now = stat(key);
+    if (now.isEmpty()) {
+      throw new ObjectNotFoundException(key, description);
+    }
+    if (now.get().size() != expected.size() || !now.get().created().equals(expected.created())) {
+      throw new ObjectChangedException(key, description);
     }
   }
 

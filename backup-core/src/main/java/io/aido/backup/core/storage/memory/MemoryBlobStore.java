@@ -1,6 +1,8 @@
 package io.aido.backup.core.storage.memory;
 
+import io.aido.backup.core.storage.AtomicReplace;
 import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.core.storage.ObjectChangedException;
 import io.aido.backup.core.storage.ObjectExistsException;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
@@ -21,7 +23,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * A store in memory that keeps every rule of {@link BlobStore}: create-only, all or nothing. For
  * tests and dry runs; it holds whole objects in the heap, so it is not for large data.
  */
-public final class MemoryBlobStore implements BlobStore {
+public final class MemoryBlobStore implements BlobStore, AtomicReplace {
   private record Entry(byte[] bytes, Instant created) {}
 
   private final Map<ObjectKey, Entry> objects = new ConcurrentSkipListMap<>();
@@ -52,6 +54,30 @@ public final class MemoryBlobStore implements BlobStore {
     Entry entry = new Entry(buffer.toByteArray(), clock.instant());
     if (objects.putIfAbsent(key, entry) != null) {
       throw new ObjectExistsException(key, name);
+    }
+    return new ObjectInfo(key, entry.bytes.length, entry.created);
+  }
+
+  @Override
+  public ObjectInfo replace(ObjectKey key, ObjectInfo expected, InputStream content)
+      throws IOException {
+    Entry old = objects.get(key);
+    if (old == null) {
+      throw new ObjectNotFoundException(key, name);
+    }
+    if (old.bytes.length != expected.size() || !old.created.equals(expected.created())) {
+      throw new ObjectChangedException(key, name);
+    }
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    try {
+      content.transferTo(buffer);
+    } catch (IOException e) {
+      throw new IOException(
+          StorageMessages.failed("replace", key, name, StorageMessages.cause(e)), e);
+    }
+    Entry entry = new Entry(buffer.toByteArray(), clock.instant());
+    if (!objects.replace(key, old, entry)) {
+      throw new ObjectChangedException(key, name);
     }
     return new ObjectInfo(key, entry.bytes.length, entry.created);
   }

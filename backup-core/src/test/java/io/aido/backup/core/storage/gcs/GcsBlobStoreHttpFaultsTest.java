@@ -23,6 +23,7 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.aido.backup.core.storage.DeletionRefusedException;
+import io.aido.backup.core.storage.ObjectChangedException;
 import io.aido.backup.core.storage.ObjectExistsException;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
@@ -299,6 +300,26 @@ class GcsBlobStoreHttpFaultsTest {
     assertThatThrownBy(() -> store.create(KEY, new ByteArrayInputStream(new byte[10])))
         .isInstanceOf(ObjectExistsException.class)
         .hasMessageContaining("already exists");
+    assertThat(finalizingPuts()).isEmpty();
+  }
+
+  @Test
+  void replace_generationChangedMeanwhile412_isObjectChangedAndNothingFinalized()
+      throws IOException {
+    server.stubFor(get(urlPathEqualTo(OBJECT_PATH)).willReturn(json(200, objectJson(10))));
+    server.stubFor(
+        post(urlPathEqualTo(UPLOAD_PATH))
+            .withQueryParam("ifGenerationMatch", equalTo("1700000000000001"))
+            .willReturn(
+                json(
+                    412,
+                    error(412, "At least one of the pre-conditions you specified did not hold."))));
+    ObjectInfo read = store.stat(KEY).orElseThrow();
+
+    assertThatThrownBy(() -> store.replace(KEY, read, new ByteArrayInputStream(new byte[12])))
+        .isInstanceOf(ObjectChangedException.class)
+        .hasMessageContaining("'" + KEY + "'")
+        .hasMessageContaining("changed since it was read");
     assertThat(finalizingPuts()).isEmpty();
   }
 
