@@ -239,17 +239,25 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace {
   }
 
   private void publish(ObjectKey key, Path temp, Path target) throws IOException {
-    try {
-      createDirectories(target.getParent());
-    } catch (IOException e) {
-      throw failed("create", key, e);
-    }
-    try {
-      Files.createLink(target, temp);
-    } catch (FileAlreadyExistsException e) {
-      throw new ObjectExistsException(key, description);
-    } catch (IOException | UnsupportedOperationException e) {
-      throw failed("create", key, e);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        createDirectories(target.getParent());
+      } catch (IOException e) {
+        throw failed("create", key, e);
+      }
+      try {
+        Files.createLink(target, temp);
+        break;
+      } catch (FileAlreadyExistsException e) {
+        throw new ObjectExistsException(key, description);
+      } catch (NoSuchFileException e) {
+        // a delete pruned the directory, empty, between its creation and the link: create it again
+        if (attempt == 3) {
+          throw failed("create", key, e);
+        }
+      } catch (IOException | UnsupportedOperationException e) {
+        throw failed("create", key, e);
+      }
     }
     try {
       forceDirectory(target.getParent());
@@ -441,6 +449,25 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace {
       throw new DeletionRefusedException(key, description, "permission denied");
     } catch (IOException e) {
       throw failed("delete", key, e);
+    }
+    pruneEmptyParents(path.getParent());
+  }
+
+  /**
+   * Removes the directories that deleting an object left empty, up to the root (never the root), so
+   * removed backups leave no empty {@code data/<kind>/<id>/} behind. Best effort: a directory that
+   * a writer fills meanwhile is not empty and stays, and a writer whose directory was removed
+   * between its creation and the link creates it again ({@link #publish}).
+   */
+  private void pruneEmptyParents(Path dir) {
+    Path d = dir;
+    while (d != null && d.startsWith(root) && !d.equals(root)) {
+      try {
+        Files.delete(d);
+      } catch (IOException e) {
+        return; // not empty (or already gone, or not ours to remove): stop here
+      }
+      d = d.getParent();
     }
   }
 

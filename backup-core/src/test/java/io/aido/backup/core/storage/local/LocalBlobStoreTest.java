@@ -68,6 +68,29 @@ class LocalBlobStoreTest extends BlobStoreContract {
   }
 
   @Test
+  void delete_lastObjectsOfABackup_removesTheEmptyDirectoriesButNotTheRootOrAFullOne()
+      throws IOException {
+    ObjectKey a = ObjectKey.of("data/db-logical/one/part-0");
+    ObjectKey b = ObjectKey.of("data/db-logical/one/part-1");
+    ObjectKey other = ObjectKey.of("data/db-logical/two/part-0");
+    store.create(a, in("a"));
+    store.create(b, in("b"));
+    store.create(other, in("c"));
+
+    store.delete(a);
+    assertThat(root().resolve("data/db-logical/one")).isDirectory();
+    store.delete(b);
+
+    assertThat(root().resolve("data/db-logical/one")).doesNotExist();
+    assertThat(root().resolve("data/db-logical/two")).isDirectory();
+    store.delete(other);
+    assertThat(root().resolve("data")).doesNotExist();
+    assertThat(root()).isDirectory();
+    store.create(other, in("again"));
+    assertThat(store.open(other).readAllBytes()).isEqualTo("again".getBytes());
+  }
+
+  @Test
   void removeAbandonedUploads_nothingEverUploaded_freesNothing() throws IOException {
     assertThat(store.removeAbandonedUploads(Instant.now())).isZero();
   }
