@@ -109,7 +109,7 @@ final class PartReader extends PartInputStream {
           throw StageFailure.of(
               Stage.DECOMPRESS, new IOException("data follows the end of the compressed stream"));
         }
-        result = new PartResult(key, digest.count(), digest.finish(), downloaded.count);
+        result = new PartResult(key, digest.count(), digest.finish(), downloaded.count, null);
       }
       return n;
     } catch (Throwable t) {
