@@ -6,9 +6,6 @@ import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.config.RepositoryUrl;
-import io.aido.backup.core.pipeline.Pipeline;
-import io.aido.backup.core.pipeline.PipelineSettings;
-import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.BlobStores;
 import java.util.stream.Collectors;
@@ -105,7 +102,6 @@ public final class ReplicateCommand extends JobCommand {
     BlobStore primary = repository.openStore();
     openExistingRepository(primary);
     BlobStore target = BlobStores.open(secondary.toString());
-    Repository.open(target, new Pipeline(PipelineSettings.defaults()), clock());
     LOG.info("replicating {} to {}", primary.describe(), target.describe());
 
     Replicator.Report report =

@@ -166,6 +166,7 @@ final class Replicator {
    *     nothing was copied)
    */
   Report run() throws IOException {
+    copyFormat();
     Set<ObjectKey> present = keys(secondary.list(Layout.CATALOG));
     List<Missing> missing = new ArrayList<>();
     for (ObjectInfo info : primary.list(Layout.CATALOG)) {
@@ -197,6 +198,31 @@ final class Replicator {
             ? Duration.ZERO
             : Duration.between(newestLeft, now);
     return new Report(copied, wal, objects, bytes, failures, walFailures, lag, serverSide);
+  }
+
+  /**
+   * Makes the secondary a repository of the primary's format: its {@code format.json} is copied
+   * when the secondary has none, and one that is there must be readable by this version.
+   */
+  private void copyFormat() throws IOException {
+    ObjectKey key = Layout.format();
+    if (secondary.stat(key).isEmpty()) {
+      byte[] format;
+      try (InputStream in = primary.open(key)) {
+        format = in.readNBytes(RecordJson.MAX_BYTES + 1);
+      }
+      RecordJson.readFormat(new ByteArrayInputStream(format), primary.describe() + "/" + key);
+      try {
+        secondary.create(key, new ByteArrayInputStream(format));
+        objects++;
+        bytes += format.length;
+      } catch (ObjectExistsException e) {
+        // another run created it meanwhile; checked below
+      }
+    }
+    try (InputStream in = secondary.open(key)) {
+      RecordJson.readFormat(in, secondary.describe() + "/" + key);
+    }
   }
 
   /** A record the secondary lacks, known by its name. */
