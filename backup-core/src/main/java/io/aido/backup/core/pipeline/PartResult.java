@@ -9,8 +9,7 @@ import io.aido.backup.core.storage.ObjectKey;
  * @param plaintextSize bytes of plaintext that went in (or came out)
  * @param plaintextSha256 hex SHA-256 of that plaintext
  * @param storedSize bytes stored (compressed and encrypted)
- * @param storedSha256 hex SHA-256 of the stored bytes, when this side measured it (the write side
- *     does), else null
+ * @param storedSha256 hex SHA-256 of the stored bytes (as written, or as downloaded)
  */
 public record PartResult(
     ObjectKey key,
