@@ -324,7 +324,7 @@ class ReplicatorGcsFaultsTest {
   }
 
   @Test
-  void read_503AndConnectionResetOnce_retriedAndTheCopyDecrypts() throws Exception {
+  void read_connectionResetOnce_retriedAndTheCopyDecrypts() throws Exception {
     BackupRecord r = fixture.backup(local, 50_000);
     primaryHolding(r, aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
     LocalBlobStore secondary = new LocalBlobStore(dir.resolve("secondary"));
