@@ -56,7 +56,9 @@ class MonitoringTest {
           "BackupRestoreTestOverdue",
           "BackupRestoreSlowerThanRto",
           "WalArchivingBehindRpo",
-          "WalReplicationSlotRetainingTooMuch");
+          "WalReplicationSlotRetainingTooMuch",
+          "BackupReplicationLagging",
+          "BackupReplicationStopped");
 
   private static List<HasMetadata> monitoring;
   private static Set<String> pushed;
