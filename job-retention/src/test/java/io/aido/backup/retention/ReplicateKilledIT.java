@@ -196,9 +196,16 @@ class ReplicateKilledIT {
     Path log = dir.resolve("replicate.log");
     KeyEncryptionKeys.generateKeysetFile(keyset);
     Map<String, String> env = env(primary, keyset);
+    BackupRecord last = null;
     for (int i = 0; i < 3; i++) {
       pg.psql("todo", "UPDATE items SET done = NOT done WHERE id % 7 = " + i);
+      List<BackupRecord> before = new Catalog(new LocalBlobStore(primary)).list(null);
       run(new io.aido.backup.db.Main(), env, "backup", "--databases", "todo");
+      List<BackupRecord> after =
+          new ArrayList<>(new Catalog(new LocalBlobStore(primary)).list(null));
+      after.removeAll(before);
+      assertThat(after).hasSize(1);
+      last = after.get(0);
     }
     List<BackupRecord> all = new Catalog(new LocalBlobStore(primary)).list(null);
     assertThat(all).hasSize(3);
@@ -229,8 +236,9 @@ class ReplicateKilledIT {
         new io.aido.backup.db.Main(),
         onSecondary,
         "restore",
+        // by id: backups started within the same second do not sort by time
         "--backup-id",
-        "latest",
+        last.id().value(),
         "--target-database",
         "todo_from_secondary",
         "--create");
