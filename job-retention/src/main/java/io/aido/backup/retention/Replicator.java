@@ -15,6 +15,7 @@ import io.aido.backup.core.storage.ObjectNotFoundException;
 import io.aido.backup.core.storage.ServerSideCopy;
 import io.aido.backup.core.storage.StorageMessages;
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -45,7 +46,7 @@ import org.slf4j.MDC;
  * Only the catalogs and the WAL archive's names: {@code catalog/} and {@code wal/} are listed on
  * both sides, and a backup is copied when the primary has its record and the secondary does not.
  * Data objects are never listed; their names, sizes and hashes come from the record. A run with
- * nothing new is four listings.
+ * nothing new is four listings and a read of {@code format.json}.
  *
  * <h2>Order and crashes</h2>
  *
@@ -487,7 +488,7 @@ final class Replicator {
   }
 
   /** Hashes what passes through, on its way to the secondary. */
-  private static final class HashingInputStream extends java.io.FilterInputStream {
+  private static final class HashingInputStream extends FilterInputStream {
     private final MessageDigest digest;
 
     HashingInputStream(InputStream in, MessageDigest digest) {

@@ -9,6 +9,7 @@ import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.BackupReader;
@@ -81,14 +82,10 @@ final class ReplicaFixture {
             BackupRecord.COMPLETE,
             List.of(
                 new PartRecord("todo.dump", key.name(), info.size(), 5000, "0".repeat(64), "zstd")),
-            kekWrapped(),
+            new WrappedDataKey("test-kek", "AES256_GCM_HKDF_1MB", "AAAA"),
             Map.of());
     new Catalog(store).commit(store, record);
     return record;
-  }
-
-  private static io.aido.backup.core.crypto.WrappedDataKey kekWrapped() {
-    return new io.aido.backup.core.crypto.WrappedDataKey("test-kek", "AES256_GCM_HKDF_1MB", "AAAA");
   }
 
   /** A WAL-like object (replication copies whatever is under {@code wal/}, as stored). */

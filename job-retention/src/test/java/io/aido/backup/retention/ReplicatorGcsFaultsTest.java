@@ -20,6 +20,9 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Catalog;
 import io.aido.backup.core.catalog.Layout;
+import io.aido.backup.core.storage.BlobReader;
+import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.gcs.GcsBlobStore;
 import io.aido.backup.core.storage.gcs.GcsStorages;
 import io.aido.backup.core.storage.local.LocalBlobStore;
@@ -221,9 +224,7 @@ class ReplicatorGcsFaultsTest {
     return puts;
   }
 
-  private Replicator.Report replicate(
-      io.aido.backup.core.storage.BlobReader from, io.aido.backup.core.storage.BlobStore to)
-      throws Exception {
+  private Replicator.Report replicate(BlobReader from, BlobStore to) throws Exception {
     return new Replicator(from, to, Instant.now(), line -> {}).run();
   }
 
@@ -352,7 +353,6 @@ class ReplicatorGcsFaultsTest {
         .singleElement()
         .satisfies(f -> assertThat(f.message()).contains("globals.sql", "no record was written"));
     assertThat(new Catalog(secondary).list(null)).isEmpty();
-    assertThat(secondary.stat(io.aido.backup.core.storage.ObjectKey.of(r.parts().get(1).object())))
-        .isEmpty();
+    assertThat(secondary.stat(ObjectKey.of(r.parts().get(1).object()))).isEmpty();
   }
 }

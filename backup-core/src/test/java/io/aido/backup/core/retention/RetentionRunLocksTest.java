@@ -1,6 +1,7 @@
 package io.aido.backup.core.retention;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
@@ -10,6 +11,7 @@ import com.google.cloud.storage.contrib.nio.testing.LocalStorageHelper;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Layout;
+import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.gcs.GcsBlobStore;
 import java.io.IOException;
 import java.time.Duration;
@@ -17,6 +19,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +53,7 @@ class RetentionRunLocksTest {
   }
 
   /** Re-creates the object with the same bytes and the metadata {@code lock} sets. */
-  private void relock(String objectName, java.util.function.UnaryOperator<BlobInfo.Builder> lock) {
+  private void relock(String objectName, UnaryOperator<BlobInfo.Builder> lock) {
     BlobId id = BlobId.of("dr-backups", "prod/" + objectName);
     byte[] content = storage.readAllBytes(id);
     storage.delete(id);
@@ -76,8 +79,8 @@ class RetentionRunLocksTest {
     assertThat(report.removals())
         .extracting(Removal::id, Removal::outcome)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(oldest.id(), Removal.Outcome.KEPT_LOCKED),
-            org.assertj.core.groups.Tuple.tuple(older.id(), Removal.Outcome.REMOVED));
+            tuple(oldest.id(), Removal.Outcome.KEPT_LOCKED),
+            tuple(older.id(), Removal.Outcome.REMOVED));
     assertThat(report.removals().get(0).message())
         .contains(oldest.parts().get(1).object(), "a temporary hold", "stays whole and listed");
     assertThat(report.removed()).isEqualTo(1);
@@ -133,8 +136,7 @@ class RetentionRunLocksTest {
   void lock_objectWithoutHoldOrRetention_isUnlocked() throws IOException {
     BackupRecord r = backupDaysAgo(1);
 
-    assertThat(store.lock(io.aido.backup.core.storage.ObjectKey.of(r.parts().get(0).object()), now))
-        .isEmpty();
-    assertThat(store.lock(io.aido.backup.core.storage.ObjectKey.of("data/none"), now)).isEmpty();
+    assertThat(store.lock(ObjectKey.of(r.parts().get(0).object()), now)).isEmpty();
+    assertThat(store.lock(ObjectKey.of("data/none"), now)).isEmpty();
   }
 }
