@@ -91,7 +91,8 @@ class KustomizationsTest {
           "manifest-export", new Scheduled("0 3 * * *", Duration.ofDays(1)),
           "verify", new Scheduled("30 5 * * *", Duration.ofDays(1)),
           "restore-test", new Scheduled("0 6 1 * *", Duration.ofDays(28)),
-          "backup-retention", new Scheduled("30 4 * * *", Duration.ofDays(1)));
+          "backup-retention", new Scheduled("30 4 * * *", Duration.ofDays(1)),
+          "backup-replicate", new Scheduled("45 * * * *", Duration.ofHours(1)));
 
   static final Set<String> RESTORE_JOBS =
       Set.of("restore-db", "restore-dapr", "restore-manifests", "restore-pitr");
@@ -128,6 +129,7 @@ class KustomizationsTest {
           "db-backup", List.of(),
           "backup-verify", List.of(),
           "backup-retention", List.of(),
+          "backup-replicate", List.of(),
           "backup-restore-pitr", List.of(),
           "restore-test-postgresql", List.of(),
           "dapr-snapshot",
@@ -175,6 +177,7 @@ class KustomizationsTest {
           Map.entry("verify", Set.of("pushgateway", "storage")),
           Map.entry("restore-test", Set.of("pushgateway", "scratch-postgres", "storage")),
           Map.entry("backup-retention", Set.of("pushgateway", "storage")),
+          Map.entry("backup-replicate", Set.of("pushgateway", "storage")),
           Map.entry("restore-db", Set.of("postgres", "pushgateway", "storage")),
           Map.entry("restore-dapr", Set.of("apiserver", "dapr-stores", "pushgateway", "storage")),
           Map.entry("restore-manifests", Set.of("apiserver", "pushgateway", "storage")),

@@ -67,7 +67,9 @@ class MonitoringTest {
           "WalArchivingBehindRpo",
           "WalArchivingNeverSucceeded",
           "WalReplicationSlotRetainingTooMuch",
-          "WalReplicationSlotNotMonitored");
+          "WalReplicationSlotNotMonitored",
+          "BackupReplicationLagging",
+          "BackupReplicationStopped");
 
   /**
    * The custom query postgres_exporter runs for the alerts on the server's own figures (a

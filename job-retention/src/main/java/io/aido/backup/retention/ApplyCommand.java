@@ -294,7 +294,7 @@ public final class ApplyCommand extends JobCommand {
 
   private void printRemoval(Removal r) {
     out().println(r);
-    if (r.outcome() == Removal.Outcome.REFUSED) {
+    if (r.outcome() == Removal.Outcome.REFUSED || r.outcome() == Removal.Outcome.KEPT_LOCKED) {
       LOG.warn("{}", r);
     } else if (r.outcome() == Removal.Outcome.FAILED) {
       LOG.error("{}", r);

@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "retention",
     description =
-        "Applies the retention policy to the repository: keeps daily and monthly backups, expires WAL, clears unfinished leftovers.",
-    subcommands = {ApplyCommand.class})
+        "Applies the retention policy to the repository (keeps daily and monthly backups, expires WAL, clears unfinished leftovers) and replicates it to a secondary repository.",
+    subcommands = {ApplyCommand.class, ReplicateCommand.class})
 public final class Main extends JobMain {
 
   /** Runs the job with {@code args} against the process's environment; returns the exit code. */

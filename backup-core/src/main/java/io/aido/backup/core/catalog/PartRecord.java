@@ -1,5 +1,6 @@
 package io.aido.backup.core.catalog;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
 
 /**
@@ -11,6 +12,9 @@ import java.util.Objects;
  * @param plaintextSize bytes before compression
  * @param plaintextSha256 hex SHA-256 of the plaintext
  * @param compression {@code zstd} (or {@code none})
+ * @param storedSha256 hex SHA-256 of the stored bytes (as they are in the repository), computed on
+ *     the write path; null in records written before it was added, which stay readable and are
+ *     written back without the field
  */
 public record PartRecord(
     String name,
@@ -18,11 +22,23 @@ public record PartRecord(
     long storedSize,
     long plaintextSize,
     String plaintextSha256,
-    String compression) {
+    String compression,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String storedSha256) {
   public PartRecord {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(object, "object");
     Objects.requireNonNull(plaintextSha256, "plaintextSha256");
     Objects.requireNonNull(compression, "compression");
+  }
+
+  /** A part without the stored bytes' SHA-256, as records written before it was added. */
+  public PartRecord(
+      String name,
+      String object,
+      long storedSize,
+      long plaintextSize,
+      String plaintextSha256,
+      String compression) {
+    this(name, object, storedSize, plaintextSize, plaintextSha256, compression, null);
   }
 }

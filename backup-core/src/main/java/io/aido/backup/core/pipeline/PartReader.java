@@ -109,7 +109,9 @@ final class PartReader extends PartInputStream {
           throw StageFailure.of(
               Stage.DECOMPRESS, new IOException("data follows the end of the compressed stream"));
         }
-        result = new PartResult(key, digest.count(), digest.finish(), downloaded.count);
+        result =
+            new PartResult(
+                key, digest.count(), digest.finish(), downloaded.count, downloaded.sha256.finish());
       }
       return n;
     } catch (Throwable t) {
@@ -170,7 +172,9 @@ final class PartReader extends PartInputStream {
     return result;
   }
 
+  /** Counts and hashes the stored bytes as they are downloaded. */
   private static final class Counting extends FilterInputStream {
+    private final Digest sha256 = new Digest();
     private long count;
 
     Counting(InputStream in) {
@@ -182,6 +186,7 @@ final class PartReader extends PartInputStream {
       int b = in.read();
       if (b >= 0) {
         count++;
+        sha256.update(new byte[] {(byte) b}, 0, 1);
       }
       return b;
     }
@@ -191,6 +196,7 @@ final class PartReader extends PartInputStream {
       int n = in.read(b, off, len);
       if (n > 0) {
         count += n;
+        sha256.update(b, off, n);
       }
       return n;
     }

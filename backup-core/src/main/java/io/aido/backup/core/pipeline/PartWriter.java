@@ -31,6 +31,7 @@ final class PartWriter extends PartOutputStream {
   private final BoundedPipe pipe;
   private final OutputStream head;
   private final Digest digest = new Digest();
+  private final Digest storedDigest = new Digest();
   private final FutureTask<ObjectInfo> upload;
   private volatile State state = State.OPEN;
   private volatile PipelineException failure;
@@ -68,7 +69,7 @@ final class PartWriter extends PartOutputStream {
         new FutureTask<>(
             () -> {
               try {
-                return store.create(key, pipe.source());
+                return store.create(key, new DigestingInputStream(pipe.source(), storedDigest));
               } catch (Throwable t) {
                 pipe.abortReader(t);
                 throw t;
@@ -138,7 +139,8 @@ final class PartWriter extends PartOutputStream {
       failure = failure("store", Stage.UPLOAD, uploadError);
       throw failure;
     }
-    result = new PartResult(key, digest.count(), digest.finish(), stored.size());
+    result =
+        new PartResult(key, digest.count(), digest.finish(), stored.size(), storedDigest.finish());
     state = State.CLOSED;
   }
 

@@ -125,7 +125,8 @@ final class RepositoryBackupWriter implements BackupWriter {
             r.storedSize(),
             r.plaintextSize(),
             r.plaintextSha256(),
-            Zstd.NAME);
+            Zstd.NAME,
+            r.storedSha256());
     parts.add(p);
     return p;
   }

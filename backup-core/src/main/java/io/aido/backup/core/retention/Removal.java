@@ -33,6 +33,12 @@ public record Removal(
     WOULD_REMOVE,
     /** A lease appeared after the plan was made; the backup is kept. */
     KEPT_IN_USE,
+    /**
+     * The store keeps an object of the backup (a retention policy or hold, asked before deleting):
+     * nothing was deleted and the backup stays whole and listed until the store allows it;
+     * reported, not a failure.
+     */
+    KEPT_LOCKED,
     /** The store refused a deletion (retention policy, hold, permission); reported, not retried. */
     REFUSED,
     /** The store failed; what remains is listed in the message and is retried by the next run. */
@@ -53,7 +59,7 @@ public record Removal(
     return switch (outcome) {
       case REMOVED -> "removed " + what + " (" + counts + ")";
       case WOULD_REMOVE -> "would remove " + what + " (" + counts + ")";
-      case KEPT_IN_USE -> "kept " + what + ": " + message;
+      case KEPT_IN_USE, KEPT_LOCKED -> "kept " + what + ": " + message;
       case REFUSED -> "refused " + what + " (" + counts + " removed): " + message;
       case FAILED -> "failed " + what + " (" + counts + " removed): " + message;
     };

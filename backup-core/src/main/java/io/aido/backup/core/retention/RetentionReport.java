@@ -27,10 +27,19 @@ public record RetentionReport(
     leftovers = List.copyOf(leftovers);
   }
 
-  /** Backups kept over all groups: by the plans, or because a lease appeared before deletion. */
+  /**
+   * Backups kept over all groups: by the plans, because a lease appeared before deletion, or
+   * because the store keeps an object of theirs.
+   */
   public int kept() {
     return plans.values().stream().mapToInt(p -> p.kept().size()).sum()
-        + (int) removals.stream().filter(r -> r.outcome() == Removal.Outcome.KEPT_IN_USE).count();
+        + (int)
+            removals.stream()
+                .filter(
+                    r ->
+                        r.outcome() == Removal.Outcome.KEPT_IN_USE
+                            || r.outcome() == Removal.Outcome.KEPT_LOCKED)
+                .count();
   }
 
   /** Backups removed (in a dry run: that would be). */
@@ -73,6 +82,7 @@ public record RetentionReport(
         + " leftovers ("
         + bytesFreed()
         + " bytes)"
+        + count(Removal.Outcome.KEPT_LOCKED, " kept by the store's retention policy or holds")
         + count(Removal.Outcome.REFUSED, " refused by the store")
         + count(Removal.Outcome.FAILED, " failed")
         + (refusedGroups().isEmpty() ? "" : "; refused to empty " + refusedGroups())

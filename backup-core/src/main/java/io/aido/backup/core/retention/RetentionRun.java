@@ -7,6 +7,7 @@ import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.DeletionRefusedException;
 import io.aido.backup.core.storage.ObjectInfo;
+import io.aido.backup.core.storage.ObjectLocks;
 import io.aido.backup.core.storage.StorageMessages;
 import java.io.IOException;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -47,11 +49,15 @@ import java.util.TreeMap;
  *
  * <h2>Failures</h2>
  *
- * A deletion the store refuses ({@link DeletionRefusedException}) is reported and skipped, and the
- * run goes on; if it was the record, the backup stays whole and listed. Any other store failure
- * stops the removal of that backup, is reported as {@link Removal.Outcome#FAILED}, and the run goes
- * on; what is left is invisible and the next run finishes it. A dry run reads exactly as a real run
- * and deletes nothing.
+ * A store that can tell which objects it would refuse to delete ({@link ObjectLocks}: a GCS
+ * bucket's retention policy, object holds) is asked before a backup's record is deleted: when any
+ * object of the backup is locked, nothing of it is deleted, it stays whole and listed, and the
+ * removal is reported as {@link Removal.Outcome#KEPT_LOCKED} (not a failure); a later run removes
+ * it once the store allows. A deletion the store refuses ({@link DeletionRefusedException}) is
+ * reported and skipped, and the run goes on; if it was the record, the backup stays whole and
+ * listed. Any other store failure stops the removal of that backup, is reported as {@link
+ * Removal.Outcome#FAILED}, and the run goes on; what is left is invisible and the next run finishes
+ * it. A dry run reads exactly as a real run and deletes nothing.
  *
  * <pre>{@code
  * RetentionReport report =
@@ -169,6 +175,28 @@ public final class RetentionRun {
     List<ObjectInfo> objects = new ArrayList<>();
     store.stat(Layout.record(kind, id)).ifPresent(objects::add);
     objects.addAll(objectsOf(kind, id));
+    if (store instanceof ObjectLocks locks) {
+      for (ObjectInfo o : objects) {
+        Optional<String> lock = locks.lock(o.key(), now);
+        if (lock.isPresent()) {
+          return new Removal(
+              kind,
+              id,
+              false,
+              Removal.Outcome.KEPT_LOCKED,
+              0,
+              0,
+              "object '"
+                  + o.key()
+                  + "' is kept by "
+                  + lock.get()
+                  + " in "
+                  + store.describe()
+                  + "; nothing deleted, the backup stays whole and listed until the store allows"
+                  + " it");
+        }
+      }
+    }
     return remove(kind, id, false, objects);
   }
 

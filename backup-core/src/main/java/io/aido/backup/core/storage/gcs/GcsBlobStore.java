@@ -8,16 +8,21 @@ import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.Storage.BlobField;
 import com.google.cloud.storage.Storage.BlobListOption;
+import com.google.cloud.storage.Storage.BlobTargetOption;
 import com.google.cloud.storage.Storage.BlobWriteOption;
+import com.google.cloud.storage.Storage.CopyRequest;
 import com.google.cloud.storage.StorageException;
 import io.aido.backup.core.storage.AtomicReplace;
+import io.aido.backup.core.storage.BlobReader;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.DeletionRefusedException;
 import io.aido.backup.core.storage.ObjectChangedException;
 import io.aido.backup.core.storage.ObjectExistsException;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.storage.ObjectLocks;
 import io.aido.backup.core.storage.ObjectNotFoundException;
+import io.aido.backup.core.storage.ServerSideCopy;
 import io.aido.backup.core.storage.StorageMessages;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,6 +56,10 @@ import java.util.Optional;
  * <p>Memory: one chunk buffer ({@link #chunkSize()}) per upload in progress and the client's read
  * buffer per open stream.
  *
+ * <p>Optional abilities: {@link ServerSideCopy} from another {@code GcsBlobStore} (a rewrite: the
+ * bytes stay inside GCS; this store's client, so its credentials, must be allowed to read the
+ * source bucket), and {@link ObjectLocks} from the object's retention time and holds.
+ *
  * <p>Errors: a 403 on delete (a retention policy, an object hold, or a missing permission) is
  * {@link DeletionRefusedException}; every other failure is an {@link IOException} naming the object
  * and the store.
@@ -59,7 +68,8 @@ import java.util.Optional;
  * BlobStore store = new GcsBlobStore(GcsStorages.production(), "my-backups", "prod");
  * }</pre>
  */
-public final class GcsBlobStore implements BlobStore, AtomicReplace {
+public final class GcsBlobStore
+    implements BlobStore, AtomicReplace, ServerSideCopy, ObjectLocks {
 
   /** The upload chunk size unless told otherwise: large enough for throughput, small for heap. */
   public static final int DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
@@ -237,6 +247,63 @@ public final class GcsBlobStore implements BlobStore, AtomicReplace {
     }
     return new IOException(
         StorageMessages.failed("replace", key, description, StorageMessages.cause(e)), e);
+  @Override
+  public boolean canCopyFrom(BlobReader source) {
+    return source instanceof GcsBlobStore;
+  }
+
+  @Override
+  public ObjectInfo copyFrom(BlobReader source, ObjectKey key) throws IOException {
+    if (!(source instanceof GcsBlobStore from)) {
+      throw new IllegalArgumentException(
+          "a rewrite needs a GCS source, not " + (source == null ? "null" : source.describe()));
+    }
+    Blob original = from.statBlob(key, "open");
+    if (original == null) {
+      throw new ObjectNotFoundException(key, from.describe());
+    }
+    if (statBlob(key, "create") != null) {
+      throw new ObjectExistsException(key, description);
+    }
+    CopyRequest request =
+        CopyRequest.newBuilder()
+            .setSource(BlobId.of(from.bucket, original.getName(), original.getGeneration()))
+            .setTarget(
+                BlobInfo.newBuilder(idOf(key)).setContentType("application/octet-stream").build(),
+                BlobTargetOption.doesNotExist())
+            .build();
+    try {
+      // the rewrite goes on, call after call, until GCS reports it done; only then is it visible
+      storage.copy(request).getResult();
+    } catch (StorageException e) {
+      throw createFailed(key, e);
+    }
+    Blob blob = statBlob(key, "create");
+    if (blob == null) {
+      throw new IOException(
+          StorageMessages.failed(
+              "create", key, description, "the rewrite finished but the object is not there"));
+    }
+    return infoOf(key, blob);
+  }
+
+  @Override
+  public Optional<String> lock(ObjectKey key, Instant now) throws IOException {
+    Blob blob = statBlob(key, "stat");
+    if (blob == null) {
+      return Optional.empty();
+    }
+    if (Boolean.TRUE.equals(blob.getTemporaryHold())) {
+      return Optional.of("a temporary hold");
+    }
+    if (Boolean.TRUE.equals(blob.getEventBasedHold())) {
+      return Optional.of("an event-based hold");
+    }
+    OffsetDateTime until = blob.getRetentionExpirationTimeOffsetDateTime();
+    if (until != null && until.toInstant().isAfter(now)) {
+      return Optional.of("the bucket's retention policy until " + until.toInstant());
+    }
+    return Optional.empty();
   }
 
   private IOException createFailed(ObjectKey key, Exception e) {
