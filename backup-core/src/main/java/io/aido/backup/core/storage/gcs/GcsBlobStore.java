@@ -68,8 +68,7 @@ import java.util.Optional;
  * BlobStore store = new GcsBlobStore(GcsStorages.production(), "my-backups", "prod");
  * }</pre>
  */
-public final class GcsBlobStore
-    implements BlobStore, AtomicReplace, ServerSideCopy, ObjectLocks {
+public final class GcsBlobStore implements BlobStore, AtomicReplace, ServerSideCopy, ObjectLocks {
 
   /** The upload chunk size unless told otherwise: large enough for throughput, small for heap. */
   public static final int DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
@@ -247,6 +246,8 @@ public final class GcsBlobStore
     }
     return new IOException(
         StorageMessages.failed("replace", key, description, StorageMessages.cause(e)), e);
+  }
+
   @Override
   public boolean canCopyFrom(BlobReader source) {
     return source instanceof GcsBlobStore;
