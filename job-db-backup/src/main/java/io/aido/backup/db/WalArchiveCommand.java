@@ -294,7 +294,8 @@ public final class WalArchiveCommand extends DbCommand {
               + repository.storageUrl()
               + "-"
               + server.systemIdentifier()
-              + "') for the database jobs, run base-backup, then wal-archive (docs/"
+              + "') for every backup job (ConfigMap backup-config), run base-backup, then"
+              + " wal-archive (docs/"
               + "disaster-recovery.md, site failure, step 8); this repository stays readable for"
               + " its backups. Nothing was archived");
     }

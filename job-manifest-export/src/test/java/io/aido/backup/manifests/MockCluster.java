@@ -50,7 +50,7 @@ import java.util.function.Supplier;
  *
  * <p>Every request is recorded ({@link #requests()}) as {@code METHOD path content-type}.
  */
-final class MockCluster implements AutoCloseable {
+public final class MockCluster implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String APPLY = "application/apply-patch+yaml";
 
@@ -123,12 +123,12 @@ final class MockCluster implements AutoCloseable {
     server.init();
   }
 
-  static MockCluster start() {
+  public static MockCluster start() {
     return new MockCluster();
   }
 
   /** A new client of this cluster; the caller closes it. */
-  KubernetesClient client() {
+  public KubernetesClient client() {
     return new KubernetesClientBuilder()
         .withConfig(
             new ConfigBuilder(Config.empty())
@@ -140,12 +140,12 @@ final class MockCluster implements AutoCloseable {
   }
 
   /** The API server's address, such as {@code http://localhost:41234/}. */
-  String url() {
+  public String url() {
     return server.url("/");
   }
 
   /** What the job uses to open clients of this cluster. */
-  Supplier<KubernetesClient> clients() {
+  public Supplier<KubernetesClient> clients() {
     return this::client;
   }
 
