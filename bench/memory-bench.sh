@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Peak memory of every job as its image runs it, to set the k8s requests and limits from:
 #
-#   bench/memory-bench.sh
+#   bench/memory-bench.sh                 (BENCH_PARTS="db k8s dapr" by default: which to run)
 #
 # Each job runs with the images' JVM flags (the parent pom's Jib jvmFlags: -XX:MaxRAMPercentage=75
 # -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError) plus -XX:MaxRAM=<the container's memory limit>,
@@ -19,6 +19,8 @@
 # (1,000 objects of a mock API server, bench/manifest-export-bench.sh's small cluster) and Dapr
 # snapshot (BENCH_DAPR_ROWS Redis hashes, the Component on a mock API server).
 . "$(dirname "$0")/lib.sh"
+parts=" ${BENCH_PARTS:-db k8s dapr} "
+want() { [[ $parts == *" $1 "* ]]; }
 bench_db
 bench_build
 rows=${BENCH_DAPR_ROWS:-200000}
@@ -71,6 +73,7 @@ printf 'database %s (scale %s): %s bytes on disk; %s cores; java %s; load averag
   "$BENCH_DB" "$BENCH_SCALE" "$(psql -d "$BENCH_DB" -Atc "SELECT pg_database_size('$BENCH_DB')")" \
   "$(nproc)" "$(java -version 2>&1 | head -1 | cut -d'"' -f2)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-18s %6s %8s %9s %8s\n' job limit seconds tree-MiB jvm-MiB
+if want db; then
 row wal-archive-first 384 "${db[@]}" wal-archive
 row backup 384 "${db[@]}" backup --database "$BENCH_DB"
 row restore 384 "${db[@]}" restore --backup-id latest --source-database "$BENCH_DB" \
@@ -90,6 +93,7 @@ load=$!
 row wal-archive-follow 384 timeout -s TERM 60 java "${flags[@]}" -XX:MaxRAM=384m -jar "$db_jar" \
   wal-archive --follow
 wait "$load" || true
+fi
 
 # the Kubernetes API: fabric8's mock server (no real API server can run here), in its own JVM
 mcp=$OUT/manifest-classpath.txt
@@ -100,7 +104,8 @@ fi
 cp="$ROOT/job-manifest-export/target/test-classes:$ROOT/job-manifest-export/target/classes:$(cat "$mcp")"
 server=
 stop_server() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi; server=; }
-trap stop_server EXIT
+rport=${BENCH_REDIS_PORT:-56379}
+trap 'stop_server; want dapr && redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1' EXIT
 wait_kubeconfig() {
   until [ -s "$1" ]; do
     kill -0 "$server" 2>/dev/null || { echo "mock API server died" >&2; exit 1; }
@@ -108,6 +113,7 @@ wait_kubeconfig() {
   done
 }
 kc=$OUT/memory-kubeconfig
+if want k8s; then
 rm -f "$kc"
 java -Xmx1g -cp "$cp" io.aido.backup.manifests.ManifestExportBench 20 "$kc" >"$OUT/memory-mock.log" 2>&1 &
 server=$!
@@ -115,10 +121,11 @@ wait_kubeconfig "$kc"
 KUBECONFIG=$kc row manifest-export 512 java "${flags[@]}" -XX:MaxRAM=512m \
   -jar "$ROOT/job-manifest-export/target/job-manifest-export.jar" export
 stop_server
+fi
 
 # Dapr: a Redis state store (its own redis-server on a free port) holding BENCH_DAPR_ROWS hashes
 # shaped as Dapr writes them, and a Component pointing at it
-rport=${BENCH_REDIS_PORT:-56379}
+if want dapr; then
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
   --pidfile "$OUT/memory-redis.pid" --logfile "$OUT/memory-redis.log"
 until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.2; done
@@ -161,9 +168,10 @@ wait_kubeconfig "$kc"
 KUBECONFIG=$kc BACKUP_NAMESPACE=todo row dapr-snapshot 384 java "${flags[@]}" -XX:MaxRAM=384m \
   -jar "$ROOT/job-dapr-snapshot/target/job-dapr-snapshot.jar" snapshot
 stop_server
+redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
+fi
 
 printf 'load average after: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
-redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
 psql -d postgres -qc "DROP DATABASE IF EXISTS ${BENCH_DB}_restored" >&2
-psql -d postgres -Atc "SELECT pg_drop_replication_slot('aido_backup_wal')" >/dev/null
+psql -d postgres -Atc "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'aido_backup_wal'" >/dev/null
 rm -rf "$repo" "$OUT/memory-pitr" "$kc" "$OUT/memory-dapr.yaml"

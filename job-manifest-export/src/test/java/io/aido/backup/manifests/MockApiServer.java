@@ -31,7 +31,9 @@ public final class MockApiServer {
     for (int i = 1; i < args.length; i++) {
       try (InputStream in = Files.newInputStream(Path.of(args[i]))) {
         Object loaded = Serialization.unmarshal(in);
-        if (loaded instanceof List<?> list) {
+        if (loaded instanceof io.fabric8.kubernetes.api.model.KubernetesList list) {
+          objects.addAll(list.getItems());
+        } else if (loaded instanceof List<?> list) {
           list.forEach(o -> objects.add((HasMetadata) o));
         } else {
           objects.add((HasMetadata) loaded);
