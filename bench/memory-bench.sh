@@ -16,8 +16,9 @@
 # Order: wal-archive (creates the slot), backup, restore (into a new database: its WAL is what the
 # next wal-archive stores), wal-archive, base-backup, restore-pitr --latest, verify --all,
 # retention apply --dry-run, wal-archive --follow for 60 s under pgbench load, manifest export
-# (1,000 objects of a mock API server, bench/manifest-export-bench.sh's small cluster) and Dapr
-# snapshot (BENCH_DAPR_ROWS Redis hashes, the Component on a mock API server).
+# (1,000 objects of a mock API server, bench/manifest-export-bench.sh's small cluster) and its
+# restore, Dapr snapshot (BENCH_DAPR_ROWS Redis hashes, the Component on a mock API server) and its
+# restore (--clean).
 . "$(dirname "$0")/lib.sh"
 parts=" ${BENCH_PARTS:-db k8s dapr} "
 want() { [[ $parts == *" $1 "* ]]; }
@@ -105,7 +106,7 @@ cp="$ROOT/job-manifest-export/target/test-classes:$ROOT/job-manifest-export/targ
 server=
 stop_server() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi; server=; }
 rport=${BENCH_REDIS_PORT:-56379}
-trap 'stop_server; want dapr && redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1' EXIT
+trap 'stop_server; if want dapr; then redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true; fi' EXIT
 wait_kubeconfig() {
   until [ -s "$1" ]; do
     kill -0 "$server" 2>/dev/null || { echo "mock API server died" >&2; exit 1; }
@@ -120,6 +121,9 @@ server=$!
 wait_kubeconfig "$kc"
 KUBECONFIG=$kc row manifest-export 512 java "${flags[@]}" -XX:MaxRAM=512m \
   -jar "$ROOT/job-manifest-export/target/job-manifest-export.jar" export
+# the restore Job: applies the backup to the same cluster (every object compared, none changed)
+KUBECONFIG=$kc row manifest-restore 512 java "${flags[@]}" -XX:MaxRAM=512m \
+  -jar "$ROOT/job-manifest-export/target/job-manifest-export.jar" restore --backup-id latest
 stop_server
 fi
 
@@ -167,6 +171,10 @@ server=$!
 wait_kubeconfig "$kc"
 KUBECONFIG=$kc BACKUP_NAMESPACE=todo row dapr-snapshot 384 java "${flags[@]}" -XX:MaxRAM=384m \
   -jar "$ROOT/job-dapr-snapshot/target/job-dapr-snapshot.jar" snapshot
+# the restore Job: writes the snapshot back into the emptied store
+KUBECONFIG=$kc BACKUP_NAMESPACE=todo row restore-dapr 384 java "${flags[@]}" -XX:MaxRAM=384m \
+  -jar "$ROOT/job-dapr-snapshot/target/job-dapr-snapshot.jar" restore --backup-id latest \
+  --store statestore --clean
 stop_server
 redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
 fi

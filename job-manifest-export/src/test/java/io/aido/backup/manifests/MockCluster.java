@@ -431,6 +431,23 @@ public final class MockCluster implements AutoCloseable {
         return list;
       }
       String[] segments = path.split("/");
+      if (segments.length == 3 && segments[1].equals("apis")) {
+        // one group (/apis/dapr.io): its versions, the last served preferred
+        ObjectNode g = JSON.createObjectNode().put("kind", "APIGroup").put("apiVersion", "v1");
+        g.put("name", segments[2]);
+        ArrayNode versions = g.putArray("versions");
+        for (String gv : served.keySet()) {
+          if (gv.startsWith(segments[2] + "/")) {
+            ObjectNode version =
+                JSON.createObjectNode()
+                    .put("groupVersion", gv)
+                    .put("version", gv.substring(gv.indexOf('/') + 1));
+            versions.add(version);
+            g.set("preferredVersion", version);
+          }
+        }
+        return versions.isEmpty() ? null : g;
+      }
       if (segments.length == 4 && segments[1].equals("apis")) {
         String gv = segments[2] + "/" + segments[3];
         return served.containsKey(gv) ? resourceList(gv, served.get(gv)) : null;
