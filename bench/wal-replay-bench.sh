@@ -68,4 +68,5 @@ awk -v wal="$wal" -v d="$duration" -v t0="$t0" -v t1="$t1" -v tps="$tps" -v redo
 printf 'load average after: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 psql -Atd postgres -c "SELECT pg_drop_replication_slot('$slot')" >/dev/null
 psql -qd postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
+cp "$work/restored.log" "$OUT/wal-replay-last.log" 2>/dev/null || true
 rm -rf "$work"
