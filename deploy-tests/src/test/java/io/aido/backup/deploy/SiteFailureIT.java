@@ -9,12 +9,14 @@ import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.manifests.MockCluster;
 import io.aido.backup.testing.PgCluster;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -189,7 +191,7 @@ class SiteFailureIT {
             + " INSERT INTO todos SELECT g, 'todo ' || g FROM generate_series(1, 500) g");
     oldSite = MockCluster.start();
     try (KubernetesClient client = oldSite.client()) {
-      client.load(new java.io.ByteArrayInputStream(APP.getBytes(StandardCharsets.UTF_8))).create();
+      client.load(new ByteArrayInputStream(APP.getBytes(StandardCharsets.UTF_8))).create();
       apply(client, toolkit);
     }
     Map<String, String> oldEnv = env(repo, keyset, oldDb);
@@ -206,19 +208,14 @@ class SiteFailureIT {
     try (KubernetesClient client = newSite.client()) {
       client
           .resource(
-              new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+              new NamespaceBuilder()
                   .withNewMetadata()
                   .withName("aido-backup")
                   .endMetadata()
                   .build())
           .create();
       client
-          .resource(
-              new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-                  .withNewMetadata()
-                  .withName("todo")
-                  .endMetadata()
-                  .build())
+          .resource(new NamespaceBuilder().withNewMetadata().withName("todo").endMetadata().build())
           .create();
       apply(client, toolkit);
       suspendAll(client, true);
