@@ -109,6 +109,7 @@ public final class PgCluster implements AutoCloseable {
   public static final class Builder {
     private Path binDir = DEFAULT_BIN_DIR;
     private String superuserPassword;
+    private boolean ownSystemIdentifier;
     private final Map<String, String> settings = new LinkedHashMap<>();
 
     private Builder() {
@@ -130,6 +131,15 @@ public final class PgCluster implements AutoCloseable {
     /** Requires this password (SCRAM-SHA-256) for the superuser on TCP connections. */
     public Builder superuserPassword(String password) {
       this.superuserPassword = password;
+      return this;
+    }
+
+    /**
+     * Runs {@code initdb} for this cluster instead of copying the JVM's template, so that it has a
+     * system identifier of its own, as a newly built server has (the copies share the template's).
+     */
+    public Builder ownSystemIdentifier() {
+      this.ownSystemIdentifier = true;
       return this;
     }
 
@@ -164,7 +174,7 @@ public final class PgCluster implements AutoCloseable {
       PgCluster cluster = new PgCluster(this, base);
       LIVE.add(cluster);
       try {
-        cluster.init(settings);
+        cluster.init(settings, ownSystemIdentifier);
         cluster.startOnFreePort();
         cluster.setSuperuserPassword();
         return cluster;
@@ -227,14 +237,19 @@ public final class PgCluster implements AutoCloseable {
     }
   }
 
-  private void init(Map<String, String> settings) {
+  private void init(Map<String, String> settings, boolean ownSystemIdentifier) {
     try {
       Files.createDirectories(socketDir);
-      Processes.run(
-              List.of("cp", "-a", template(binDir).toString(), dataDir.toString()),
-              Map.of(),
-              TOOL_TIMEOUT)
-          .checkSuccess();
+      if (ownSystemIdentifier) {
+        chownTree(baseDir);
+        initdb(binDir, dataDir);
+      } else {
+        Processes.run(
+                List.of("cp", "-a", template(binDir).toString(), dataDir.toString()),
+                Map.of(),
+                TOOL_TIMEOUT)
+            .checkSuccess();
+      }
       chownTree(baseDir);
       String hostAuth = superuserPassword == null ? "trust" : "scram-sha-256";
       Files.writeString(
@@ -281,29 +296,33 @@ public final class PgCluster implements AutoCloseable {
     Path data = base.resolve("data");
     try {
       chownTree(base);
-      Processes.run(
-              Processes.asUser(
-                  OS_USER,
-                  List.of(
-                      binDir.resolve("initdb").toString(),
-                      "-D",
-                      data.toString(),
-                      "-U",
-                      SUPERUSER,
-                      "-E",
-                      "UTF8",
-                      "--locale=C",
-                      "--no-sync",
-                      "--auth=trust")),
-              Map.of(),
-              TOOL_TIMEOUT)
-          .checkSuccess();
+      initdb(binDir, data);
     } catch (RuntimeException e) {
       Processes.deleteTree(base);
       throw e;
     }
     TEMPLATES.put(binDir, data);
     return data;
+  }
+
+  private static void initdb(Path binDir, Path data) {
+    Processes.run(
+            Processes.asUser(
+                OS_USER,
+                List.of(
+                    binDir.resolve("initdb").toString(),
+                    "-D",
+                    data.toString(),
+                    "-U",
+                    SUPERUSER,
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                    "--auth=trust")),
+            Map.of(),
+            TOOL_TIMEOUT)
+        .checkSuccess();
   }
 
   private void startOnFreePort() {

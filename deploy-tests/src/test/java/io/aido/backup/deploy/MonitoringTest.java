@@ -43,7 +43,12 @@ class MonitoringTest {
 
   /** Metrics of kube-state-metrics, which Prometheus scrapes on its own. */
   static final Set<String> KUBE_STATE_METRICS =
-      Set.of("kube_job_status_failed", "kube_job_status_start_time");
+      Set.of(
+          "kube_job_status_failed",
+          "kube_job_status_start_time",
+          "kube_deployment_status_replicas_available",
+          "kube_deployment_spec_replicas",
+          "kube_pod_container_status_restarts_total");
 
   static final Set<String> ALERTS =
       Set.of(
@@ -69,7 +74,9 @@ class MonitoringTest {
           "WalReplicationSlotRetainingTooMuch",
           "WalReplicationSlotNotMonitored",
           "BackupReplicationLagging",
-          "BackupReplicationStopped");
+          "BackupReplicationStopped",
+          "WalFollowerNotReady",
+          "WalFollowerRestarting");
 
   /**
    * The custom query postgres_exporter runs for the alerts on the server's own figures (a
@@ -161,6 +168,33 @@ class MonitoringTest {
     }
     assertThat(alerts).containsExactlyInAnyOrderElementsOf(ALERTS);
     assertThat(problems).isEmpty();
+  }
+
+  @Test
+  void walFollowerAlerts_nameTheDeploymentAndContainerTheOverlayRuns() throws Exception {
+    List<HasMetadata> follow = Project.objects("overlays/gke-wal-follow");
+    io.fabric8.kubernetes.api.model.apps.Deployment deployment =
+        KustomizationsTest.only(
+            follow, io.fabric8.kubernetes.api.model.apps.Deployment.class, "wal-archive");
+    String namespace = deployment.getMetadata().getNamespace();
+    String container =
+        deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getName();
+    assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .contains("wal-archive", "--follow");
+    String rules = Files.readString(Project.root().resolve("k8s/monitoring/prometheus-rules.yaml"));
+    assertThat(rules)
+        .contains(
+            "kube_deployment_status_replicas_available{namespace=\""
+                + namespace
+                + "\", deployment=\""
+                + deployment.getMetadata().getName()
+                + "\"}")
+        .contains(
+            "kube_pod_container_status_restarts_total{namespace=\""
+                + namespace
+                + "\", container=\""
+                + container
+                + "\"}");
   }
 
   @Test

@@ -49,7 +49,14 @@ import picocli.CommandLine.Option;
  * lets it go), and on reaching the position the server had flushed when the run started, store what
  * there is of the current segment as a partial and exit. With {@code --follow} it keeps going,
  * storing a partial every {@code --partial-interval}, until stopped (SIGTERM stores the partial
- * first).
+ * first), and pushes its metrics every {@code --metrics-interval} while it runs, not only at the
+ * end.
+ *
+ * <p>Metrics: {@code backup_wal_archive_lag_bytes} (WAL the server has flushed that the archive
+ * does not hold), {@code backup_wal_archive_end_lsn}, {@code
+ * backup_wal_archive_last_stored_timestamp_seconds} (when this run last stored an object) and
+ * {@code backup_wal_archive_archived_through_timestamp_seconds} (every byte the server had flushed
+ * at that moment is stored: the recovery point, see {@link ArchivedThrough}).
  *
  * <p>Why a rerun after a crash leaves no gap: the server is told a segment is stored only after its
  * object is complete, and partials are never acknowledged, so the slot keeps every byte the archive
@@ -96,6 +103,15 @@ public final class WalArchiveCommand extends DbCommand {
   private Duration partialInterval;
 
   @Option(
+      names = "--metrics-interval",
+      paramLabel = "DURATION",
+      defaultValue = "PT1M",
+      description =
+          "With --follow: push the lag and the last stored segment's time to the Pushgateway this"
+              + " often while running (ISO-8601, default ${DEFAULT-VALUE}).")
+  private Duration metricsInterval;
+
+  @Option(
       names = "--idle-timeout",
       paramLabel = "DURATION",
       defaultValue = "PT2M",
@@ -121,6 +137,9 @@ public final class WalArchiveCommand extends DbCommand {
     }
     if (partialInterval.isNegative() || partialInterval.isZero()) {
       problems.add(EnvironmentDefaults.describe("--partial-interval"), "must be positive");
+    }
+    if (metricsInterval.isNegative() || metricsInterval.isZero()) {
+      problems.add(EnvironmentDefaults.describe("--metrics-interval"), "must be positive");
     }
     if (idleTimeout.isNegative() || idleTimeout.isZero()) {
       problems.add(EnvironmentDefaults.describe("--idle-timeout"), "must be positive");
@@ -195,6 +214,8 @@ public final class WalArchiveCommand extends DbCommand {
             clock(),
             idleTimeout);
     Instant started = clock().instant();
+    ArchivedThrough through = new ArchivedThrough();
+    through.serverAt(started, target);
     WalReceiver.Result result;
     if (follow) {
       // SIGTERM (a pod stopping) runs this hook: it asks the receiver to store its partial
@@ -213,7 +234,9 @@ public final class WalArchiveCommand extends DbCommand {
               "wal-archive-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       try {
-        result = receiver.follow(partialInterval, lag -> reportLag(lag));
+        result =
+            receiver.follow(
+                partialInterval, metricsInterval, progress -> report(progress, through));
       } finally {
         finished.countDown();
       }
@@ -222,10 +245,7 @@ public final class WalArchiveCommand extends DbCommand {
     }
     Lsn serverNow = PitrServer.read(pg()).flushLsn();
     long behind = Math.max(0, serverNow.minus(result.end()));
-    metrics()
-        .gauge("backup_wal_archive_end_lsn", "WAL position archived up to", result.end().value());
-    metrics()
-        .gauge("backup_wal_archive_lag_bytes", "WAL the server holds that is not archived", behind);
+    setWalMetrics(receiver.progress(), behind, through);
     metrics()
         .gauge("backup_wal_archive_stored_bytes", "bytes this run stored", result.storedBytes());
     out()
@@ -268,22 +288,68 @@ public final class WalArchiveCommand extends DbCommand {
               + pg().server()
               + "' is "
               + server.systemIdentifier()
-              + ": give each cluster its own repository (BACKUP_STORAGE_URL); nothing was"
-              + " archived");
+              + " (another cluster, or one rebuilt from a dump): its WAL cannot continue this"
+              + " archive, whose segment names it would reuse. Give it a new repository: set"
+              + " BACKUP_STORAGE_URL to a new prefix (such as '"
+              + repository.storageUrl()
+              + "-"
+              + server.systemIdentifier()
+              + "') for every backup job (ConfigMap backup-config), run base-backup, then"
+              + " wal-archive (docs/"
+              + "disaster-recovery.md, site failure, step 8); this repository stays readable for"
+              + " its backups. Nothing was archived");
     }
   }
 
-  private void reportLag(Lsn archived) {
+  /**
+   * The periodic report of {@code --follow}: logs where the archive stands and pushes it, so that a
+   * process that never exits is watched too. A failure to read the server or to push is logged and
+   * the archiving goes on.
+   */
+  private void report(WalReceiver.Progress progress, ArchivedThrough through) {
+    Lsn now;
     try {
-      Lsn now = PitrServer.read(pg()).flushLsn();
-      LOG.info(
-          "WAL archived up to {}; the server is at {}, {} behind",
-          archived,
-          now,
-          Progress.human(Math.max(0, now.minus(archived))));
+      now = PitrServer.read(pg()).flushLsn();
     } catch (DbJobException e) {
       LOG.warn("unable to read the server's WAL position: {}", e.getMessage());
+      return;
     }
+    through.serverAt(clock().instant(), now);
+    long behind = Math.max(0, now.minus(progress.stored()));
+    LOG.info(
+        "WAL stored up to {}; the server is at {}, {} behind",
+        progress.stored(),
+        now,
+        Progress.human(behind));
+    setWalMetrics(progress, behind, through);
+    // a follower that reports is running well: its run counts as succeeding until it ends, so an
+    // earlier run's failure does not keep BackupRunFailed firing
+    metrics().gauge("backup_run_success", "1 when the run succeeded, 0 when it failed.", 1);
+    pushMetricsNow();
+  }
+
+  private void setWalMetrics(WalReceiver.Progress progress, long behind, ArchivedThrough through) {
+    metrics()
+        .gauge(
+            "backup_wal_archive_end_lsn", "WAL position archived up to", progress.stored().value());
+    metrics()
+        .gauge("backup_wal_archive_lag_bytes", "WAL the server holds that is not archived", behind);
+    if (progress.lastStoredAt() != null) {
+      metrics()
+          .gauge(
+              "backup_wal_archive_last_stored_timestamp_seconds",
+              "When the archiver last stored a WAL segment or partial segment",
+              progress.lastStoredAt().toEpochMilli() / 1000.0);
+    }
+    through
+        .through(progress.stored())
+        .ifPresent(
+            t ->
+                metrics()
+                    .gauge(
+                        "backup_wal_archive_archived_through_timestamp_seconds",
+                        "Every byte of WAL the server had flushed at this time is archived",
+                        t.toEpochMilli() / 1000.0));
   }
 
   /**

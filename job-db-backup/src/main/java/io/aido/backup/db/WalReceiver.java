@@ -44,7 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 final class WalReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(WalReceiver.class);
-  private static final Duration LAG_REPORT = Duration.ofMinutes(1);
   private static final Duration STOP_CATCH_UP = Duration.ofSeconds(10);
 
   private final PgConnection pg;
@@ -67,6 +66,8 @@ final class WalReceiver {
   private long storedBytes;
   private long plaintextBytes;
   private ArchivedWal lastPartial;
+  private Lsn storedEnd;
+  private Instant lastStoredAt;
 
   /**
    * The result of a run.
@@ -79,6 +80,16 @@ final class WalReceiver {
    */
   record Result(
       Lsn end, int wholeSegments, ArchivedWal partial, long storedBytes, long plaintextBytes) {}
+
+  /**
+   * Where a running {@link #follow} stands, for its periodic report.
+   *
+   * @param received the first position not received
+   * @param stored the first position the archive does not hold (whole segments and the newest
+   *     partial); WAL before it survives the archiver's crash
+   * @param lastStoredAt when this run last stored an object, or {@code null} if it has not yet
+   */
+  record Progress(Lsn received, Lsn stored, Instant lastStoredAt) {}
 
   WalReceiver(
       PgConnection pg,
@@ -103,6 +114,7 @@ final class WalReceiver {
     this.idleTimeout = idleTimeout;
     this.segment = first;
     this.position = first.start();
+    this.storedEnd = first.start();
     chain.superseded().stream().filter(ArchivedWal::partial).forEach(knownPartials::add);
     for (int tl : chain.timelines()) {
       chain.segments(tl).stream().filter(ArchivedWal::partial).forEach(knownPartials::add);
@@ -121,18 +133,26 @@ final class WalReceiver {
           "nothing to archive: the server's WAL ends at {}, archived up to {}", target, position);
       return result();
     }
-    return stream(target, null, null);
+    return stream(target, null, null, null);
   }
 
   /**
-   * Streams until {@link #stop()}, storing a partial segment every {@code partialInterval}; on
-   * stop, first receives what the server had flushed by then (for 10 s at most).
+   * Streams until {@link #stop()}, storing a partial segment every {@code partialInterval} and
+   * calling {@code report} every {@code reportInterval} (whether or not WAL arrives); on stop,
+   * first receives what the server had flushed by then (for 10 s at most).
    */
-  Result follow(Duration partialInterval, Consumer<Lsn> lagReport) throws DbJobException {
-    return stream(null, partialInterval, lagReport);
+  Result follow(Duration partialInterval, Duration reportInterval, Consumer<Progress> report)
+      throws DbJobException {
+    return stream(null, partialInterval, reportInterval, report);
   }
 
-  private Result stream(Lsn target, Duration partialInterval, Consumer<Lsn> lagReport)
+  /** Where this run stands now; after a run, the same as its {@link Result}. */
+  Progress progress() {
+    return new Progress(position, storedEnd, lastStoredAt);
+  }
+
+  private Result stream(
+      Lsn target, Duration partialInterval, Duration reportInterval, Consumer<Progress> report)
       throws DbJobException {
     try (Connection c = pg.openReplication()) {
       openSpool();
@@ -149,7 +169,7 @@ final class WalReceiver {
       LOG.info("streaming WAL from slot '{}' at {}", slot, position);
       Instant lastData = clock.instant();
       Instant lastPartialAt = clock.instant();
-      Instant lastLag = clock.instant();
+      Instant lastReport = clock.instant();
       Lsn partialAt = position;
       Instant stopDeadline = null;
       while (true) {
@@ -174,6 +194,13 @@ final class WalReceiver {
               "stopping before {}: the server did not send it within {}", target, STOP_CATCH_UP);
           break;
         }
+        if (report != null
+            && Duration.between(lastReport, clock.instant()).compareTo(reportInterval) >= 0) {
+          // checked on every pass, not only when idle: under a steady load the stream may never
+          // run dry for a whole interval
+          report.accept(progress());
+          lastReport = clock.instant();
+        }
         ByteBuffer buf = stream.readPending();
         Instant now = clock.instant();
         if (buf == null) {
@@ -194,10 +221,6 @@ final class WalReceiver {
             storePartial();
             partialAt = position;
             lastPartialAt = now;
-          }
-          if (lagReport != null && Duration.between(lastLag, now).compareTo(LAG_REPORT) >= 0) {
-            lagReport.accept(position);
-            lastLag = now;
           }
           sleep();
           continue;
@@ -259,6 +282,7 @@ final class WalReceiver {
         segment,
         outcome == WalArchive.Outcome.STORED ? "stored" : "was already stored");
     // Only now may the server let the segment go.
+    storedEnd = segment.end();
     LogSequenceNumber done = LogSequenceNumber.valueOf(segment.end().value());
     stream.setFlushedLSN(done);
     stream.setAppliedLSN(done);
@@ -281,6 +305,7 @@ final class WalReceiver {
     channel.force(false);
     ArchivedWal partial = ArchivedWal.partial(segment, valid);
     store(partial);
+    storedEnd = position;
     lastPartial = partial;
     LOG.info("partial WAL segment {} stored up to {}", segment, position);
     removePartials(segment, valid);
@@ -290,6 +315,7 @@ final class WalReceiver {
   private WalArchive.Outcome store(ArchivedWal wal) throws IOException {
     WalArchive.Outcome outcome =
         archive.store(wal, spool, systemIdentifier, dataKey, wrapped, clock.instant());
+    lastStoredAt = clock.instant();
     if (outcome == WalArchive.Outcome.STORED) {
       plaintextBytes += wal.validBytes();
       storedBytes += archive.store().stat(wal.key()).map(i -> i.size()).orElse(0L);

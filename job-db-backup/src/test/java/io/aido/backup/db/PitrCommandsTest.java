@@ -124,12 +124,15 @@ class PitrCommandsTest {
                 "Bad-Slot",
                 "--partial-interval",
                 "PT0S",
+                "--metrics-interval",
+                "-PT1M",
                 "--spool-dir",
                 dir.resolve("none").toString()))
         .isEqualTo(2);
     assertThat(err)
         .contains("'Bad-Slot' is not a slot name")
         .contains("--partial-interval (BACKUP_PARTIAL_INTERVAL): must be positive")
+        .contains("--metrics-interval (BACKUP_METRICS_INTERVAL): must be positive")
         .contains("is not a directory");
   }
 

@@ -255,7 +255,10 @@ class PitrFailuresIT {
         java.time.Instant.now());
     Run r = run(env(replica), "wal-archive", "--slot", "other_slot");
     assertThat(r.code()).as(r.err()).isEqualTo(2);
-    assertThat(r.err()).contains("system identifier 123").contains("its own repository");
+    assertThat(r.err())
+        .contains("system identifier 123")
+        .contains("set BACKUP_STORAGE_URL to a new prefix")
+        .contains("run base-backup, then wal-archive");
   }
 
   @Test

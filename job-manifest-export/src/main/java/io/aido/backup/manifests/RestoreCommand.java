@@ -49,6 +49,11 @@ import picocli.CommandLine.Option;
  * audit event (no audit, no restore), then apply entry by entry; after the CRDs, wait until they
  * are established before anything that may need them. Prints one line per created, changed or
  * failed object (with the reason) and a summary; exit 1 when any object failed.
+ *
+ * <p>The backup toolkit's own objects (label {@code app.kubernetes.io/part-of=aido-backup}: its
+ * namespace, CronJobs, RBAC, ConfigMaps, ...) are skipped and named: they are installed from k8s/
+ * before a restore (the runbook's site failure, step 2), and re-applying the old cluster's copies
+ * would undo what that step set, such as the CronJobs' {@code suspend: true}, or conflict with it.
  */
 @Command(
     name = "restore",
@@ -56,6 +61,8 @@ import picocli.CommandLine.Option;
       "Apply a manifests backup to the cluster in dependency order (namespaces, CRDs and, once they"
           + " are established, the rest: service accounts, Secrets, ConfigMaps, PVCs, Services,"
           + " custom resources, workloads, Ingresses last) with server-side apply. Never deletes.",
+      "Skips the backup toolkit's own objects (label app.kubernetes.io/part-of=aido-backup):"
+          + " install those from k8s/ first.",
       "Prints created / changed / unchanged / failed (with the reason of each failure)."
     })
 public final class RestoreCommand extends ManifestCommand {
@@ -227,6 +234,7 @@ public final class RestoreCommand extends ManifestCommand {
     long indexObjects = -1;
     int lastRank = -1;
     boolean crdsAwaited = false;
+    int toolkit = 0;
     try (InputStream in = reader.openPart(part);
         ManifestArchive.Reader archive = new ManifestArchive.Reader(in)) {
       String path;
@@ -284,6 +292,11 @@ public final class RestoreCommand extends ManifestCommand {
         if (!selected(type, object)) {
           continue;
         }
+        if (SkipRules.isToolkitObject(object)) {
+          toolkit++;
+          print("skipped", label, "the backup toolkit's own object, installed from k8s/");
+          continue;
+        }
         String movedSubjects = subjectsMovedAwayFromTheOriginal(type, object);
         if (movedSubjects != null) {
           skipped++;
@@ -332,7 +345,7 @@ public final class RestoreCommand extends ManifestCommand {
     out()
         .printf(
             Locale.ROOT,
-            "%s %s: %d %s, %d %s, %d unchanged, %d failed%s%n",
+            "%s %s: %d %s, %d %s, %d unchanged, %d failed%s%s%n",
             dryRun ? "dry run of backup" : "restored backup",
             record.id(),
             tally.get(Applier.Outcome.CREATED),
@@ -341,7 +354,8 @@ public final class RestoreCommand extends ManifestCommand {
             dryRun ? "would change" : "changed",
             tally.get(Applier.Outcome.UNCHANGED),
             failed,
-            skipped == 0 ? "" : ", " + skipped + " skipped");
+            skipped == 0 ? "" : ", " + skipped + " skipped",
+            toolkit == 0 ? "" : "; " + toolkit + " of the backup toolkit's own skipped");
     LOG.info("{} {}: {}", dryRun ? "dry run of" : "restore of", record.id(), tally);
     if (failed > 0) {
       throw ManifestJobException.failed(

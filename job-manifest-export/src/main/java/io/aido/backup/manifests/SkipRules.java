@@ -18,6 +18,14 @@ import java.util.Optional;
 final class SkipRules {
   static final String SEALED_SECRETS_KEY_LABEL = "sealedsecrets.bitnami.com/sealed-secrets-key";
   static final String HELM_RELEASE_TYPE = "helm.sh/release.v1";
+
+  /**
+   * The label every object of this toolkit's k8s/ manifests carries (set by their kustomizations):
+   * such objects are installed from k8s/, not restored from a backup.
+   */
+  static final String TOOLKIT_LABEL = "app.kubernetes.io/part-of";
+
+  static final String TOOLKIT_LABEL_VALUE = "aido-backup";
   private static final String SA_TOKEN_TYPE = "kubernetes.io/service-account-token";
   private static final String SA_NAME_ANNOTATION = "kubernetes.io/service-account.name";
 
@@ -84,6 +92,17 @@ final class SkipRules {
       default:
         return Optional.empty();
     }
+  }
+
+  /**
+   * Whether {@code object} belongs to the backup toolkit itself (label {@value #TOOLKIT_LABEL}=
+   * {@value #TOOLKIT_LABEL_VALUE}): its CronJobs, ServiceAccounts, RBAC, NetworkPolicies,
+   * ConfigMaps and namespace.
+   */
+  static boolean isToolkitObject(GenericKubernetesResource object) {
+    Map<String, String> labels =
+        object.getMetadata() == null ? null : object.getMetadata().getLabels();
+    return labels != null && TOOLKIT_LABEL_VALUE.equals(labels.get(TOOLKIT_LABEL));
   }
 
   /** Whether a Secret is one of the Sealed Secrets controller's keys. */

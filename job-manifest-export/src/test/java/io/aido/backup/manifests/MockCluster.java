@@ -38,7 +38,10 @@ import java.util.function.Supplier;
  *       version;
  *   <li>server-side apply ({@code PATCH} with {@code application/apply-patch+yaml}), answered as
  *       create when the object is missing and as a JSON merge patch when it exists, which is what
- *       apply does for a single field manager setting fields;
+ *       apply does for a single field manager setting fields; and its conflicts, for fields set by
+ *       a merge patch that named a field manager (as {@code kubectl patch} does): an apply without
+ *       {@code force=true} that would give such a field another value is refused with 409 Conflict
+ *       naming the manager and the field, as an API server refuses it;
  *   <li>paging: a list with {@code limit} returns that many items and a {@code continue} token, as
  *       an API server does (CRUD mode returns everything at once);
  *   <li>the apiextensions controller: a CRD created or changed is marked {@code Established} (can
@@ -47,7 +50,7 @@ import java.util.function.Supplier;
  *
  * <p>Every request is recorded ({@link #requests()}) as {@code METHOD path content-type}.
  */
-final class MockCluster implements AutoCloseable {
+public final class MockCluster implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String APPLY = "application/apply-patch+yaml";
 
@@ -108,6 +111,10 @@ final class MockCluster implements AutoCloseable {
   private volatile long listDelayMillis;
   private final Map<String, Integer> refused = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** object path -> (field path -> field manager), for the fields merge patches set. */
+  private final Map<String, Map<String, String>> owners =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private MockCluster() {
     Dispatcher dispatcher = new Dispatcher();
     server =
@@ -116,12 +123,12 @@ final class MockCluster implements AutoCloseable {
     server.init();
   }
 
-  static MockCluster start() {
+  public static MockCluster start() {
     return new MockCluster();
   }
 
   /** A new client of this cluster; the caller closes it. */
-  KubernetesClient client() {
+  public KubernetesClient client() {
     return new KubernetesClientBuilder()
         .withConfig(
             new ConfigBuilder(Config.empty())
@@ -133,12 +140,12 @@ final class MockCluster implements AutoCloseable {
   }
 
   /** The API server's address, such as {@code http://localhost:41234/}. */
-  String url() {
+  public String url() {
     return server.url("/");
   }
 
   /** What the job uses to open clients of this cluster. */
-  Supplier<KubernetesClient> clients() {
+  public Supplier<KubernetesClient> clients() {
     return this::client;
   }
 
@@ -209,9 +216,21 @@ final class MockCluster implements AutoCloseable {
         if (request.method() == HttpMethod.PATCH
             && contentType != null
             && contentType.startsWith(APPLY)) {
-          return apply(bare, request);
+          return apply(bare, path, request);
         }
-        MockResponse response = super.dispatch(request);
+        String manager = query(path, "fieldManager");
+        // reading the body consumes it: the patch is dispatched again from the text
+        String patch =
+            request.method() == HttpMethod.PATCH && manager != null ? request.getUtf8Body() : null;
+        MockResponse response =
+            super.dispatch(
+                patch == null ? request : call(HttpMethod.PATCH, path, contentType, patch));
+        if (patch != null && response.code() / 100 == 2) {
+          Map<String, JsonNode> fields = new LinkedHashMap<>();
+          leaves("", JSON.readTree(patch), fields);
+          Map<String, String> owned = owners.computeIfAbsent(bare, k -> new HashMap<>());
+          fields.keySet().forEach(f -> owned.put(f, manager));
+        }
         if (request.method() == HttpMethod.GET && path.contains("limit=")) {
           MockResponse page = page(response, path);
           return listDelayMillis > 0
@@ -280,24 +299,71 @@ final class MockCluster implements AutoCloseable {
       return null;
     }
 
-    private MockResponse apply(String bare, RecordedRequest request) throws IOException {
+    private MockResponse apply(String bare, String path, RecordedRequest request)
+        throws IOException {
+      String body = request.getUtf8Body();
       MockResponse existing = super.dispatch(call(HttpMethod.GET, bare, null, null));
+      String manager = query(path, "fieldManager");
+      Map<String, String> owned = owners.getOrDefault(bare, Map.of());
+      if (existing.code() == 200 && !owned.isEmpty()) {
+        Map<String, JsonNode> wanted = new LinkedHashMap<>();
+        leaves("", JSON.readTree(body), wanted);
+        Map<String, JsonNode> live = new LinkedHashMap<>();
+        leaves("", JSON.readTree(existing.getBody().getBytes()), live);
+        List<String> conflicts = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> f : wanted.entrySet()) {
+          String owner = owned.get(f.getKey());
+          if (owner != null
+              && !owner.equals(manager)
+              && !f.getValue().equals(live.get(f.getKey()))) {
+            conflicts.add("conflict with \"" + owner + "\": ." + f.getKey());
+          }
+        }
+        if (!conflicts.isEmpty() && !"true".equals(query(path, "force"))) {
+          ObjectNode status =
+              JSON.createObjectNode()
+                  .put("kind", "Status")
+                  .put("apiVersion", "v1")
+                  .put("status", "Failure")
+                  .put("code", 409)
+                  .put("reason", "Conflict")
+                  .put(
+                      "message",
+                      "Apply failed with "
+                          + conflicts.size()
+                          + " conflict(s): "
+                          + String.join(", ", conflicts));
+          return json(409, status);
+        }
+        wanted.keySet().forEach(owned::remove);
+      }
       MockResponse response;
       if (existing.code() == 404) {
         String collection = bare.substring(0, bare.lastIndexOf('/'));
-        response =
-            super.dispatch(
-                call(HttpMethod.POST, collection, "application/json", request.getUtf8Body()));
+        response = super.dispatch(call(HttpMethod.POST, collection, "application/json", body));
       } else {
         response =
-            super.dispatch(
-                call(
-                    HttpMethod.PATCH, bare, "application/merge-patch+json", request.getUtf8Body()));
+            super.dispatch(call(HttpMethod.PATCH, bare, "application/merge-patch+json", body));
       }
       if (bare.contains("/customresourcedefinitions/")) {
         establish(response);
       }
       return response;
+    }
+
+    /** The leaf fields of {@code node} by dotted path; a list counts as one field. */
+    private static void leaves(String prefix, JsonNode node, Map<String, JsonNode> out) {
+      if (node != null && node.isObject()) {
+        node.fields()
+            .forEachRemaining(
+                e ->
+                    leaves(
+                        prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
+                        e.getValue(),
+                        out));
+      } else if (!prefix.isEmpty()) {
+        out.put(prefix, node);
+      }
     }
 
     private void establish(MockResponse stored) throws IOException {
@@ -365,6 +431,23 @@ final class MockCluster implements AutoCloseable {
         return list;
       }
       String[] segments = path.split("/");
+      if (segments.length == 3 && segments[1].equals("apis")) {
+        // one group (/apis/dapr.io): its versions, the last served preferred
+        ObjectNode g = JSON.createObjectNode().put("kind", "APIGroup").put("apiVersion", "v1");
+        g.put("name", segments[2]);
+        ArrayNode versions = g.putArray("versions");
+        for (String gv : served.keySet()) {
+          if (gv.startsWith(segments[2] + "/")) {
+            ObjectNode version =
+                JSON.createObjectNode()
+                    .put("groupVersion", gv)
+                    .put("version", gv.substring(gv.indexOf('/') + 1));
+            versions.add(version);
+            g.set("preferredVersion", version);
+          }
+        }
+        return versions.isEmpty() ? null : g;
+      }
       if (segments.length == 4 && segments[1].equals("apis")) {
         String gv = segments[2] + "/" + segments[3];
         return served.containsKey(gv) ? resourceList(gv, served.get(gv)) : null;

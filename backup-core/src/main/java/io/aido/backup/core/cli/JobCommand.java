@@ -149,6 +149,17 @@ public abstract class JobCommand implements Callable<Integer> {
   }
 
   /**
+   * Pushes this run's metrics as they stand now, for a command that runs for long ({@code
+   * wal-archive --follow}); the push at the end still happens. Like that one, a failed push is
+   * logged as a warning and does not stop the run.
+   */
+  protected final void pushMetricsNow() {
+    if (pushesMetrics()) {
+      pushMetrics();
+    }
+  }
+
+  /**
    * The audit log of {@code store}, recording as this job and the {@link AuditLog#actor actor}
    * running it: {@code audit(store).record(AuditAction.RESTORE, kind, id, Map.of())}.
    */
