@@ -82,9 +82,23 @@ class KeyRotationIT {
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
+  /** The backups' ids oldest first, by start instant (ids name the second only). */
   private List<String> backupIds() throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
     try (Stream<Path> s = Files.list(repo.resolve("catalog/db-logical"))) {
-      return s.map(p -> p.getFileName().toString().replace(".json", "")).sorted().toList();
+      return s.sorted(
+              java.util.Comparator.comparing(
+                  (Path p) -> {
+                    try {
+                      return java.time.Instant.parse(
+                          json.readTree(p.toFile()).path("startedAt").asText());
+                    } catch (IOException e) {
+                      throw new java.io.UncheckedIOException(e);
+                    }
+                  }))
+          .map(p -> p.getFileName().toString().replace(".json", ""))
+          .toList();
     }
   }
 

@@ -165,7 +165,12 @@ public final class Catalog {
         unreadable.add(new Unreadable(info.key(), e.getMessage()));
       }
     }
-    records.sort(Comparator.comparing(BackupRecord::id).thenComparing(r -> r.kind().id()));
+    // ids name the start second only: two backups started in the same second sort by their start
+    // instant, so the last one listed is the newest (latest) whatever their random suffixes
+    records.sort(
+        Comparator.comparing(BackupRecord::startedAt)
+            .thenComparing(BackupRecord::id)
+            .thenComparing(r -> r.kind().id()));
     return new Listing(records, unreadable);
   }
 

@@ -30,6 +30,39 @@ class CatalogTest {
   }
 
   @Test
+  void listAndLatest_twoBackupsStartedInTheSameSecond_orderedByTheirStartInstant()
+      throws IOException {
+    // ids name the start second only: "ffffff" sorts after "000000" but started first
+    String earlier = "20261124T020000Z-ffffff";
+    String later = "20261124T020000Z-000000";
+    for (String[] b : new String[][] {{earlier, "0.100"}, {later, "0.900"}}) {
+      PartRecord part = Records.part(BackupKind.DB_LOGICAL, b[0], "payload", 4);
+      store.create(ObjectKey.of(part.object()), new ByteArrayInputStream(new byte[4]));
+      BackupRecord r = Records.record(BackupKind.DB_LOGICAL, b[0], List.of(part));
+      java.time.Instant start = Records.at("2026-11-24T02:00:0" + b[1] + "Z");
+      catalog.commit(
+          store,
+          new BackupRecord(
+              r.format(),
+              r.id(),
+              r.kind(),
+              r.source(),
+              r.toolVersion(),
+              start,
+              start.plusSeconds(5),
+              r.status(),
+              r.parts(),
+              r.encryption(),
+              r.facts()));
+    }
+
+    assertThat(catalog.list(BackupKind.DB_LOGICAL))
+        .extracting(r -> r.id().value())
+        .containsExactly(earlier, later);
+    assertThat(catalog.latest(BackupKind.DB_LOGICAL).orElseThrow().id().value()).isEqualTo(later);
+  }
+
+  @Test
   void commit_thenFind_returnsRecord() throws IOException {
     BackupRecord r = backup(BackupKind.DAPR, MID, 10);
     assertThat(catalog.find(new BackupId(MID))).contains(r);
