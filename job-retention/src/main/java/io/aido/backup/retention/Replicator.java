@@ -15,9 +15,9 @@ import io.aido.backup.core.storage.ObjectNotFoundException;
 import io.aido.backup.core.storage.ServerSideCopy;
 import io.aido.backup.core.storage.StorageMessages;
 import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -393,7 +393,7 @@ final class Replicator {
       } else {
         MessageDigest digest = sha256();
         try (InputStream in = primary.open(key)) {
-          info = secondary.create(key, new HashingInputStream(in, digest));
+          info = secondary.create(key, new DigestInputStream(in, digest));
         }
         copied = HexFormat.of().formatHex(digest.digest());
       }
@@ -484,53 +484,6 @@ final class Replicator {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
-  }
-
-  /** Hashes what passes through, on its way to the secondary. */
-  private static final class HashingInputStream extends FilterInputStream {
-    private final MessageDigest digest;
-
-    HashingInputStream(InputStream in, MessageDigest digest) {
-      super(in);
-      this.digest = digest;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        digest.update((byte) b);
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        digest.update(b, off, n);
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      byte[] buffer = new byte[(int) Math.min(n, 8192)];
-      long skipped = 0;
-      while (skipped < n) {
-        int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
-        if (r < 0) {
-          break;
-        }
-        skipped += r;
-      }
-      return skipped;
-    }
-
-    @Override
-    public boolean markSupported() {
-      return false;
     }
   }
 }

@@ -24,9 +24,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Guarantees: a backup exists for the catalog exactly when its record exists; payload without a
  * record is never listed. {@link #commit} writes create-only and only after checking that every
- * part the record names exists with the stored size. Lists are sorted oldest first by start
- * instant (an id names only the start second, so two backups started in the same second are told
- * apart by the instant their records hold), and {@link #latest} is the last of them.
+ * part the record names exists with the stored size. Lists are sorted oldest first by start instant
+ * (an id names only the start second, so two backups started in the same second are told apart by
+ * the instant their records hold), and {@link #latest} is the last of them.
  *
  * <p>Unreadable records: {@link #list} skips a record file that cannot be read (corrupt JSON, a
  * format newer than this tool) and logs a warning naming it, because one damaged file must not hide

@@ -147,11 +147,33 @@ public final class GcsBlobStore implements BlobStore, AtomicReplace, ServerSideC
       throw new ObjectExistsException(key, description);
     }
     BlobInfo info = BlobInfo.newBuilder(id).setContentType("application/octet-stream").build();
+    upload(key, info, content, BlobWriteOption.doesNotExist(), this::createFailed);
+    Blob blob = statBlob(key, "create");
+    if (blob == null) {
+      throw new IOException(
+          StorageMessages.failed(
+              "create", key, description, "the upload finished but the object is not there"));
+    }
+    return infoOf(key, blob);
+  }
+
+  /**
+   * Streams {@code content} into a new generation of {@code info} and finalizes it only when the
+   * whole content was written: on any failure the upload is deliberately not closed, since closing
+   * would publish a partial object. Failures are told by {@code failed}.
+   */
+  private void upload(
+      ObjectKey key,
+      BlobInfo info,
+      InputStream content,
+      BlobWriteOption precondition,
+      java.util.function.BiFunction<ObjectKey, Exception, IOException> failed)
+      throws IOException {
     WriteChannel upload;
     try {
-      upload = storage.writer(info, BlobWriteOption.doesNotExist());
+      upload = storage.writer(info, precondition);
     } catch (StorageException e) {
-      throw createFailed(key, e);
+      throw failed.apply(key, e);
     }
     upload.setChunkSize(chunkSize);
     byte[] buffer = new byte[COPY_BUFFER];
@@ -164,21 +186,13 @@ public final class GcsBlobStore implements BlobStore, AtomicReplace, ServerSideC
         }
       }
     } catch (IOException | RuntimeException e) {
-      // Deliberately not closed: closing would finalize the upload and publish a partial object.
-      throw createFailed(key, e);
+      throw failed.apply(key, e);
     }
     try {
       upload.close();
     } catch (IOException | RuntimeException e) {
-      throw createFailed(key, e);
+      throw failed.apply(key, e);
     }
-    Blob blob = statBlob(key, "create");
-    if (blob == null) {
-      throw new IOException(
-          StorageMessages.failed(
-              "create", key, description, "the upload finished but the object is not there"));
-    }
-    return infoOf(key, blob);
   }
 
   /**
@@ -202,31 +216,7 @@ public final class GcsBlobStore implements BlobStore, AtomicReplace, ServerSideC
         BlobInfo.newBuilder(BlobId.of(bucket, blob.getName(), blob.getGeneration()))
             .setContentType("application/octet-stream")
             .build();
-    WriteChannel upload;
-    try {
-      upload = storage.writer(info, BlobWriteOption.generationMatch());
-    } catch (StorageException e) {
-      throw replaceFailed(key, e);
-    }
-    upload.setChunkSize(chunkSize);
-    byte[] buffer = new byte[COPY_BUFFER];
-    try {
-      int n;
-      while ((n = content.read(buffer)) != -1) {
-        ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
-        while (chunk.hasRemaining()) {
-          upload.write(chunk);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // not closed: closing would finalize a partial replacement
-      throw replaceFailed(key, e);
-    }
-    try {
-      upload.close();
-    } catch (IOException | RuntimeException e) {
-      throw replaceFailed(key, e);
-    }
+    upload(key, info, content, BlobWriteOption.generationMatch(), this::replaceFailed);
     Blob replaced = statBlob(key, "replace");
     if (replaced == null) {
       throw new IOException(
