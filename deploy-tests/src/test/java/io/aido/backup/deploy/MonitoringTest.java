@@ -281,7 +281,8 @@ class MonitoringTest {
     }
     assertThat(guarded)
         .contains(
-            "backup_run_last_success_timestamp_seconds{job=\"db-backup\", command=\"wal-archive\"}",
+            // pushed by the CronJob at its end and by wal-archive --follow while it runs
+            "backup_wal_archive_archived_through_timestamp_seconds",
             "backup_verify_last_restore_test_timestamp_seconds");
   }
 

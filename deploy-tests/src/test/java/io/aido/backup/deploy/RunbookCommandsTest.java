@@ -31,8 +31,11 @@ import org.junit.jupiter.api.Test;
 class RunbookCommandsTest {
   private static final Pattern BLOCK = Pattern.compile("(?ms)^\\s*```bash\\n(.*?)^\\s*```");
 
-  /** Google service accounts that need no key: retention reads records, never backup data. */
-  static final Set<String> NO_KEY = Set.of("backup-retention");
+  /**
+   * Google service accounts that need no key: retention reads records, never backup data, and
+   * replicate copies the stored ciphertext as it is.
+   */
+  static final Set<String> NO_KEY = Set.of("backup-retention", "backup-replicate");
 
   private static String runbook;
   private static final Map<String, List<HasMetadata>> RENDERED = new HashMap<>();
