@@ -603,13 +603,27 @@ class SchedulerIT {
     }
   }
 
+  /**
+   * Whether a part after the first ({@code resources.yaml}, published) is being uploaded: its
+   * temporary file is in the store's {@code .incoming} area and not yet published. Waiting for the
+   * published {@code scheduler.dss} instead raced with the record written right after it.
+   */
   private boolean schedulerPartStarted() throws IOException {
     Path data = repo.resolve("data");
-    if (!Files.isDirectory(data)) {
+    Path incoming = repo.resolve(io.aido.backup.core.storage.local.LocalBlobStore.INCOMING);
+    if (!Files.isDirectory(data) || !Files.isDirectory(incoming)) {
       return false;
     }
+    boolean resourcesPublished;
     try (Stream<Path> s = Files.walk(data)) {
-      return s.anyMatch(p -> p.getFileName().toString().contains("scheduler.dss"));
+      resourcesPublished = s.anyMatch(p -> p.getFileName().toString().equals("resources.yaml"));
+    }
+    if (!resourcesPublished) {
+      return false;
+    }
+    try (Stream<Path> s = Files.list(incoming)) {
+      // present from the part's first byte on, empty while compression holds back its output
+      return s.findAny().isPresent();
     }
   }
 }
