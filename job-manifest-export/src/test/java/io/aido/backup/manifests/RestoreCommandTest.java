@@ -373,7 +373,9 @@ class RestoreCommandTest {
     }
     assertThat(job.run(source, "export").code()).isZero();
     BackupRecord big =
-        job.records().stream().max(java.util.Comparator.comparing(BackupRecord::id)).orElseThrow();
+        job.records().stream()
+            .max(java.util.Comparator.comparing(BackupRecord::startedAt))
+            .orElseThrow();
     Path data = job.repo.resolve(big.parts().get(0).object());
     byte[] bytes = Files.readAllBytes(data);
     assertThat(bytes.length).isGreaterThan(1 << 20); // more than one 1 MiB encryption segment
