@@ -207,8 +207,10 @@ class RestoreTestIT {
     BackupRecord one = backup("todo", c -> c);
     BackupRecord two = backup("todo", c -> c);
     BackupRecord notes = backup("notes", c -> c);
-    // ids sort by start second, then at random: the newest is the greater id
-    BackupRecord newer = one.id().compareTo(two.id()) > 0 ? one : two;
+    // the catalog orders by start instant, then by id (ids name the start second only)
+    java.util.Comparator<BackupRecord> byStart =
+        java.util.Comparator.comparing(BackupRecord::startedAt).thenComparing(BackupRecord::id);
+    BackupRecord newer = byStart.compare(one, two) > 0 ? one : two;
     BackupRecord older = newer == one ? two : one;
 
     int code = restoreTest();

@@ -265,8 +265,11 @@ class VerifyCommandIT {
 
   @Test
   void verify_storageFailsHalfway_exits1AndKeepsTheResultsWritten() throws Exception {
-    // backups are verified in id order; the store fails while reading the second one
-    BackupRecord first = a.id().compareTo(b.id()) < 0 ? a : b;
+    // backups are verified in catalog order (start instant, then id); the store fails while
+    // reading the second one
+    java.util.Comparator<BackupRecord> byStart =
+        java.util.Comparator.comparing(BackupRecord::startedAt).thenComparing(BackupRecord::id);
+    BackupRecord first = byStart.compare(a, b) < 0 ? a : b;
     BackupRecord second = first == a ? b : a;
     List<String> secondParts = second.parts().stream().map(p -> p.object()).toList();
     // A test double for a store that drops the connection: no real store fails on demand.
