@@ -173,7 +173,7 @@ class ApplyCommandIT {
               new WrappedDataKey("test-kek", "AES256_GCM_HKDF_1MB", "AAAA"),
               Map.of(
                   "startLsn",
-                  new io.aido.backup.core.wal.WalSegment(1, segno, 16L << 20)
+                  new io.aido.backup.postgres.wal.WalSegment(1, segno, 16L << 20)
                       .start()
                       .plus(40)
                       .toString(),
@@ -186,8 +186,8 @@ class ApplyCommandIT {
     }
     for (long segno = 1; segno <= 65; segno++) {
       store.create(
-          io.aido.backup.core.wal.ArchivedWal.keyOf(
-              new io.aido.backup.core.wal.WalSegment(1, segno, 16L << 20)),
+          io.aido.backup.postgres.wal.ArchivedWal.keyOf(
+              new io.aido.backup.postgres.wal.WalSegment(1, segno, 16L << 20)),
           new ByteArrayInputStream(new byte[10]));
     }
     return newestFirst;

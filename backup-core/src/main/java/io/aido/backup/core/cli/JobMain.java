@@ -2,11 +2,11 @@ package io.aido.backup.core.cli;
 
 import io.aido.backup.core.config.ConfigurationException;
 import io.aido.backup.core.config.EnvironmentDefaults;
+import io.aido.backup.core.config.LogFormat;
+import io.aido.backup.core.config.Redaction;
 import io.aido.backup.core.config.RunOptions;
 import io.aido.backup.core.config.Secret;
-import io.aido.backup.core.observability.LogFormat;
 import io.aido.backup.core.observability.Logging;
-import io.aido.backup.core.observability.Redaction;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
