@@ -10,6 +10,7 @@ import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.observability.ByteSizes;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.postgres.DbJobException;
@@ -17,7 +18,6 @@ import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.PgErrors;
 import io.aido.backup.postgres.PgTools;
 import io.aido.backup.postgres.Preflight;
-import io.aido.backup.postgres.Progress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -121,8 +121,8 @@ public final class BackupCommand extends DbCommand {
                 db,
                 facts.rowCounts().size(),
                 facts.totalRows(),
-                Progress.human(r.plaintextSize()),
-                Progress.human(r.storedSize()),
+                ByteSizes.human(r.plaintextSize()),
+                ByteSizes.human(r.storedSize()),
                 Elapsed.seconds(Duration.between(r.startedAt(), r.finishedAt())));
       } catch (DbJobException e) {
         if (e.exitCode() == ExitCodes.USAGE || databases.size() == 1) {
@@ -215,8 +215,8 @@ public final class BackupCommand extends DbCommand {
             "backup {} of database '{}' complete: {} dumped, {} stored in {}",
             record.id(),
             db,
-            Progress.human(record.plaintextSize()),
-            Progress.human(record.storedSize()),
+            ByteSizes.human(record.plaintextSize()),
+            ByteSizes.human(record.storedSize()),
             Elapsed.seconds(Duration.between(start, clock().instant())));
         return record;
       } catch (IOException e) {

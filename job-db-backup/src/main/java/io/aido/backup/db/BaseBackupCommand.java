@@ -8,11 +8,12 @@ import io.aido.backup.core.cli.ExitCodes;
 import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.observability.ByteSizes;
+import io.aido.backup.core.observability.Progress;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.PgTools;
-import io.aido.backup.postgres.Progress;
 import io.aido.backup.postgres.ToolProcess;
 import io.aido.backup.postgres.wal.BaseBackupFacts;
 import io.aido.backup.postgres.wal.Lsn;
@@ -142,8 +143,8 @@ public final class BaseBackupCommand extends DbCommand {
               facts.startLsn(),
               facts.stopLsn(),
               facts.timeline(),
-              Progress.human(record.plaintextSize()),
-              Progress.human(record.storedSize()),
+              ByteSizes.human(record.plaintextSize()),
+              ByteSizes.human(record.storedSize()),
               Elapsed.seconds(Duration.between(record.startedAt(), record.finishedAt())));
       return ExitCodes.DONE;
     } catch (GeneralSecurityException e) {

@@ -58,7 +58,7 @@ import picocli.CommandLine;
  * through the real {@link Repository} and test-restored into a second, separate scratch cluster
  * that has none of those roles.
  */
-class RestoreTestIT {
+class ScratchRestoreIT {
   private static final String SCRATCH_LIKE = "SELECT datname FROM pg_database WHERE datname LIKE";
 
   private static PgCluster source;

@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * and is thrown as {@link DbJobException}; a key that cannot be used at all is thrown as {@link
  * KeyUnavailableException}.
  */
-final class RestoreTest {
-  private static final Logger LOG = LoggerFactory.getLogger(RestoreTest.class);
+final class ScratchRestore {
+  private static final Logger LOG = LoggerFactory.getLogger(ScratchRestore.class);
   private static final int SAMPLE_ROWS = 100;
   private static final PgRestore.Options OPTIONS = new PgRestore.Options(false, true, true, true);
 
@@ -72,7 +72,7 @@ final class RestoreTest {
    */
   record Outcome(VerificationResult result, String database, String leftover) {}
 
-  RestoreTest(
+  ScratchRestore(
       Repository repository, KeyEncryptionKey kek, PgConnection pg, PgTools tools, Clock c) {
     this.repository = repository;
     this.kek = kek;
