@@ -13,7 +13,7 @@ import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.core.verification.VerificationResults;
 import io.aido.backup.postgres.DbJobException;
-import io.aido.backup.postgres.LogicalBackup;
+import io.aido.backup.postgres.LogicalDumpFacts;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,7 +73,7 @@ final class RestoreDrill {
     Map<String, BackupRecord> chosen = new LinkedHashMap<>();
     for (BackupRecord r : records) {
       if (r.kind() == BackupKind.DB_LOGICAL) {
-        chosen.put(all ? r.id().value() : LogicalBackup.database(r), r);
+        chosen.put(all ? r.id().value() : databaseOf(r), r);
       }
     }
     List<String> problems = new ArrayList<>();
@@ -146,5 +146,16 @@ final class RestoreDrill {
     }
     VerifyMetrics.restoreTests(metrics, BackupKind.DB_LOGICAL.id(), tested, bad);
     return new Summary(tested, bad, bytes, problems, leftovers);
+  }
+
+  /**
+   * What the drill groups by: the dumped database; a record whose facts do not read stands alone.
+   */
+  private static String databaseOf(BackupRecord r) {
+    try {
+      return LogicalDumpFacts.of(r).database();
+    } catch (IllegalArgumentException e) {
+      return r.id().value();
+    }
   }
 }
