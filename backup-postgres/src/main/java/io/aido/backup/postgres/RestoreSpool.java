@@ -1,5 +1,6 @@
 package io.aido.backup.postgres;
 
+import io.aido.backup.core.observability.ByteSizes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -89,13 +90,13 @@ public final class RestoreSpool implements AutoCloseable {
               + " into '"
               + dir
               + "': it needs "
-              + Progress.human(needed)
+              + ByteSizes.human(needed)
               + " (the dump's "
-              + Progress.human(size)
+              + ByteSizes.human(size)
               + " and a margin of "
-              + Progress.human(MARGIN)
+              + ByteSizes.human(MARGIN)
               + ") and the filesystem has "
-              + Progress.human(usable)
+              + ByteSizes.human(usable)
               + " free; choose another --spool-dir or restore with --jobs 1; nothing was restored");
     }
     Path path = null;

@@ -17,7 +17,7 @@ import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.postgres.DbJobException;
-import io.aido.backup.postgres.LogicalBackup;
+import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.PgRestore;
 import io.aido.backup.postgres.RestoreSpool;
 import io.aido.backup.postgres.RestoringDatabase;
@@ -150,9 +150,9 @@ public final class RestoreCommand extends DbCommand {
     BlobStore store = repository.openStore();
     Repository repo = openRepositoryToRead(store);
     BackupRecord record = resolve(repo.catalog());
-    String database =
-        String.valueOf(record.facts().getOrDefault("database", record.source().database()));
-    PartRecord part = dumpPart(record);
+    LogicalDumpFacts facts = facts(record);
+    String database = facts.database();
+    PartRecord part = dumpPart(record, facts);
     KeyEncryptionKey kek = repository.kek();
     BackupReader reader;
     try {
@@ -178,8 +178,8 @@ public final class RestoreCommand extends DbCommand {
 
     reader.checkStoredParts();
 
-    Map<String, Long> recorded = BackupCommand.rowCounts(record);
-    List<String> owners = owners(record);
+    Map<String, Long> recorded = facts.rowCounts();
+    List<String> owners = facts.owners();
     int workers = effectiveJobs();
     boolean created;
     RowCountComparison comparison;
@@ -373,16 +373,22 @@ public final class RestoreCommand extends DbCommand {
     return all.get(all.size() - 1);
   }
 
-  private static PartRecord dumpPart(BackupRecord record) throws DbJobException {
-    return LogicalBackup.dumpPart(record)
-        .orElseThrow(
-            () ->
-                DbJobException.failed(
-                    "unable to restore backup " + record.id() + ": its record names no dump part",
-                    null));
+  private static LogicalDumpFacts facts(BackupRecord record) throws DbJobException {
+    try {
+      return LogicalDumpFacts.of(record);
+    } catch (IllegalArgumentException e) {
+      throw DbJobException.failed(
+          "unable to restore " + e.getMessage() + "; nothing was restored", e);
+    }
   }
 
-  private static List<String> owners(BackupRecord record) {
-    return LogicalBackup.owners(record);
+  private static PartRecord dumpPart(BackupRecord record, LogicalDumpFacts facts)
+      throws DbJobException {
+    try {
+      return facts.dumpPartOf(record);
+    } catch (IllegalArgumentException e) {
+      throw DbJobException.failed(
+          "unable to restore " + e.getMessage() + "; nothing was restored", e);
+    }
   }
 }

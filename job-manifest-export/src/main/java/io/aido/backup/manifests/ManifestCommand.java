@@ -1,8 +1,8 @@
 package io.aido.backup.manifests;
 
 import io.aido.backup.core.cli.JobCommand;
-import io.aido.backup.core.observability.LogFormat;
-import io.aido.backup.core.observability.Redaction;
+import io.aido.backup.core.config.LogFormat;
+import io.aido.backup.core.config.Redaction;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.Repository;
