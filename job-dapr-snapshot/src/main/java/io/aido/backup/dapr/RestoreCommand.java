@@ -135,31 +135,7 @@ public final class RestoreCommand extends DaprCommand {
     if (!plan.stores().isEmpty()) {
       findStores(record, plan.stores(), targets);
     }
-    SchedulerAccess.Target scheduler = null;
-    if (plan.scheduler().isPresent()) {
-      SchedulerAccess.Found found = scheduler(true, "nothing was restored");
-      if (found.target().isEmpty() && !found.absent().equals("--scheduler off")) {
-        throw DaprJobException.failed(
-            "unable to restore backup "
-                + record.id()
-                + ": it holds Dapr Scheduler reminders and jobs, but there is no Scheduler to"
-                + " write them to ("
-                + found.absent()
-                + "); give --scheduler off to restore the state stores without them; nothing"
-                + " was restored",
-            null);
-      }
-      if (plan.schedulerOutOfScope()) {
-        found.target().ifPresent(SchedulerAccess.Target::close);
-        throw DaprJobException.badInput(
-            "unable to restore backup "
-                + record.id()
-                + ": its Scheduler part holds none of the namespaces "
-                + String.join(",", namespaceOption())
-                + "; nothing was restored");
-      }
-      scheduler = found.target().orElse(null);
-    }
+    SchedulerAccess.Target scheduler = findScheduler(record, plan);
     try (SchedulerAccess.Target ignored = scheduler) {
       DaprRestore steps = new DaprRestore(record, reader, plan, clean, out(), clock());
       steps.check(targets, scheduler);
@@ -167,6 +143,39 @@ public final class RestoreCommand extends DaprCommand {
       steps.restore(targets, scheduler);
       return ExitCodes.DONE;
     }
+  }
+
+  /**
+   * The running Scheduler to restore the backup's Scheduler part into, or null when it holds none
+   * or {@code --scheduler off}.
+   */
+  private SchedulerAccess.Target findScheduler(BackupRecord record, DaprRestorePlan plan)
+      throws DaprJobException {
+    if (plan.scheduler().isEmpty()) {
+      return null;
+    }
+    SchedulerAccess.Found found = scheduler(true, "nothing was restored");
+    if (found.target().isEmpty() && !found.absent().equals("--scheduler off")) {
+      throw DaprJobException.failed(
+          "unable to restore backup "
+              + record.id()
+              + ": it holds Dapr Scheduler reminders and jobs, but there is no Scheduler to"
+              + " write them to ("
+              + found.absent()
+              + "); give --scheduler off to restore the state stores without them; nothing"
+              + " was restored",
+          null);
+    }
+    if (plan.schedulerOutOfScope()) {
+      found.target().ifPresent(SchedulerAccess.Target::close);
+      throw DaprJobException.badInput(
+          "unable to restore backup "
+              + record.id()
+              + ": its Scheduler part holds none of the namespaces "
+              + String.join(",", namespaceOption())
+              + "; nothing was restored");
+    }
+    return found.target().orElse(null);
   }
 
   private void audit(

@@ -62,10 +62,10 @@ class SchedulerKeyTest {
   void dueTime_storedJobWithDueTimeOrStart_read_otherBytesEmpty() throws IOException {
     Instant t = Instant.parse("2026-11-24T09:00:00.5Z");
 
-    assertThat(SchedulerStore.dueTime(SchedulerIT.storedJob(3, t, "spec"))).contains(t);
-    assertThat(SchedulerStore.dueTime(SchedulerIT.storedJob(2, t, "spec"))).contains(t);
-    assertThat(SchedulerStore.dueTime("not a protobuf".getBytes(StandardCharsets.UTF_8))).isEmpty();
-    assertThat(SchedulerStore.dueTime(new byte[0])).isEmpty();
+    assertThat(StoredJob.dueTime(SchedulerIT.storedJob(3, t, "spec"))).contains(t);
+    assertThat(StoredJob.dueTime(SchedulerIT.storedJob(2, t, "spec"))).contains(t);
+    assertThat(StoredJob.dueTime("not a protobuf".getBytes(StandardCharsets.UTF_8))).isEmpty();
+    assertThat(StoredJob.dueTime(new byte[0])).isEmpty();
   }
 
   @Test
