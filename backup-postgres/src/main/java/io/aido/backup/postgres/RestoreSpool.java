@@ -3,7 +3,6 @@ package io.aido.backup.postgres;
 import io.aido.backup.core.observability.ByteSizes;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -174,27 +173,19 @@ public final class RestoreSpool implements AutoCloseable {
   }
 
   /**
-   * Copies {@code dump} (its checks against the record run as it ends) into the spool and forces it
-   * to disk. Closes {@code dump}.
+   * Copies {@code dump} (a custom-format archive; its checks against the record run as it ends)
+   * into the spool, writes the data offsets into its table of contents where {@code pg_dump} could
+   * not (see {@link CustomDumpOffsets}) and forces the file to disk. Closes {@code dump}.
    *
-   * @return the bytes written
+   * @return what was copied and whether the offsets were written
    * @throws IOException if reading {@code dump} or writing the file fails; the spool's content is
    *     then unusable
    */
-  public long fill(InputStream dump) throws IOException {
+  public CustomDumpOffsets.Result fill(InputStream dump) throws IOException {
     try (InputStream in = dump) {
-      byte[] buf = new byte[1 << 16];
-      long n = 0;
-      int r;
-      while ((r = in.read(buf)) >= 0) {
-        ByteBuffer b = ByteBuffer.wrap(buf, 0, r);
-        while (b.hasRemaining()) {
-          channel.write(b);
-        }
-        n += r;
-      }
+      CustomDumpOffsets.Result result = CustomDumpOffsets.copy(in, channel);
       channel.force(false);
-      return n;
+      return result;
     }
   }
 

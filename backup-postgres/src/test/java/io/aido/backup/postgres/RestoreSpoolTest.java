@@ -29,7 +29,8 @@ class RestoreSpoolTest {
       assertThat(file.getFileName().toString())
           .startsWith("restore-" + ProcessHandle.current().pid() + "-")
           .endsWith(".dump");
-      assertThat(spool.fill(new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5}))).isEqualTo(5);
+      assertThat(spool.fill(new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5})).bytes())
+          .isEqualTo(5);
       assertThat(Files.readAllBytes(file)).containsExactly(1, 2, 3, 4, 5);
     }
     assertThat(file).doesNotExist();

@@ -16,6 +16,7 @@ import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.postgres.CustomDumpOffsets;
 import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.PgRestore;
@@ -257,8 +258,13 @@ public final class RestoreCommand extends DbCommand {
       try {
         audit(store, record, database, Map.of("jobs", Integer.toString(effectiveJobs())));
         try {
-          long bytes = spool.fill(reader.openPart(part));
-          LOG.info("backup {}: {} checked into spool '{}'", record.id(), bytes, spool.path());
+          CustomDumpOffsets.Result spooled = spool.fill(reader.openPart(part));
+          LOG.info(
+              "backup {}: {} bytes checked into spool '{}', data offsets of {} entries written",
+              record.id(),
+              spooled.bytes(),
+              spool.path(),
+              spooled.offsets());
         } catch (IOException e) {
           throw DbJobException.failed(
               "unable to restore backup "
