@@ -1,5 +1,6 @@
 package io.aido.backup.postgres;
 
+import io.aido.backup.core.cli.JobException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -61,13 +62,13 @@ public final class PgRestore {
    *
    * @param owners the roles that own objects in the dump (from the backup record)
    * @return whether the database was created here
-   * @throws DbJobException exit code 2 when the target is refused (it exists with {@code create},
-   *     is missing without it, holds tables without {@code clean}, or lacks an owner role), 1 when
-   *     the server cannot be reached or creating the database fails
+   * @throws JobException exit code 2 when the target is refused (it exists with {@code create}, is
+   *     missing without it, holds tables without {@code clean}, or lacks an owner role), 1 when the
+   *     server cannot be reached or creating the database fails
    */
   public static boolean prepareTarget(
       PgConnection pg, String target, Options options, Collection<String> owners)
-      throws DbJobException {
+      throws JobException {
     boolean created = false;
     if (options.create()) {
       createDatabase(pg, target);
@@ -76,7 +77,7 @@ public final class PgRestore {
     try (Connection c = pg.open(target)) {
       int tables = countTables(c);
       if (tables > 0 && !options.clean()) {
-        throw DbJobException.badInput(
+        throw JobException.badInput(
             "unable to restore into database '"
                 + target
                 + "' on server '"
@@ -88,7 +89,7 @@ public final class PgRestore {
       if (!options.noOwner()) {
         Set<String> missing = Owners.missing(c, owners);
         if (!missing.isEmpty()) {
-          throw DbJobException.badInput(
+          throw JobException.badInput(
               "unable to restore into database '"
                   + target
                   + "' on server '"
@@ -100,9 +101,9 @@ public final class PgRestore {
         }
       }
     } catch (SQLException e) {
-      DbJobException failure =
+      JobException failure =
           "3D000".equals(e.getSQLState())
-              ? DbJobException.badInput(
+              ? JobException.badInput(
                   "unable to restore into missing database '"
                       + target
                       + "' on server '"
@@ -111,7 +112,7 @@ public final class PgRestore {
               : PgErrors.onConnect(e, pg, target);
       dropIfCreated(pg, target, created, failure);
       throw failure;
-    } catch (DbJobException e) {
+    } catch (JobException e) {
       dropIfCreated(pg, target, created, e);
       throw e;
     }
@@ -124,8 +125,8 @@ public final class PgRestore {
    * @param createdTarget whether {@link #prepareTarget} created the database (it is dropped again
    *     if the restore fails)
    * @return the dump bytes restored
-   * @throws DbJobException exit code 1 naming what failed (reading the dump or pg_restore) and
-   *     saying that nothing was restored
+   * @throws JobException exit code 1 naming what failed (reading the dump or pg_restore) and saying
+   *     that nothing was restored
    */
   public static long restore(
       PgConnection pg,
@@ -134,7 +135,7 @@ public final class PgRestore {
       String target,
       Options options,
       boolean createdTarget)
-      throws DbJobException {
+      throws JobException {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -193,8 +194,7 @@ public final class PgRestore {
   }
 
   /** Exact row counts of every user table in {@code database} (see {@link RowCounts}). */
-  public static Map<String, Long> countRows(PgConnection pg, String database)
-      throws DbJobException {
+  public static Map<String, Long> countRows(PgConnection pg, String database) throws JobException {
     try (Connection c = pg.open(database)) {
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -202,7 +202,7 @@ public final class PgRestore {
       c.rollback();
       return counts;
     } catch (SQLException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to count rows in database '"
               + database
               + "' on server '"
@@ -213,10 +213,10 @@ public final class PgRestore {
     }
   }
 
-  private static DbJobException failed(
+  private static JobException failed(
       PgConnection pg, String target, boolean createdTarget, String cause, Throwable e) {
-    DbJobException failure =
-        DbJobException.failed(
+    JobException failure =
+        JobException.failed(
             "unable to restore into database '"
                 + target
                 + "' on server '"
@@ -230,14 +230,14 @@ public final class PgRestore {
     return failure;
   }
 
-  private static void createDatabase(PgConnection pg, String target) throws DbJobException {
+  private static void createDatabase(PgConnection pg, String target) throws JobException {
     try (Connection c = openMaintenance(pg)) {
       try (PreparedStatement ps =
           c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
         ps.setString(1, target);
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
-            throw DbJobException.badInput(
+            throw JobException.badInput(
                 "unable to create database '"
                     + target
                     + "' on server '"
@@ -251,7 +251,7 @@ public final class PgRestore {
         s.execute("CREATE DATABASE " + RowCounts.quoteIdent(target) + " TEMPLATE template0");
       }
     } catch (SQLException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to create database '"
               + target
               + "' on server '"
@@ -274,7 +274,7 @@ public final class PgRestore {
     }
     try {
       dropDatabase(pg, target);
-    } catch (DbJobException e) {
+    } catch (JobException e) {
       failure.addSuppressed(e);
     }
   }
@@ -282,14 +282,14 @@ public final class PgRestore {
   /**
    * Drops {@code database}, ending its sessions ({@code WITH (FORCE)}); a missing one is fine.
    *
-   * @throws DbJobException exit code 1 when the server cannot be reached or refuses
+   * @throws JobException exit code 1 when the server cannot be reached or refuses
    */
-  public static void dropDatabase(PgConnection pg, String database) throws DbJobException {
+  public static void dropDatabase(PgConnection pg, String database) throws JobException {
     try (Connection c = openMaintenance(pg);
         Statement s = c.createStatement()) {
       s.execute("DROP DATABASE IF EXISTS " + RowCounts.quoteIdent(database) + " WITH (FORCE)");
     } catch (SQLException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to drop database '"
               + database
               + "' on server '"
@@ -304,9 +304,9 @@ public final class PgRestore {
    * A connection to the server's maintenance database ({@code postgres}, else {@code template1}),
    * for creating and dropping databases.
    *
-   * @throws DbJobException when the server cannot be reached or the login is refused
+   * @throws JobException when the server cannot be reached or the login is refused
    */
-  public static Connection openMaintenance(PgConnection pg) throws SQLException, DbJobException {
+  public static Connection openMaintenance(PgConnection pg) throws SQLException, JobException {
     try {
       return pg.open("postgres");
     } catch (SQLException e) {

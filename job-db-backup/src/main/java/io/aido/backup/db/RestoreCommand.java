@@ -6,23 +6,21 @@ import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Catalog;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
-import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.LogicalBackup;
 import io.aido.backup.postgres.PgRestore;
 import io.aido.backup.postgres.RowCountComparison;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.GeneralSecurityException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +98,7 @@ public final class RestoreCommand extends DbCommand {
   }
 
   @Override
-  protected int runDb() throws Exception {
+  protected int run() throws Exception {
     BlobStore store = repository.openStore();
     Repository repo = openRepositoryToRead(store);
     BackupRecord record = resolve(repo.catalog());
@@ -108,27 +106,7 @@ public final class RestoreCommand extends DbCommand {
         String.valueOf(record.facts().getOrDefault("database", record.source().database()));
     PartRecord part = dumpPart(record);
     KeyEncryptionKey kek = repository.kek();
-    BackupReader reader;
-    try {
-      reader = repo.reader(record, kek);
-    } catch (WrongKeyException e) {
-      throw DbJobException.badInput(
-          "unable to restore backup "
-              + record.id()
-              + ": its data key was wrapped by key '"
-              + e.recordedKekId()
-              + "', not by the configured '"
-              + e.configuredKekId()
-              + "' (wrong key); nothing was restored");
-    } catch (GeneralSecurityException e) {
-      throw DbJobException.failed(
-          "unable to restore backup "
-              + record.id()
-              + ": unable to unwrap its data key: "
-              + e.getMessage()
-              + "; nothing was restored",
-          e);
-    }
+    BackupReader reader = openBackup(repo, record, kek, "restore backup", "nothing was restored");
 
     reader.checkStoredParts();
 
@@ -147,7 +125,7 @@ public final class RestoreCommand extends DbCommand {
     out().print(comparison.format());
     if (!comparison.matches()) {
       PgRestore.abandonCreated(pg(), targetDatabase, created);
-      throw DbJobException.failed(
+      throw JobException.failed(
           "restored backup "
               + record.id()
               + " into database '"
@@ -190,7 +168,7 @@ public final class RestoreCommand extends DbCommand {
       new AuditLog(store, clock(), jobName(), AuditLog.actor(env()))
           .record(AuditAction.RESTORE, record.kind(), record.id(), details);
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to restore backup "
               + record.id()
               + ": unable to write its audit event: "
@@ -205,17 +183,17 @@ public final class RestoreCommand extends DbCommand {
     return RowCountComparison.of(recorded, PgRestore.countRows(pg(), targetDatabase));
   }
 
-  private BackupRecord resolve(Catalog catalog) throws IOException, DbJobException {
+  private BackupRecord resolve(Catalog catalog) throws IOException, JobException {
     if (!backupId.equals("latest")) {
       BackupRecord r =
           catalog
               .find(new BackupId(backupId))
               .orElseThrow(
                   () ->
-                      DbJobException.badInput(
+                      JobException.badInput(
                           "unable to restore missing backup " + backupId + ": no such backup"));
       if (r.kind() != BackupKind.DB_LOGICAL) {
-        throw DbJobException.badInput(
+        throw JobException.badInput(
             "unable to restore backup "
                 + backupId
                 + ": it is a "
@@ -231,7 +209,7 @@ public final class RestoreCommand extends DbCommand {
           .reduce((a, b) -> b)
           .orElseThrow(
               () ->
-                  DbJobException.badInput(
+                  JobException.badInput(
                       "unable to restore latest backup of database '"
                           + sourceDatabase
                           + "': the repository holds none"));
@@ -239,11 +217,11 @@ public final class RestoreCommand extends DbCommand {
     TreeSet<String> sources = new TreeSet<>();
     all.forEach(r -> sources.add(Objects.toString(r.source().database(), "")));
     if (all.isEmpty()) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "unable to restore latest backup: the repository holds no db-logical backup");
     }
     if (sources.size() > 1) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "unable to restore latest backup: the repository holds backups of several databases ("
               + String.join(", ", sources)
               + "); name one with --source-database");
@@ -251,11 +229,11 @@ public final class RestoreCommand extends DbCommand {
     return all.get(all.size() - 1);
   }
 
-  private static PartRecord dumpPart(BackupRecord record) throws DbJobException {
+  private static PartRecord dumpPart(BackupRecord record) throws JobException {
     return LogicalBackup.dumpPart(record)
         .orElseThrow(
             () ->
-                DbJobException.failed(
+                JobException.failed(
                     "unable to restore backup " + record.id() + ": its record names no dump part",
                     null));
   }

@@ -5,12 +5,12 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
-import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.repository.BackupReader;
@@ -23,7 +23,6 @@ import io.aido.backup.core.wal.WalArchive;
 import io.aido.backup.core.wal.WalChain;
 import io.aido.backup.core.wal.WalHeader;
 import io.aido.backup.core.wal.WalSegment;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.PgTools;
 import io.aido.backup.postgres.ToolProcess;
 import java.io.IOException;
@@ -191,11 +190,11 @@ public final class RestorePitrCommand extends DbCommand {
   }
 
   @Override
-  protected int runDb() throws Exception {
+  protected int run() throws Exception {
     if (start && runningAsRoot()) {
       // pg_ctl refuses root, and a data directory unpacked by root is not the server's to start:
       // found out after the restore, the whole restore would have been for nothing
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "--start: pg_ctl cannot run as root; run restore-pitr as the PostgreSQL OS user (the"
               + " owner of the data directory), or leave out --start and start the server as that"
               + " user; nothing was restored");
@@ -210,19 +209,8 @@ public final class RestorePitrCommand extends DbCommand {
     Path wal = walDir != null ? walDir : pgdata.resolve("aido_restore_wal");
 
     KeyEncryptionKey kek = repository.kek();
-    BackupReader reader;
-    try {
-      reader = repo.reader(base, kek);
-    } catch (WrongKeyException e) {
-      throw DbJobException.badInput(
-          "unable to restore base backup "
-              + base.id()
-              + ": its data key was wrapped by key '"
-              + e.recordedKekId()
-              + "', not by the configured '"
-              + e.configuredKekId()
-              + "' (wrong key); nothing was restored");
-    }
+    BackupReader reader =
+        openBackup(repo, base, kek, "restore base backup", "nothing was restored");
     reader.checkStoredParts();
     Map<String, String> details = new LinkedHashMap<>();
     details.put("pgdata", pgdata.toString());
@@ -232,7 +220,7 @@ public final class RestorePitrCommand extends DbCommand {
       new AuditLog(store, clock(), jobName(), AuditLog.actor(env()))
           .record(AuditAction.RESTORE, base.kind(), base.id(), details);
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to restore base backup "
               + base.id()
               + ": unable to write its audit event: "
@@ -254,7 +242,7 @@ public final class RestorePitrCommand extends DbCommand {
       try {
         archive.fetch(w, kek, wal.resolve(w.segment().name()), keys);
       } catch (IOException | GeneralSecurityException e) {
-        throw DbJobException.failed(
+        throw JobException.failed(
             "unable to fetch archived WAL '"
                 + w.key()
                 + "': "
@@ -296,7 +284,7 @@ public final class RestorePitrCommand extends DbCommand {
 
   /** The base backup's facts that restore needs. */
   record Facts(Lsn startLsn, Lsn stopLsn, int timeline, long segmentSize) {
-    static Facts of(BackupRecord r) throws DbJobException {
+    static Facts of(BackupRecord r) throws JobException {
       try {
         Map<String, Object> f = r.facts();
         return new Facts(
@@ -305,13 +293,13 @@ public final class RestorePitrCommand extends DbCommand {
             ((Number) f.get("timeline")).intValue(),
             ((Number) f.getOrDefault("walSegmentSize", WalSegment.DEFAULT_SIZE)).longValue());
       } catch (RuntimeException e) {
-        throw DbJobException.failed(
+        throw JobException.failed(
             "base backup " + r.id() + " has no readable WAL range in its record: " + e, e);
       }
     }
   }
 
-  private BackupRecord chooseBase(Repository repo) throws IOException, DbJobException {
+  private BackupRecord chooseBase(Repository repo) throws IOException, JobException {
     List<BackupRecord> all = repo.catalog().list(BackupKind.DB_BASE);
     if (backupId != null) {
       return all.stream()
@@ -319,7 +307,7 @@ public final class RestorePitrCommand extends DbCommand {
           .findFirst()
           .orElseThrow(
               () ->
-                  DbJobException.badInput(
+                  JobException.badInput(
                       "unable to restore missing base backup " + backupId + ": no such db-base"));
     }
     BackupRecord chosen = null;
@@ -333,7 +321,7 @@ public final class RestorePitrCommand extends DbCommand {
       }
     }
     if (chosen == null) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "unable to restore to "
               + describeTarget()
               + ": "
@@ -346,7 +334,7 @@ public final class RestorePitrCommand extends DbCommand {
 
   /** The archived WAL recovery reads, after checking the chain reaches the target. */
   private List<ArchivedWal> neededWal(WalArchive archive, BackupRecord base, Facts facts)
-      throws IOException, DbJobException {
+      throws IOException, JobException {
     WalChain chain = WalChain.of(archive.list(facts.segmentSize()));
     WalSegment first =
         WalSegment.containing(facts.timeline(), facts.stopLsn(), facts.segmentSize());
@@ -356,7 +344,7 @@ public final class RestorePitrCommand extends DbCommand {
     String prefix = "unable to restore to " + describeTarget() + " from base backup " + base.id();
     if (targetLsn != null) {
       if (reach.isBefore(targetLsn)) {
-        throw DbJobException.failed(
+        throw JobException.failed(
             prefix
                 + ": the archived WAL reaches only "
                 + reach
@@ -373,7 +361,7 @@ public final class RestorePitrCommand extends DbCommand {
       return run.stream().filter(w -> w.segment().start().isBefore(targetLsn)).toList();
     }
     if (archiveEnd.isAfter(reach)) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           prefix
               + ": point-in-time recovery is impossible between "
               + reach
@@ -384,13 +372,13 @@ public final class RestorePitrCommand extends DbCommand {
           null);
     }
     if (run.isEmpty() && targetTime != null) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           prefix + ": no WAL after the base backup is archived (run wal-archive first)", null);
     }
     if (targetTime != null) {
       WalHeader last = archive.header(run.get(run.size() - 1).key());
       if (last.archivedAt().isBefore(targetTime)) {
-        throw DbJobException.failed(
+        throw JobException.failed(
             prefix
                 + ": the newest archived WAL was stored at "
                 + last.archivedAt()
@@ -410,14 +398,14 @@ public final class RestorePitrCommand extends DbCommand {
         .orElse(reach);
   }
 
-  private static void checkEmpty(Path dir) throws DbJobException, IOException {
+  private static void checkEmpty(Path dir) throws JobException, IOException {
     if (Files.exists(dir)) {
       if (!Files.isDirectory(dir)) {
-        throw DbJobException.badInput("--pgdata '" + dir + "' is not a directory");
+        throw JobException.badInput("--pgdata '" + dir + "' is not a directory");
       }
       try (Stream<Path> entries = Files.list(dir)) {
         if (entries.findAny().isPresent()) {
-          throw DbJobException.badInput(
+          throw JobException.badInput(
               "--pgdata '"
                   + dir
                   + "' is not empty: restore-pitr never overwrites a data directory; empty it or"
@@ -427,12 +415,12 @@ public final class RestorePitrCommand extends DbCommand {
     }
   }
 
-  private void unpack(BackupReader reader, BackupRecord base) throws DbJobException {
+  private void unpack(BackupReader reader, BackupRecord base) throws JobException {
     PartRecord part =
         base.part(String.valueOf(base.facts().getOrDefault("basePart", BaseBackupCommand.PART)))
             .orElseThrow(
                 () ->
-                    DbJobException.failed(
+                    JobException.failed(
                         "base backup " + base.id() + " has no part " + BaseBackupCommand.PART,
                         null));
     String what = "tar extracting base backup " + base.id();
@@ -447,7 +435,7 @@ public final class RestorePitrCommand extends DbCommand {
       }
       tar.awaitSuccess();
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to unpack base backup "
               + base.id()
               + " into '"
@@ -515,7 +503,7 @@ public final class RestorePitrCommand extends DbCommand {
     return options;
   }
 
-  private void startAndWait(PgTools tools) throws DbJobException {
+  private void startAndWait(PgTools tools) throws JobException {
     Path log = pgdata.resolveSibling(pgdata.getFileName() + "-recovery.log");
     String serverOptions = serverOptions(pg().port(), pg().host());
     String startYourself =
@@ -542,7 +530,7 @@ public final class RestorePitrCommand extends DbCommand {
             Map.of())) {
       ctl.awaitSuccess();
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to start the restored server: "
               + e.getMessage()
               + (Files.exists(log) ? " (server log '" + log + "': " + tail(log) + ")" : "")
@@ -572,7 +560,7 @@ public final class RestorePitrCommand extends DbCommand {
       } catch (SQLException e) {
         last = e.getMessage();
         if (!Files.exists(pgdata.resolve("postmaster.pid"))) {
-          throw DbJobException.failed(
+          throw JobException.failed(
               "the restored server stopped during recovery (see '" + log + "'): " + tail(log), e);
         }
       }
@@ -580,10 +568,10 @@ public final class RestorePitrCommand extends DbCommand {
         Thread.sleep(500);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw DbJobException.failed("interrupted while waiting for recovery", e);
+        throw JobException.failed("interrupted while waiting for recovery", e);
       }
     }
-    throw DbJobException.failed(
+    throw JobException.failed(
         "recovery did not reach the target within "
             + startTimeout
             + ": "

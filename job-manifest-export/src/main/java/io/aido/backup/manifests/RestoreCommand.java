@@ -7,11 +7,11 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
-import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.PartReadException;
@@ -23,7 +23,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -163,31 +162,11 @@ public final class RestoreCommand extends ManifestCommand {
             .part(String.valueOf(record.facts().getOrDefault("archivePart", ManifestArchive.PART)))
             .orElseThrow(
                 () ->
-                    ManifestJobException.failed(
+                    JobException.failed(
                         "unable to restore backup " + record.id() + ": its record names no archive",
                         null));
     KeyEncryptionKey kek = repository.kek();
-    BackupReader reader;
-    try {
-      reader = repo.reader(record, kek);
-    } catch (WrongKeyException e) {
-      throw ManifestJobException.badInput(
-          "unable to restore backup "
-              + record.id()
-              + ": its data key was wrapped by key '"
-              + e.recordedKekId()
-              + "', not by the configured '"
-              + e.configuredKekId()
-              + "' (wrong key); nothing was restored");
-    } catch (GeneralSecurityException e) {
-      throw ManifestJobException.failed(
-          "unable to restore backup "
-              + record.id()
-              + ": unable to unwrap its data key: "
-              + e.getMessage()
-              + "; nothing was restored",
-          e);
-    }
+    BackupReader reader = openBackup(repo, record, kek, "restore backup", "nothing was restored");
     reader.checkStoredParts();
     // Applied objects stay applied: the whole archive is authenticated before the first write, so
     // a backup tampered at its end is refused with nothing applied.
@@ -208,7 +187,7 @@ public final class RestoreCommand extends ManifestCommand {
                 record.id(),
                 details);
       } catch (IOException e) {
-        throw ManifestJobException.failed(
+        throw JobException.failed(
             "unable to restore backup "
                 + record.id()
                 + ": unable to write its audit event: "
@@ -320,7 +299,7 @@ public final class RestoreCommand extends ManifestCommand {
       archive.drain();
     } catch (PartReadException e) {
       int applied = tally.get(Applier.Outcome.CREATED) + tally.get(Applier.Outcome.UPDATED);
-      throw ManifestJobException.failed(
+      throw JobException.failed(
           PartReadException.withoutOutcome(e)
               + " (read a second time, after the whole archive had been authenticated: it changed"
               + " in the store, or the store failed); "
@@ -331,7 +310,7 @@ public final class RestoreCommand extends ManifestCommand {
           e);
     }
     if (indexObjects >= 0 && indexObjects != read) {
-      throw ManifestJobException.failed(
+      throw JobException.failed(
           "backup "
               + record.id()
               + ": the archive holds "
@@ -358,7 +337,7 @@ public final class RestoreCommand extends ManifestCommand {
             toolkit == 0 ? "" : "; " + toolkit + " of the backup toolkit's own skipped");
     LOG.info("{} {}: {}", dryRun ? "dry run of" : "restore of", record.id(), tally);
     if (failed > 0) {
-      throw ManifestJobException.failed(
+      throw JobException.failed(
           failed
               + " object(s) of backup "
               + record.id()
@@ -453,13 +432,13 @@ public final class RestoreCommand extends ManifestCommand {
     return kind + " " + (ns == null ? "" : ns + "/") + o.getMetadata().getName();
   }
 
-  private BackupRecord resolve(Repository repo) throws IOException, ManifestJobException {
+  private BackupRecord resolve(Repository repo) throws IOException, JobException {
     if (backupId.equals("latest")) {
       return repo.catalog()
           .latest(BackupKind.MANIFESTS)
           .orElseThrow(
               () ->
-                  ManifestJobException.badInput(
+                  JobException.badInput(
                       "unable to restore latest backup: the repository holds no manifests backup"));
     }
     BackupRecord r =
@@ -467,10 +446,10 @@ public final class RestoreCommand extends ManifestCommand {
             .find(new BackupId(backupId))
             .orElseThrow(
                 () ->
-                    ManifestJobException.badInput(
+                    JobException.badInput(
                         "unable to restore missing backup " + backupId + ": no such backup"));
     if (r.kind() != BackupKind.MANIFESTS) {
-      throw ManifestJobException.badInput(
+      throw JobException.badInput(
           "unable to restore backup "
               + backupId
               + ": it is a "

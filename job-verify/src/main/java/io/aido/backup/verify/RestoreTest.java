@@ -2,13 +2,13 @@ package io.aido.backup.verify;
 
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyUnavailableException;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.CorruptPartException;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.verification.VerificationResult;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.LogicalBackup;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgErrors;
@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * <p>Verdicts: a dump that does not restore (a corrupt part, a pg_restore error while the server
  * stays reachable), a count that differs, a table that cannot be sampled are problems of the
  * backup. A scratch server that cannot be reached or refuses to create a database is not a verdict
- * and is thrown as {@link DbJobException}; a key that cannot be used at all is thrown as {@link
+ * and is thrown as {@link JobException}; a key that cannot be used at all is thrown as {@link
  * KeyUnavailableException}.
  */
 final class RestoreTest {
@@ -86,14 +86,14 @@ final class RestoreTest {
    * Checks, before any restore, that {@code pg_restore} runs and the scratch server answers, and
    * learns the server's major version.
    *
-   * @throws DbJobException exit code 1 when the tool cannot run or the server cannot be reached, 2
+   * @throws JobException exit code 1 when the tool cannot run or the server cannot be reached, 2
    *     when it refuses the credentials
    */
-  void preflight() throws DbJobException {
+  void preflight() throws JobException {
     try {
       tools.version("pg_restore");
     } catch (IOException e) {
-      throw DbJobException.failed("unable to test-restore: " + e.getMessage(), e);
+      throw JobException.failed("unable to test-restore: " + e.getMessage(), e);
     }
     try (Connection c = PgRestore.openMaintenance(pg);
         Statement s = c.createStatement();
@@ -107,18 +107,18 @@ final class RestoreTest {
   }
 
   /** Drops the scratch databases of earlier runs that were killed; see {@link ScratchDatabases}. */
-  List<String> dropLeftovers() throws DbJobException {
+  List<String> dropLeftovers() throws JobException {
     return scratch.dropLeftovers();
   }
 
   /**
    * Test-restores {@code record}.
    *
-   * @throws DbJobException when the scratch server cannot be used
+   * @throws JobException when the scratch server cannot be used
    * @throws KeyUnavailableException when the key cannot be used at all
    * @throws IOException when reading the dump from the store fails
    */
-  Outcome check(BackupRecord record) throws DbJobException, KeyUnavailableException, IOException {
+  Outcome check(BackupRecord record) throws JobException, KeyUnavailableException, IOException {
     long started = System.nanoTime();
     String backup = "backup " + record.id() + " (" + record.kind() + ")";
     String database = LogicalBackup.database(record);
@@ -141,7 +141,7 @@ final class RestoreTest {
     }
     int sourceMajor = major(record.source().serverVersion());
     if (reader != null && sourceMajor > scratchMajor) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "unable to test-restore "
               + backup
               + ": it was dumped from PostgreSQL "
@@ -199,7 +199,7 @@ final class RestoreTest {
       boolean created,
       String backup,
       List<String> problems)
-      throws DbJobException, IOException {
+      throws JobException, IOException {
     IOException[] readFailure = new IOException[1];
     try (InputStream dump =
         new FilterInputStream(reader.openPart(part)) {
@@ -215,7 +215,7 @@ final class RestoreTest {
         }) {
       PgRestore.restore(pg, tools, dump, name, OPTIONS, created);
       return true;
-    } catch (DbJobException e) {
+    } catch (JobException e) {
       if (readFailure[0] instanceof CorruptPartException corrupt) {
         problems.add(backup + " part " + part.name() + ": " + problemOf(corrupt));
         return false;
@@ -239,7 +239,7 @@ final class RestoreTest {
   }
 
   private void compare(BackupRecord record, String name, String backup, List<String> problems)
-      throws DbJobException {
+      throws JobException {
     Map<String, Long> restored = PgRestore.countRows(pg, name);
     if (!LogicalBackup.hasRowCounts(record)) {
       problems.add(backup + ": its record holds no row counts to compare the restore with");
@@ -313,7 +313,7 @@ final class RestoreTest {
     try {
       PgRestore.dropDatabase(pg, name);
       return null;
-    } catch (DbJobException e) {
+    } catch (JobException e) {
       LOG.error("{}; the next restore test drops it", e.getMessage());
       return name + ": " + e.getMessage();
     }
@@ -322,7 +322,7 @@ final class RestoreTest {
   private boolean reachable() {
     try (Connection c = PgRestore.openMaintenance(pg)) {
       return c.isValid(10);
-    } catch (SQLException | DbJobException e) {
+    } catch (SQLException | JobException e) {
       return false;
     }
   }
