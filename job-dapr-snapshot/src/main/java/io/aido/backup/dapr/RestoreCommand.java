@@ -1,13 +1,11 @@
 package io.aido.backup.dapr;
 
-import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
 import io.aido.backup.core.cli.JobException;
-import io.aido.backup.core.config.ConfigProblems;
-import io.aido.backup.core.config.EnvironmentDefaults;
+import io.aido.backup.core.config.BackupIdOptions;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.observability.AuditAction;
@@ -62,11 +60,7 @@ public final class RestoreCommand extends DaprCommand {
 
   @Mixin private RepositoryOptions repository;
 
-  @Option(
-      names = "--backup-id",
-      paramLabel = "ID|latest",
-      description = "The backup to restore (like 20261124T020000Z-a1b2c3), or latest.")
-  private String backupId;
+  @Mixin BackupIdOptions backupId;
 
   @Option(
       names = "--clean",
@@ -81,23 +75,12 @@ public final class RestoreCommand extends DaprCommand {
   }
 
   @Override
-  protected void validateCommand(ConfigProblems problems) {
-    if (backupId == null || backupId.isBlank()) {
-      problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
-    } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
-      problems.add(
-          EnvironmentDefaults.describe("--backup-id"),
-          "'" + backupId + "' is neither latest nor a backup id like 20261124T020000Z-a1b2c3");
-    }
-  }
-
-  @Override
   protected int run() throws Exception {
     BlobStore blobs = repository.openStore();
     Repository repo = openRepositoryToRead(blobs);
     BackupRecord record;
     try {
-      record = repo.catalog().resolve(backupId, BackupKind.DAPR);
+      record = repo.catalog().resolve(backupId.value(), BackupKind.DAPR);
     } catch (IOException e) {
       throw JobException.badInput("unable to restore: " + e.getMessage());
     }

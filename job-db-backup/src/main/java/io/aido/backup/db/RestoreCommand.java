@@ -1,12 +1,12 @@
 package io.aido.backup.db;
 
-import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Catalog;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
 import io.aido.backup.core.cli.JobException;
+import io.aido.backup.core.config.BackupIdOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
@@ -49,11 +49,7 @@ public final class RestoreCommand extends DbCommand {
 
   @Mixin private RepositoryOptions repository;
 
-  @Option(
-      names = "--backup-id",
-      paramLabel = "ID|latest",
-      description = "The backup to restore (like 20261124T020000Z-a1b2c3), or latest.")
-  private String backupId;
+  @Mixin BackupIdOptions backupId;
 
   @Option(
       names = "--source-database",
@@ -85,13 +81,6 @@ public final class RestoreCommand extends DbCommand {
 
   @Override
   protected void validateCommand(ConfigProblems problems) {
-    if (backupId == null || backupId.isBlank()) {
-      problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
-    } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
-      problems.add(
-          EnvironmentDefaults.describe("--backup-id"),
-          "'" + backupId + "' is neither latest nor a backup id like 20261124T020000Z-a1b2c3");
-    }
     if (targetDatabase == null || targetDatabase.isBlank()) {
       problems.add(EnvironmentDefaults.describe("--target-database"), "not set");
     }
@@ -184,10 +173,10 @@ public final class RestoreCommand extends DbCommand {
   }
 
   private BackupRecord resolve(Catalog catalog) throws IOException, JobException {
-    if (!backupId.equals("latest")) {
+    if (!backupId.latest()) {
       BackupRecord r =
           catalog
-              .find(new BackupId(backupId))
+              .find(backupId.id())
               .orElseThrow(
                   () ->
                       JobException.badInput(

@@ -1,11 +1,11 @@
 package io.aido.backup.manifests;
 
-import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
 import io.aido.backup.core.cli.JobException;
+import io.aido.backup.core.config.BackupIdOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
@@ -41,11 +41,7 @@ public final class ExtractCommand extends ManifestCommand {
 
   @Mixin private RepositoryOptions repository;
 
-  @Option(
-      names = "--backup-id",
-      paramLabel = "ID|latest",
-      description = "The backup to read, or latest.")
-  private String backupId;
+  @Mixin BackupIdOptions backupId;
 
   @Option(
       names = "--out",
@@ -68,13 +64,6 @@ public final class ExtractCommand extends ManifestCommand {
 
   @Override
   protected void validate(ConfigProblems problems) {
-    if (backupId == null || backupId.isBlank()) {
-      problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
-    } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
-      problems.add(
-          EnvironmentDefaults.describe("--backup-id"),
-          "'" + backupId + "' is neither latest nor a backup id like 20261124T020000Z-a1b2c3");
-    }
     if (out == null) {
       problems.add(EnvironmentDefaults.describe("--out"), "not set (a new directory)");
     } else if (Files.exists(out) && !isEmptyDirectory(out)) {
@@ -103,13 +92,13 @@ public final class ExtractCommand extends ManifestCommand {
     BlobStore store = repository.openStore();
     Repository repo = openRepositoryToRead(store);
     BackupRecord record =
-        backupId.equals("latest")
+        backupId.latest()
             ? repo.catalog()
                 .latest(BackupKind.MANIFESTS)
                 .orElseThrow(
                     () -> JobException.badInput("the repository holds no manifests backup"))
             : repo.catalog()
-                .find(new BackupId(backupId))
+                .find(backupId.id())
                 .filter(r -> r.kind() == BackupKind.MANIFESTS)
                 .orElseThrow(
                     () ->

@@ -2,12 +2,12 @@ package io.aido.backup.manifests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
 import io.aido.backup.core.cli.JobException;
+import io.aido.backup.core.config.BackupIdOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
@@ -71,11 +71,7 @@ public final class RestoreCommand extends ManifestCommand {
 
   @Mixin private RepositoryOptions repository;
 
-  @Option(
-      names = "--backup-id",
-      paramLabel = "ID|latest",
-      description = "The backup to restore (like 20261124T020000Z-a1b2c3), or latest.")
-  private String backupId;
+  @Mixin BackupIdOptions backupId;
 
   @Option(
       names = "--dry-run",
@@ -119,13 +115,6 @@ public final class RestoreCommand extends ManifestCommand {
 
   @Override
   protected void validate(ConfigProblems problems) {
-    if (backupId == null || backupId.isBlank()) {
-      problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
-    } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
-      problems.add(
-          EnvironmentDefaults.describe("--backup-id"),
-          "'" + backupId + "' is neither latest nor a backup id like 20261124T020000Z-a1b2c3");
-    }
     if (namespaceMap != null) {
       for (String pair : namespaceMap) {
         String[] p = pair.strip().split("=", -1);
@@ -433,7 +422,7 @@ public final class RestoreCommand extends ManifestCommand {
   }
 
   private BackupRecord resolve(Repository repo) throws IOException, JobException {
-    if (backupId.equals("latest")) {
+    if (backupId.latest()) {
       return repo.catalog()
           .latest(BackupKind.MANIFESTS)
           .orElseThrow(
@@ -443,7 +432,7 @@ public final class RestoreCommand extends ManifestCommand {
     }
     BackupRecord r =
         repo.catalog()
-            .find(new BackupId(backupId))
+            .find(backupId.id())
             .orElseThrow(
                 () ->
                     JobException.badInput(
