@@ -121,11 +121,6 @@ public final class PgConnection {
     return isSocketDir() ? UnixSocketFactory.socketFile(host, port) : host + ":" + port;
   }
 
-  /** Whether a password is known for {@code database} (from PGPASSWORD or the password file). */
-  public boolean hasPassword(String database) {
-    return password(database).isPresent();
-  }
-
   private Optional<Secret> password(String database) {
     if (password != null) {
       return Optional.of(password);

@@ -1,6 +1,8 @@
 package io.aido.backup.postgres;
 
 import io.aido.backup.core.cli.JobException;
+import io.aido.backup.core.observability.ByteSizes;
+import io.aido.backup.core.observability.Progress;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -186,7 +188,7 @@ public final class PgRestore {
             sourceFailure);
       }
       restore.awaitSuccess();
-      LOG.info("{}: finished, {} of dump restored", what, Progress.human(fed.bytes()));
+      LOG.info("{}: finished, {} of dump restored", what, ByteSizes.human(fed.bytes()));
     } catch (IOException e) {
       throw failed(pg, target, createdTarget, e.getMessage(), e);
     }

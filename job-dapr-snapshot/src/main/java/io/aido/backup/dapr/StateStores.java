@@ -1,6 +1,6 @@
 package io.aido.backup.dapr;
 
-import io.aido.backup.core.observability.Redaction;
+import io.aido.backup.core.config.Redaction;
 import java.sql.DriverManager;
 import java.util.Locale;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package io.aido.backup.db;
 
-import io.aido.backup.core.wal.Lsn;
+import io.aido.backup.postgres.wal.Lsn;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -1,8 +1,8 @@
 package io.aido.backup.db;
 
+import io.aido.backup.core.observability.Progress;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgTools;
-import io.aido.backup.postgres.Progress;
 import io.aido.backup.postgres.ToolProcess;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,9 +1,9 @@
 package io.aido.backup.db;
 
 import io.aido.backup.core.cli.JobException;
-import io.aido.backup.core.wal.Lsn;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgErrors;
+import io.aido.backup.postgres.wal.Lsn;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -16,7 +16,7 @@ import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
-import io.aido.backup.postgres.LogicalBackup;
+import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.PgRestore;
 import io.aido.backup.postgres.RowCountComparison;
 import java.io.IOException;
@@ -91,16 +91,16 @@ public final class RestoreCommand extends DbCommand {
     BlobStore store = repository.openStore();
     Repository repo = openRepositoryToRead(store);
     BackupRecord record = resolve(repo.catalog());
-    String database =
-        String.valueOf(record.facts().getOrDefault("database", record.source().database()));
-    PartRecord part = dumpPart(record);
+    LogicalDumpFacts facts = facts(record);
+    String database = facts.database();
+    PartRecord part = dumpPart(record, facts);
     KeyEncryptionKey kek = repository.kek();
     BackupReader reader = openBackup(repo, record, kek, "restore backup", "nothing was restored");
 
     reader.checkStoredParts();
 
-    Map<String, Long> recorded = BackupCommand.rowCounts(record);
-    List<String> owners = owners(record);
+    Map<String, Long> recorded = facts.rowCounts();
+    List<String> owners = facts.owners();
     PgRestore.Options options = new PgRestore.Options(clean, create, noOwner);
     boolean created = PgRestore.prepareTarget(pg(), targetDatabase, options, owners);
     RowCountComparison comparison;
@@ -218,16 +218,22 @@ public final class RestoreCommand extends DbCommand {
     return all.get(all.size() - 1);
   }
 
-  private static PartRecord dumpPart(BackupRecord record) throws JobException {
-    return LogicalBackup.dumpPart(record)
-        .orElseThrow(
-            () ->
-                JobException.failed(
-                    "unable to restore backup " + record.id() + ": its record names no dump part",
-                    null));
+  private static LogicalDumpFacts facts(BackupRecord record) throws JobException {
+    try {
+      return LogicalDumpFacts.of(record);
+    } catch (IllegalArgumentException e) {
+      throw JobException.failed(
+          "unable to restore " + e.getMessage() + "; nothing was restored", e);
+    }
   }
 
-  private static List<String> owners(BackupRecord record) {
-    return LogicalBackup.owners(record);
+  private static PartRecord dumpPart(BackupRecord record, LogicalDumpFacts facts)
+      throws JobException {
+    try {
+      return facts.dumpPartOf(record);
+    } catch (IllegalArgumentException e) {
+      throw JobException.failed(
+          "unable to restore " + e.getMessage() + "; nothing was restored", e);
+    }
   }
 }

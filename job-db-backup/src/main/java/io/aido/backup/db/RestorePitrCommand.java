@@ -17,14 +17,15 @@ import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.PartReadException;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
-import io.aido.backup.core.wal.ArchivedWal;
-import io.aido.backup.core.wal.Lsn;
-import io.aido.backup.core.wal.WalArchive;
-import io.aido.backup.core.wal.WalChain;
 import io.aido.backup.core.wal.WalHeader;
-import io.aido.backup.core.wal.WalSegment;
 import io.aido.backup.postgres.PgTools;
 import io.aido.backup.postgres.ToolProcess;
+import io.aido.backup.postgres.wal.ArchivedWal;
+import io.aido.backup.postgres.wal.BaseBackupFacts;
+import io.aido.backup.postgres.wal.Lsn;
+import io.aido.backup.postgres.wal.WalArchive;
+import io.aido.backup.postgres.wal.WalChain;
+import io.aido.backup.postgres.wal.WalSegment;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -202,7 +203,7 @@ public final class RestorePitrCommand extends DbCommand {
     BlobStore store = repository.openStore();
     Repository repo = openRepositoryToRead(store);
     BackupRecord base = chooseBase(repo);
-    Facts facts = Facts.of(base);
+    BaseBackupFacts facts = factsOf(base);
     WalArchive archive = new WalArchive(store, repo.pipeline());
     List<ArchivedWal> needed = neededWal(archive, base, facts);
     checkEmpty(pgdata);
@@ -235,7 +236,7 @@ public final class RestorePitrCommand extends DbCommand {
     } catch (UnsupportedOperationException e) {
       // not a POSIX file system: PostgreSQL does not check the mode there either
     }
-    unpack(reader, base);
+    unpack(reader, base, facts);
     Files.createDirectories(wal);
     Map<String, DataKey> keys = WalArchive.keyCache();
     for (ArchivedWal w : needed) {
@@ -282,20 +283,14 @@ public final class RestorePitrCommand extends DbCommand {
     return ExitCodes.DONE;
   }
 
-  /** The base backup's facts that restore needs. */
-  record Facts(Lsn startLsn, Lsn stopLsn, int timeline, long segmentSize) {
-    static Facts of(BackupRecord r) throws JobException {
-      try {
-        Map<String, Object> f = r.facts();
-        return new Facts(
-            Lsn.parse(String.valueOf(f.get("startLsn"))),
-            Lsn.parse(String.valueOf(f.get("stopLsn"))),
-            ((Number) f.get("timeline")).intValue(),
-            ((Number) f.getOrDefault("walSegmentSize", WalSegment.DEFAULT_SIZE)).longValue());
-      } catch (RuntimeException e) {
-        throw JobException.failed(
-            "base backup " + r.id() + " has no readable WAL range in its record: " + e, e);
-      }
+  /** The base backup's facts; a record without them cannot be restored from. */
+  private static BaseBackupFacts factsOf(BackupRecord r) throws JobException {
+    try {
+      return BaseBackupFacts.of(r);
+    } catch (IllegalArgumentException e) {
+      throw JobException.failed(
+          "base backup " + r.id() + " has no readable WAL range in its record: " + e.getMessage(),
+          e);
     }
   }
 
@@ -315,7 +310,7 @@ public final class RestorePitrCommand extends DbCommand {
       boolean before =
           targetTime != null
               ? !r.finishedAt().isAfter(targetTime)
-              : targetLsn == null || !Facts.of(r).stopLsn().isAfter(targetLsn);
+              : targetLsn == null || !factsOf(r).stopLsn().isAfter(targetLsn);
       if (before) {
         chosen = r;
       }
@@ -333,11 +328,11 @@ public final class RestorePitrCommand extends DbCommand {
   }
 
   /** The archived WAL recovery reads, after checking the chain reaches the target. */
-  private List<ArchivedWal> neededWal(WalArchive archive, BackupRecord base, Facts facts)
+  private List<ArchivedWal> neededWal(WalArchive archive, BackupRecord base, BaseBackupFacts facts)
       throws IOException, JobException {
-    WalChain chain = WalChain.of(archive.list(facts.segmentSize()));
+    WalChain chain = WalChain.of(archive.list(facts.walSegmentSize()));
     WalSegment first =
-        WalSegment.containing(facts.timeline(), facts.stopLsn(), facts.segmentSize());
+        WalSegment.containing(facts.timeline(), facts.stopLsn(), facts.walSegmentSize());
     List<ArchivedWal> run = chain.runFrom(first);
     Lsn reach = run.isEmpty() ? facts.stopLsn() : run.get(run.size() - 1).end();
     Lsn archiveEnd = chain.end(facts.timeline()).orElse(facts.stopLsn());
@@ -415,14 +410,14 @@ public final class RestorePitrCommand extends DbCommand {
     }
   }
 
-  private void unpack(BackupReader reader, BackupRecord base) throws JobException {
+  private void unpack(BackupReader reader, BackupRecord base, BaseBackupFacts facts)
+      throws JobException {
     PartRecord part =
-        base.part(String.valueOf(base.facts().getOrDefault("basePart", BaseBackupCommand.PART)))
+        base.part(facts.basePart())
             .orElseThrow(
                 () ->
                     JobException.failed(
-                        "base backup " + base.id() + " has no part " + BaseBackupCommand.PART,
-                        null));
+                        "base backup " + base.id() + " has no part " + facts.basePart(), null));
     String what = "tar extracting base backup " + base.id();
     try (ToolProcess tar =
             ToolProcess.start(
@@ -447,7 +442,7 @@ public final class RestorePitrCommand extends DbCommand {
     }
   }
 
-  private void writeRecoverySettings(Path wal, Facts facts) throws IOException {
+  private void writeRecoverySettings(Path wal, BaseBackupFacts facts) throws IOException {
     StringBuilder conf = new StringBuilder("\n# point-in-time recovery, written by restore-pitr\n");
     conf.append("restore_command = '").append(escape("cp \"" + wal + "/%f\" \"%p\"")).append("'\n");
     if (targetTime != null) {

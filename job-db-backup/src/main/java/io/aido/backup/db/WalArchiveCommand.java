@@ -9,14 +9,14 @@ import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.WrappedDataKey;
+import io.aido.backup.core.observability.ByteSizes;
 import io.aido.backup.core.repository.Repository;
-import io.aido.backup.core.wal.ArchivedWal;
-import io.aido.backup.core.wal.Lsn;
-import io.aido.backup.core.wal.WalArchive;
-import io.aido.backup.core.wal.WalChain;
-import io.aido.backup.core.wal.WalSegment;
 import io.aido.backup.postgres.PgErrors;
-import io.aido.backup.postgres.Progress;
+import io.aido.backup.postgres.wal.ArchivedWal;
+import io.aido.backup.postgres.wal.Lsn;
+import io.aido.backup.postgres.wal.WalArchive;
+import io.aido.backup.postgres.wal.WalChain;
+import io.aido.backup.postgres.wal.WalSegment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -257,10 +257,10 @@ public final class WalArchiveCommand extends DbCommand {
             result.end(),
             result.wholeSegments(),
             result.partial() == null ? "" : " and partial " + result.partial().key().fileName(),
-            Progress.human(result.storedBytes()),
-            BackupCommand.seconds(Duration.between(started, clock().instant())),
+            ByteSizes.human(result.storedBytes()),
+            Elapsed.seconds(Duration.between(started, clock().instant())),
             serverNow,
-            Progress.human(behind));
+            ByteSizes.human(behind));
     return ExitCodes.DONE;
   }
 
@@ -319,7 +319,7 @@ public final class WalArchiveCommand extends DbCommand {
         "WAL stored up to {}; the server is at {}, {} behind",
         progress.stored(),
         now,
-        Progress.human(behind));
+        ByteSizes.human(behind));
     setWalMetrics(progress, behind, through);
     // a follower that reports is running well: its run counts as succeeding until it ends, so an
     // earlier run's failure does not keep BackupRunFailed firing

@@ -2,7 +2,7 @@ package io.aido.backup.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.aido.backup.core.wal.Lsn;
+import io.aido.backup.postgres.wal.Lsn;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

@@ -5,9 +5,9 @@ import io.aido.backup.core.cli.JobCommand;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
-import io.aido.backup.core.config.RepositoryUrl;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.BlobStores;
+import io.aido.backup.core.storage.RepositoryUrl;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,7 +101,7 @@ public final class ReplicateCommand extends JobCommand {
   protected int run() throws Exception {
     BlobStore primary = repository.openStore();
     openExistingRepository(primary);
-    BlobStore target = BlobStores.open(secondary.toString());
+    BlobStore target = BlobStores.open(secondary);
     LOG.info("replicating {} to {}", primary.describe(), target.describe());
 
     Replicator.Report report =

@@ -7,6 +7,7 @@ import io.aido.backup.core.catalog.RecordJson;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
+import io.aido.backup.core.observability.ByteSizes;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.core.verification.VerificationResults;
@@ -112,7 +113,7 @@ public final class CatalogCommand {
                 r.kind(),
                 r.startedAt().truncatedTo(ChronoUnit.SECONDS),
                 duration(Duration.between(r.startedAt(), r.finishedAt())),
-                size(r.storedSize()),
+                ByteSizes.human(r.storedSize()),
                 r.parts().size(),
                 verification(verified.get(r.kind()).get(r.id())),
                 r.source().describe());
@@ -202,19 +203,5 @@ public final class CatalogCommand {
     return s < 3600
         ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60)
         : String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
-  }
-
-  static String size(long bytes) {
-    if (bytes < 1024) {
-      return bytes + " B";
-    }
-    String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    double v = bytes;
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
   }
 }

@@ -2,13 +2,13 @@ package io.aido.backup.core.cli;
 
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
-import io.aido.backup.core.config.RepositoryUrl;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.crypto.KeysetRotation;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.BlobStores;
+import io.aido.backup.core.storage.RepositoryUrl;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,7 +161,7 @@ public final class KeysetCommand {
               "next: update the Secret that holds it, then run rewrap so that no backup needs the"
                   + " old key");
       if (storageUrl != null && !storageUrl.isBlank()) {
-        BlobStore store = BlobStores.open(RepositoryUrl.parse(storageUrl).toString());
+        BlobStore store = BlobStores.open(RepositoryUrl.parse(storageUrl));
         Map<String, String> details = new LinkedHashMap<>();
         details.put("keyset", file.toAbsolutePath().toString());
         details.put("from", rotation.previousPrimary());

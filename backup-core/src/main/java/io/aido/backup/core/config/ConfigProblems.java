@@ -1,6 +1,5 @@
 package io.aido.backup.core.config;
 
-import io.aido.backup.core.observability.Redaction;
 import java.util.ArrayList;
 import java.util.List;
 

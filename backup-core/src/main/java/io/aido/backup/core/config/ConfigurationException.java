@@ -6,7 +6,7 @@ import java.util.List;
  * The configuration is unusable: every problem found, in one message. Commands exit with code 2.
  *
  * <p>The message never contains a secret value: problems name settings and describe what is wrong
- * with them, and they pass through {@link io.aido.backup.core.observability.Redaction} as well.
+ * with them, and they pass through {@link io.aido.backup.core.config.Redaction} as well.
  */
 public final class ConfigurationException extends RuntimeException {
   private final List<String> problems;

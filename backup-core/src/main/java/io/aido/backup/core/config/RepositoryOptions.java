@@ -4,6 +4,7 @@ import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.BlobStores;
+import io.aido.backup.core.storage.RepositoryUrl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,6 +168,6 @@ public final class RepositoryOptions implements ValidatedOptions {
    * @throws IllegalStateException if {@link #validate} did not accept the URL
    */
   public BlobStore openStore() {
-    return BlobStores.open(storageUrl().toString());
+    return BlobStores.open(storageUrl());
   }
 }

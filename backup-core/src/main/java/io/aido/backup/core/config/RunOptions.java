@@ -1,6 +1,5 @@
 package io.aido.backup.core.config;
 
-import io.aido.backup.core.observability.LogFormat;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Optional;

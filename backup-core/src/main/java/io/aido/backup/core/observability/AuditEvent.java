@@ -1,6 +1,7 @@
 package io.aido.backup.core.observability;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.aido.backup.core.config.Redaction;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;

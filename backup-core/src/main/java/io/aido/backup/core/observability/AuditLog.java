@@ -9,6 +9,7 @@ import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.config.Environment;
+import io.aido.backup.core.config.Redaction;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.ObjectKey;
 import java.io.ByteArrayInputStream;

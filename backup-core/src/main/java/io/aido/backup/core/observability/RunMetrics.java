@@ -1,6 +1,7 @@
 package io.aido.backup.core.observability;
 
 import io.aido.backup.core.catalog.BackupKind;
+import io.aido.backup.core.config.Redaction;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.exporter.pushgateway.Format;

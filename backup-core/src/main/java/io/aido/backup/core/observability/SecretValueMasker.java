@@ -1,6 +1,7 @@
 package io.aido.backup.core.observability;
 
 import com.fasterxml.jackson.core.JsonStreamContext;
+import io.aido.backup.core.config.Redaction;
 import net.logstash.logback.mask.ValueMasker;
 
 /**

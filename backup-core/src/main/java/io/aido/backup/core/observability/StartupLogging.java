@@ -3,6 +3,7 @@ package io.aido.backup.core.observability;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import io.aido.backup.core.config.LogFormat;
 
 /**
  * Logging from the start of the process until a job has read its command line: the format named by

@@ -2,7 +2,6 @@ package io.aido.backup.core.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.aido.backup.core.observability.LogFormat;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;

@@ -3,7 +3,6 @@ package io.aido.backup.core.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.aido.backup.core.observability.Redaction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

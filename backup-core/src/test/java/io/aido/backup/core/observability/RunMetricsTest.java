@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import io.aido.backup.core.catalog.BackupKind;
+import io.aido.backup.core.config.Redaction;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator.ExecutionStatus;
+import io.aido.backup.core.config.LogFormat;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 

@@ -25,10 +25,6 @@ import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.StorageMessages;
 import io.aido.backup.core.storage.local.LocalBlobStore;
-import io.aido.backup.core.wal.ArchivedWal;
-import io.aido.backup.core.wal.WalArchive;
-import io.aido.backup.core.wal.WalHeader;
-import io.aido.backup.core.wal.WalSegment;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,7 +32,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -235,42 +230,6 @@ class KeyRewrapTest {
     assertThatThrownBy(() -> restore(a, current()))
         .isInstanceOf(WrongKeyException.class)
         .hasMessageContaining("does not open it");
-  }
-
-  @Test
-  void walObject_rewrappedHeaderAndBodyCopiedVerbatim_fetchesWithTheNewKeyOnly() throws Exception {
-    WalArchive archive = new WalArchive(store, pipeline);
-    WalSegment segment = new WalSegment(1, 3, 1 << 20);
-    Path file = dir.resolve("segment");
-    byte[] bytes = new byte[1 << 20];
-    new Random(5).nextBytes(bytes);
-    Files.write(file, bytes);
-    DataKey key = DataKey.generate();
-    archive.store(ArchivedWal.whole(segment), file, "42", key, key.wrap(current()), Instant.now());
-    ObjectKey object = ArchivedWal.whole(segment).key();
-    byte[] stored = store.open(object).readAllBytes();
-    int oldHeader = WalHeader.readFramed(new ByteArrayInputStream(stored), "x").length();
-    KeyEncryptionKeys.rotateKeysetFile(keyset);
-
-    KeyRewrap.Report report =
-        new KeyRewrap(store, current(), List.of(), KeyRewrap.Listener.NONE).run(false);
-
-    assertThat(report.count(KeyRewrap.Status.REWRAPPED)).isEqualTo(1);
-    byte[] rewritten = store.open(object).readAllBytes();
-    WalHeader.Framed framed = WalHeader.readFramed(new ByteArrayInputStream(rewritten), "x");
-    assertThat(framed.header().key().boundTo()).isEqualTo(Layout.walKeyBinding(object));
-    assertThat(Arrays.copyOfRange(rewritten, framed.length(), rewritten.length))
-        .isEqualTo(Arrays.copyOfRange(stored, oldHeader, stored.length));
-    assertThat(report.walBodyBytesCopied()).isEqualTo(stored.length - oldHeader);
-    Path onlyNew = dir.resolve("only-new.json");
-    TestKeysets.keepOnlyPrimary(keyset, onlyNew);
-    Path out = dir.resolve("fetched");
-    archive.fetch(
-        ArchivedWal.whole(segment),
-        KeyEncryptionKeys.open(onlyNew.toString()),
-        out,
-        WalArchive.keyCache());
-    assertThat(Files.readAllBytes(out)).isEqualTo(bytes);
   }
 
   @Test

@@ -79,6 +79,14 @@ class BlobStoresTest {
   }
 
   @Test
+  void open_parsedUrl_isTheStoreTheStringOpens() {
+    RepositoryUrl url = RepositoryUrl.parse("file://" + dir.resolve("repo"));
+
+    assertThat(BlobStores.open(url).describe())
+        .isEqualTo(BlobStores.open(url.toString()).describe());
+  }
+
+  @Test
   void open_invalidPrefix_isRejected() {
     assertThatThrownBy(() -> BlobStores.open("gs://bucket/a/../b"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -1,4 +1,4 @@
-package io.aido.backup.core.wal;
+package io.aido.backup.postgres.wal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.aido.backup.postgres;
+package io.aido.backup.core.observability;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -11,6 +11,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Counts the bytes read through a stream and logs the total and the rate every few seconds, so a
  * long dump or restore shows it is alive. The final total is logged when the stream ends.
+ *
+ * <p>Restrictions: not thread-safe, like the stream it wraps; {@code what} is logged as given, so
+ * it must hold no secret.
+ *
+ * <pre>{@code
+ * InputStream counted = new Progress(process.getInputStream(), "pg_dump todo");
+ * }</pre>
  */
 public final class Progress extends FilterInputStream {
   private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
@@ -72,23 +79,14 @@ public final class Progress extends FilterInputStream {
     }
   }
 
+  /** The total so far and the mean rate since the start, as of {@code now} (nanoseconds). */
   public String describe(long now) {
     double seconds = Math.max(1e-9, (now - startNanos) / 1e9);
     return String.format(
-        Locale.ROOT, "%s in %.1f s (%s/s)", human(bytes), seconds, human((long) (bytes / seconds)));
-  }
-
-  public static String human(long bytes) {
-    if (bytes < 1024) {
-      return bytes + " B";
-    }
-    String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    double v = bytes;
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+        Locale.ROOT,
+        "%s in %.1f s (%s/s)",
+        ByteSizes.human(bytes),
+        seconds,
+        ByteSizes.human((long) (bytes / seconds)));
   }
 }

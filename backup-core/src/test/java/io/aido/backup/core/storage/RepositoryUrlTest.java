@@ -1,4 +1,4 @@
-package io.aido.backup.core.config;
+package io.aido.backup.core.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -61,6 +61,14 @@ class RepositoryUrlTest {
   void parse_credentials_refusedWithoutRepeatingThem() {
     assertThatThrownBy(() -> RepositoryUrl.parse("gs://user:s3cr3t@bucket/x"))
         .hasMessage("must not contain credentials")
+        .message()
+        .doesNotContain("s3cr3t");
+  }
+
+  @Test
+  void parse_unparsableWithCredentials_quotesItWithoutThem() {
+    assertThatThrownBy(() -> RepositoryUrl.parse("gs://user:s3cr3t@bucket/a b"))
+        .hasMessageContaining("'gs://***@bucket/a b' is not a URL")
         .message()
         .doesNotContain("s3cr3t");
   }

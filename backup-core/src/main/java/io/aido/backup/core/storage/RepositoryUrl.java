@@ -1,4 +1,4 @@
-package io.aido.backup.core.config;
+package io.aido.backup.core.storage;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * <p>Guarantees: a parsed URL has scheme {@code file} with an absolute path, or scheme {@code gs}
  * with a valid bucket name and a prefix without empty segments (possibly empty), or scheme {@code
  * memory} with a name (an in-process store, for tests and dry runs). It never holds credentials:
- * {@code user:password@} is refused.
+ * {@code user:password@} is refused, and no message repeats it: a URL is quoted in a message only
+ * with its user information replaced by {@code ***}.
  *
  * <pre>{@code
  * RepositoryUrl url = RepositoryUrl.parse("gs://acme-backups/prod"); // bucket acme-backups, prefix prod
@@ -45,7 +46,7 @@ public record RepositoryUrl(String scheme, String location, String prefix) {
       uri = new URI(url.trim());
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException(
-          "'" + url + "' is not a URL (expected file:///path or gs://bucket/prefix)");
+          "'" + redact(url) + "' is not a URL (expected file:///path or gs://bucket/prefix)");
     }
     if (uri.getRawUserInfo() != null) {
       throw new IllegalArgumentException("must not contain credentials");
@@ -58,7 +59,7 @@ public record RepositoryUrl(String scheme, String location, String prefix) {
       default ->
           throw new IllegalArgumentException(
               "'"
-                  + url
+                  + redact(url)
                   + "' has "
                   + (scheme.isEmpty() ? "no scheme" : "unsupported scheme '" + scheme + "'")
                   + " (expected file:///path or gs://bucket/prefix)");
@@ -68,10 +69,10 @@ public record RepositoryUrl(String scheme, String location, String prefix) {
   private static RepositoryUrl file(String url, URI uri) {
     if (uri.getAuthority() != null || uri.getPath() == null || !uri.getPath().startsWith("/")) {
       throw new IllegalArgumentException(
-          "'" + url + "' must name an absolute path, like file:///var/backups");
+          "'" + redact(url) + "' must name an absolute path, like file:///var/backups");
     }
     if (uri.getQuery() != null || uri.getFragment() != null) {
-      throw new IllegalArgumentException("'" + url + "' must not have a query or fragment");
+      throw new IllegalArgumentException("'" + redact(url) + "' must not have a query or fragment");
     }
     return new RepositoryUrl("file", Path.of(uri.getPath()).normalize().toString(), "");
   }
@@ -80,16 +81,16 @@ public record RepositoryUrl(String scheme, String location, String prefix) {
     String bucket = uri.getHost() == null ? uri.getAuthority() : uri.getHost();
     if (bucket == null || !BUCKET.matcher(bucket).matches() || uri.getPort() != -1) {
       throw new IllegalArgumentException(
-          "'" + url + "' must name a bucket, like gs://my-bucket/prefix");
+          "'" + redact(url) + "' must name a bucket, like gs://my-bucket/prefix");
     }
     if (uri.getQuery() != null || uri.getFragment() != null) {
-      throw new IllegalArgumentException("'" + url + "' must not have a query or fragment");
+      throw new IllegalArgumentException("'" + redact(url) + "' must not have a query or fragment");
     }
     String path = uri.getPath() == null ? "" : uri.getPath();
     String prefix = path.replaceAll("^/+", "").replaceAll("/+$", "");
     if (prefix.contains("//") || prefix.matches("(.*/)?\\.{1,2}(/.*)?")) {
       throw new IllegalArgumentException(
-          "'" + url + "' has an invalid prefix (empty, '.' or '..' segment)");
+          "'" + redact(url) + "' has an invalid prefix (empty, '.' or '..' segment)");
     }
     return new RepositoryUrl("gs", bucket, prefix);
   }
@@ -100,9 +101,28 @@ public record RepositoryUrl(String scheme, String location, String prefix) {
         || uri.getQuery() != null
         || uri.getFragment() != null
         || !(uri.getPath() == null || uri.getPath().isEmpty())) {
-      throw new IllegalArgumentException("'" + url + "' must be memory://name");
+      throw new IllegalArgumentException("'" + redact(url) + "' must be memory://name");
     }
     return new RepositoryUrl("memory", name, "");
+  }
+
+  /**
+   * {@code url} with any user information replaced by {@code ***}, for messages; it needs no valid
+   * URL.
+   */
+  public static String redact(String url) {
+    if (url == null) {
+      return "null";
+    }
+    int scheme = url.indexOf("://");
+    int start = scheme < 0 ? 0 : scheme + 3;
+    int end = url.indexOf('/', start);
+    String authority = end < 0 ? url.substring(start) : url.substring(start, end);
+    int at = authority.lastIndexOf('@');
+    if (at < 0) {
+      return url;
+    }
+    return url.substring(0, start) + "***@" + url.substring(start + at + 1);
   }
 
   /** The directory of a {@code file} repository. */

@@ -1,4 +1,4 @@
-package io.aido.backup.core.observability;
+package io.aido.backup.core.config;
 
 import java.util.Locale;
 import java.util.Optional;

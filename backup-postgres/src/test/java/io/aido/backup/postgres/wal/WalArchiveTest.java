@@ -1,4 +1,4 @@
-package io.aido.backup.core.wal;
+package io.aido.backup.postgres.wal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,6 +11,7 @@ import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.storage.memory.MemoryBlobStore;
+import io.aido.backup.core.wal.WalHeader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.aido.backup.core.wal;
+package io.aido.backup.postgres.wal;
 
 import io.aido.backup.core.storage.ObjectKey;
 import java.io.IOException;

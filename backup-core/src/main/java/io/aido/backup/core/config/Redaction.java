@@ -1,4 +1,4 @@
-package io.aido.backup.core.observability;
+package io.aido.backup.core.config;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -9,9 +9,9 @@ import java.util.List;
  *
  * <p>Guarantees: once a value is registered (every {@link io.aido.backup.core.config.Secret}
  * registers itself), {@link #redact} replaces each occurrence of it with {@value #MASK}; the log
- * encoders ({@link JsonLogEncoder}, {@link TextLogLayout}) apply it to messages, arguments, MDC
- * values and stack traces, and configuration messages pass through it too. Longer values are
- * replaced first, so a secret that contains another is hidden whole.
+ * encoders (in {@code core.observability}) apply it to messages, arguments, MDC values and stack
+ * traces, and configuration messages pass through it too. Longer values are replaced first, so a
+ * secret that contains another is hidden whole.
  *
  * <p>Restrictions: only exact occurrences are found; a secret that was transformed (encoded, split)
  * before being logged is not. Values are kept for the life of the process.

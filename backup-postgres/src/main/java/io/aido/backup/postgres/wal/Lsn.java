@@ -1,4 +1,4 @@
-package io.aido.backup.core.wal;
+package io.aido.backup.postgres.wal;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package io.aido.backup.core.wal;
+package io.aido.backup.postgres.wal;
 
 import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.crypto.DataKey;
@@ -11,6 +11,7 @@ import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.ObjectExistsException;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.wal.WalHeader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
