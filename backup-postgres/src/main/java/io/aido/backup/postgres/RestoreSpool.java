@@ -1,5 +1,6 @@
 package io.aido.backup.postgres;
 
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.observability.ByteSizes;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,12 +62,12 @@ public final class RestoreSpool implements AutoCloseable {
    * #MARGIN}, and creates an empty, locked spool file.
    *
    * @param what names the dump for messages ({@code backup 20261124T020000Z-a1b2c3})
-   * @throws DbJobException exit code 2 when {@code dir} is not a writable directory or lacks room
+   * @throws JobException exit code 2 when {@code dir} is not a writable directory or lacks room
    *     (nothing was created), 1 when creating the file fails
    */
-  public static RestoreSpool open(Path dir, long size, String what) throws DbJobException {
+  public static RestoreSpool open(Path dir, long size, String what) throws JobException {
     if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "unable to spool "
               + what
               + " into '"
@@ -78,12 +79,12 @@ public final class RestoreSpool implements AutoCloseable {
     try {
       usable = Files.getFileStore(dir).getUsableSpace();
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to spool " + what + " into '" + dir + "': " + e.getMessage(), e);
     }
     long needed = size + MARGIN;
     if (usable < needed) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "unable to spool "
               + what
               + " into '"
@@ -108,7 +109,7 @@ public final class RestoreSpool implements AutoCloseable {
     } catch (IOException e) {
       closeQuietly(channel);
       deleteQuietly(path);
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to create a spool file for " + what + " in '" + dir + "': " + e.getMessage(), e);
     }
   }
