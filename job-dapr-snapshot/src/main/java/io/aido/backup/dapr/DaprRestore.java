@@ -2,6 +2,7 @@ package io.aido.backup.dapr;
 
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.repository.BackupReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,11 +61,11 @@ final class DaprRestore {
    * end is refused before the first write.
    */
   void check(List<Target> targets, SchedulerAccess.Target scheduler)
-      throws DaprJobException, IOException {
+      throws JobException, IOException {
     for (Target t : targets) {
       long live = t.store().liveKeys(plan.filter());
       if (live > 0 && !clean) {
-        throw DaprJobException.badInput(
+        throw JobException.badInput(
             "unable to restore backup "
                 + record.id()
                 + ": state store "
@@ -80,10 +81,10 @@ final class DaprRestore {
       try {
         live = scheduler.store().liveEntries(plan.schedulerNamespaces(), plan.filter());
       } catch (IOException e) {
-        throw DaprJobException.failed(e.getMessage() + "; nothing was restored", e);
+        throw JobException.failed(e.getMessage() + "; nothing was restored", e);
       }
       if (live > 0 && !clean) {
-        throw DaprJobException.badInput(
+        throw JobException.badInput(
             "unable to restore backup "
                 + record.id()
                 + ": the Dapr Scheduler at "
@@ -108,10 +109,10 @@ final class DaprRestore {
   /**
    * Writes every target and the Scheduler.
    *
-   * @throws DaprJobException exit 1 when a count differs from the record or a write fails, exit 2
-   *     when a target was written to since the check
+   * @throws JobException exit 1 when a count differs from the record or a write fails, exit 2 when
+   *     a target was written to since the check
    */
-  void restore(List<Target> targets, SchedulerAccess.Target scheduler) throws DaprJobException {
+  void restore(List<Target> targets, SchedulerAccess.Target scheduler) throws JobException {
     List<String> differing = new ArrayList<>();
     for (Target t : targets) {
       if (!restoreStore(t)) {
@@ -122,7 +123,7 @@ final class DaprRestore {
       differing.add("the Dapr Scheduler");
     }
     if (!differing.isEmpty()) {
-      throw DaprJobException.failed(
+      throw JobException.failed(
           "restored backup "
               + record.id()
               + ", but the key count of "
@@ -136,20 +137,20 @@ final class DaprRestore {
   }
 
   /** Restores one store; whether its count matches the record. */
-  private boolean restoreStore(Target t) throws DaprJobException {
+  private boolean restoreStore(Target t) throws JobException {
     StateStore.RestoreStats stats;
     try (StateStore store = t.store();
         InputStream in = reader.openPart(t.part());
         SnapshotFormat.Reader snapshot = new SnapshotFormat.Reader(in, t.part().name())) {
       stats = store.restore(snapshot, plan.filter(), clean);
     } catch (StateStore.LiveDataException e) {
-      throw DaprJobException.badInput(
+      throw JobException.badInput(
           "unable to restore state store "
               + t.id()
               + " (written to since the check): "
               + e.getMessage());
     } catch (IOException e) {
-      throw DaprJobException.failed(
+      throw JobException.failed(
           "unable to restore backup "
               + record.id()
               + " into state store "
@@ -176,14 +177,14 @@ final class DaprRestore {
   }
 
   /** Restores the Scheduler part; whether its counts match the record. */
-  private boolean restoreScheduler(SchedulerAccess.Target scheduler) throws DaprJobException {
+  private boolean restoreScheduler(SchedulerAccess.Target scheduler) throws JobException {
     String partName = plan.scheduler().orElseThrow().part();
     PartRecord part =
         record
             .part(partName)
             .orElseThrow(
                 () ->
-                    DaprJobException.failed(
+                    JobException.failed(
                         "unable to restore backup "
                             + record.id()
                             + ": its record names no part "
@@ -197,10 +198,10 @@ final class DaprRestore {
               .store()
               .restore(snapshot, plan.schedulerNamespaces(), plan.filter(), clean, clock.instant());
     } catch (StateStore.LiveDataException e) {
-      throw DaprJobException.badInput(
+      throw JobException.badInput(
           "unable to restore the Dapr Scheduler (written to since the check): " + e.getMessage());
     } catch (IOException e) {
-      throw DaprJobException.failed(
+      throw JobException.failed(
           "unable to restore backup "
               + record.id()
               + " into the Dapr Scheduler at "

@@ -1,5 +1,6 @@
 package io.aido.backup.dapr;
 
+import io.aido.backup.core.cli.JobException;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiPredicate;
@@ -39,7 +40,7 @@ record DaprRestorePlan(
    * @param storeSelected {@code --store}, by namespace and name
    * @param storeOption {@code --store} as given, for the message
    * @param namespaces {@code --namespace}, empty for every recorded one
-   * @throws DaprJobException exit 2 when nothing of the backup is in scope
+   * @throws JobException exit 2 when nothing of the backup is in scope
    */
   static DaprRestorePlan of(
       String backup,
@@ -49,7 +50,7 @@ record DaprRestorePlan(
       BiPredicate<String, String> storeSelected,
       List<String> storeOption,
       List<String> namespaces)
-      throws DaprJobException {
+      throws JobException {
     List<DaprSnapshotFacts.Store> stores =
         schedulerOnly
             ? List.of()
@@ -58,7 +59,7 @@ record DaprRestorePlan(
                 .toList();
     Optional<DaprSnapshotFacts.Scheduler> scheduler = facts.schedulerPart();
     if (stores.isEmpty() && scheduler.isEmpty()) {
-      throw DaprJobException.badInput(
+      throw JobException.badInput(
           "unable to restore backup "
               + backup
               + ": it holds no state store in scope"

@@ -1,15 +1,13 @@
 package io.aido.backup.dapr;
 
-import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
-import io.aido.backup.core.config.ConfigProblems;
-import io.aido.backup.core.config.EnvironmentDefaults;
+import io.aido.backup.core.cli.JobException;
+import io.aido.backup.core.config.BackupIdOptions;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
-import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
@@ -18,7 +16,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.IOException;
-import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,11 +58,7 @@ public final class RestoreCommand extends DaprCommand {
 
   @Mixin private RepositoryOptions repository;
 
-  @Option(
-      names = "--backup-id",
-      paramLabel = "ID|latest",
-      description = "The backup to restore (like 20261124T020000Z-a1b2c3), or latest.")
-  private String backupId;
+  @Mixin BackupIdOptions backupId;
 
   @Option(
       names = "--clean",
@@ -73,48 +66,17 @@ public final class RestoreCommand extends DaprCommand {
   private boolean clean;
 
   @Override
-  protected void validateCommand(ConfigProblems problems) {
-    if (backupId == null || backupId.isBlank()) {
-      problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
-    } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
-      problems.add(
-          EnvironmentDefaults.describe("--backup-id"),
-          "'" + backupId + "' is neither latest nor a backup id like 20261124T020000Z-a1b2c3");
-    }
-  }
-
-  @Override
-  protected int runDapr() throws Exception {
+  protected int run() throws Exception {
     BlobStore blobs = repository.openStore();
     Repository repo = openRepositoryToRead(blobs);
     BackupRecord record;
     try {
-      record = repo.catalog().resolve(backupId, BackupKind.DAPR);
+      record = repo.catalog().resolve(backupId.value(), BackupKind.DAPR);
     } catch (IOException e) {
-      throw DaprJobException.badInput("unable to restore: " + e.getMessage());
+      throw JobException.badInput("unable to restore: " + e.getMessage());
     }
     KeyEncryptionKey kek = repository.kek();
-    BackupReader reader;
-    try {
-      reader = repo.reader(record, kek);
-    } catch (WrongKeyException e) {
-      throw DaprJobException.badInput(
-          "unable to restore backup "
-              + record.id()
-              + ": its data key was wrapped by key '"
-              + e.recordedKekId()
-              + "', not by the configured '"
-              + e.configuredKekId()
-              + "' (wrong key); nothing was restored");
-    } catch (GeneralSecurityException e) {
-      throw DaprJobException.failed(
-          "unable to restore backup "
-              + record.id()
-              + ": unable to unwrap its data key: "
-              + e.getMessage()
-              + "; nothing was restored",
-          e);
-    }
+    BackupReader reader = openBackup(repo, record, kek, "restore backup", "nothing was restored");
     reader.checkStoredParts();
     DaprRestorePlan plan;
     try {
@@ -128,7 +90,7 @@ public final class RestoreCommand extends DaprCommand {
               storeOption(),
               namespaceOption());
     } catch (IllegalArgumentException e) {
-      throw DaprJobException.failed(
+      throw JobException.failed(
           "unable to restore backup " + record.id() + ": " + e.getMessage(), e);
     }
     List<DaprRestore.Target> targets = new ArrayList<>();
@@ -150,13 +112,13 @@ public final class RestoreCommand extends DaprCommand {
    * or {@code --scheduler off}.
    */
   private SchedulerAccess.Target findScheduler(BackupRecord record, DaprRestorePlan plan)
-      throws DaprJobException {
+      throws JobException {
     if (plan.scheduler().isEmpty()) {
       return null;
     }
     SchedulerAccess.Found found = scheduler(true, "nothing was restored");
     if (found.target().isEmpty() && !found.absent().equals("--scheduler off")) {
-      throw DaprJobException.failed(
+      throw JobException.failed(
           "unable to restore backup "
               + record.id()
               + ": it holds Dapr Scheduler reminders and jobs, but there is no Scheduler to"
@@ -168,7 +130,7 @@ public final class RestoreCommand extends DaprCommand {
     }
     if (plan.schedulerOutOfScope()) {
       found.target().ifPresent(SchedulerAccess.Target::close);
-      throw DaprJobException.badInput(
+      throw JobException.badInput(
           "unable to restore backup "
               + record.id()
               + ": its Scheduler part holds none of the namespaces "
@@ -184,7 +146,7 @@ public final class RestoreCommand extends DaprCommand {
       List<DaprRestore.Target> targets,
       SchedulerAccess.Target scheduler,
       KeyFilter filter)
-      throws DaprJobException {
+      throws JobException {
     Map<String, String> details = new LinkedHashMap<>();
     details.put("stores", String.join(",", targets.stream().map(DaprRestore.Target::id).toList()));
     details.put("scheduler", Boolean.toString(scheduler != null));
@@ -194,7 +156,7 @@ public final class RestoreCommand extends DaprCommand {
     try {
       audit(blobs).record(AuditAction.RESTORE, record.kind(), record.id(), details);
     } catch (IOException e) {
-      throw DaprJobException.failed(
+      throw JobException.failed(
           "unable to restore backup "
               + record.id()
               + ": unable to write its audit event: "
@@ -208,17 +170,17 @@ public final class RestoreCommand extends DaprCommand {
       BackupRecord record,
       List<DaprSnapshotFacts.Store> recordedStores,
       List<DaprRestore.Target> targets)
-      throws DaprJobException {
+      throws JobException {
     try (KubernetesClient client = kubernetes()) {
       DaprDiscovery discovery = new DaprDiscovery(client);
       ResourceDefinitionContext components;
       try {
         components = discovery.servedKinds().get("Component");
       } catch (IOException e) {
-        throw DaprJobException.failed(e.getMessage() + "; nothing was restored", e);
+        throw JobException.failed(e.getMessage() + "; nothing was restored", e);
       }
       if (components == null) {
-        throw DaprJobException.failed(
+        throw JobException.failed(
             "the cluster serves no dapr.io Component kind; nothing was restored", null);
       }
       for (DaprSnapshotFacts.Store s : recordedStores) {
@@ -232,7 +194,7 @@ public final class RestoreCommand extends DaprCommand {
       ResourceDefinitionContext components,
       BackupRecord record,
       DaprSnapshotFacts.Store s)
-      throws DaprJobException {
+      throws JobException {
     String ns = s.namespace();
     String name = s.name();
     PartRecord part =
@@ -240,7 +202,7 @@ public final class RestoreCommand extends DaprCommand {
             .part(s.part())
             .orElseThrow(
                 () ->
-                    DaprJobException.failed(
+                    JobException.failed(
                         "unable to restore backup "
                             + record.id()
                             + ": its record names no part for "
@@ -255,7 +217,7 @@ public final class RestoreCommand extends DaprCommand {
               .findFirst()
               .orElseThrow(
                   () ->
-                      DaprJobException.badInput(
+                      JobException.badInput(
                           "unable to restore state store "
                               + ns
                               + "/"
@@ -264,19 +226,19 @@ public final class RestoreCommand extends DaprCommand {
                               + " the backup's resources.yaml); nothing was restored"));
       DaprDiscovery.Resolution resolution = discovery.resolve(component);
       if (resolution.unsupported() != null) {
-        throw DaprJobException.badInput(
+        throw JobException.badInput(
             "unable to restore state store " + ns + "/" + name + ": " + resolution.unsupported());
       }
       StateStores.Opening opening = StateStores.open(resolution.component());
       if (opening.store().isEmpty()) {
-        throw DaprJobException.badInput(
+        throw JobException.badInput(
             "unable to restore state store " + ns + "/" + name + ": " + opening.unsupported());
       }
       return new DaprRestore.Target(s, part, opening.store().get());
     } catch (IOException e) {
-      throw DaprJobException.failed(e.getMessage() + "; nothing was restored", e);
+      throw JobException.failed(e.getMessage() + "; nothing was restored", e);
     } catch (IllegalArgumentException e) {
-      throw DaprJobException.badInput(e.getMessage() + "; nothing was restored");
+      throw JobException.badInput(e.getMessage() + "; nothing was restored");
     }
   }
 }

@@ -4,6 +4,7 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
@@ -77,7 +78,7 @@ public final class SnapshotCommand extends DaprCommand {
   private record Target(DaprComponent component, StateStore store) {}
 
   @Override
-  protected int runDapr() throws Exception {
+  protected int run() throws Exception {
     KeyFilter filter = keyFilter();
     List<GenericKubernetesResource> resources = new ArrayList<>();
     Map<String, Long> perKind = new TreeMap<>();
@@ -91,7 +92,7 @@ public final class SnapshotCommand extends DaprCommand {
       try {
         kinds = discovery.servedKinds();
       } catch (IOException e) {
-        throw DaprJobException.failed(e.getMessage() + "; nothing was written", e);
+        throw JobException.failed(e.getMessage() + "; nothing was written", e);
       }
       for (String ns : namespaces) {
         for (ResourceDefinitionContext kind : kinds.values()) {
@@ -99,7 +100,7 @@ public final class SnapshotCommand extends DaprCommand {
           try {
             items = discovery.list(kind, ns);
           } catch (IOException e) {
-            throw DaprJobException.failed(e.getMessage() + "; nothing was written", e);
+            throw JobException.failed(e.getMessage() + "; nothing was written", e);
           }
           perKind.merge(kind.getKind(), (long) items.size(), Long::sum);
           for (GenericKubernetesResource r : items) {
@@ -125,7 +126,7 @@ public final class SnapshotCommand extends DaprCommand {
       context().err().println("warning: " + line);
     }
     if (requireAll && !skipped.isEmpty()) {
-      throw DaprJobException.failed(
+      throw JobException.failed(
           skipped.size()
               + " state store(s) cannot be snapshotted and --require-all is set; nothing was"
               + " written",
@@ -133,8 +134,8 @@ public final class SnapshotCommand extends DaprCommand {
     }
 
     KeyEncryptionKey kek = repository.kek();
-    checkKeyUsable(kek);
-    Repository repo = openRepository(repository.openStore(), compression.pipelineSettings());
+    Repository repo =
+        openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
     BackupRecord record;
     SchedulerAccess.Found scheduler = scheduler(false, "nothing was written");
     if (scheduler.target().isEmpty() && !scheduler.absent().equals("--scheduler off")) {
@@ -199,7 +200,7 @@ public final class SnapshotCommand extends DaprCommand {
       GenericKubernetesResource r,
       List<Target> targets,
       List<DaprSnapshotFacts.Skipped> skipped)
-      throws DaprJobException {
+      throws JobException {
     String ns = r.getMetadata().getNamespace();
     String name = r.getMetadata().getName();
     Object spec = r.getAdditionalProperties().get("spec");
@@ -217,7 +218,7 @@ public final class SnapshotCommand extends DaprCommand {
       try {
         resolution = discovery.resolve(r);
       } catch (IOException e) {
-        throw DaprJobException.failed(e.getMessage() + "; nothing was written", e);
+        throw JobException.failed(e.getMessage() + "; nothing was written", e);
       }
       reason = resolution.unsupported();
     }
@@ -230,7 +231,7 @@ public final class SnapshotCommand extends DaprCommand {
         }
         reason = opening.unsupported();
       } catch (IllegalArgumentException e) {
-        throw DaprJobException.badInput(e.getMessage() + "; nothing was written");
+        throw JobException.badInput(e.getMessage() + "; nothing was written");
       }
     }
     skipped.add(new DaprSnapshotFacts.Skipped(ns, name, type.toString(), reason));
@@ -247,7 +248,7 @@ public final class SnapshotCommand extends DaprCommand {
       List<DaprSnapshotFacts.Skipped> skipped,
       SchedulerAccess.Target scheduler,
       String schedulerAbsent)
-      throws DaprJobException {
+      throws JobException {
     Source source =
         new Source(
             runOptions().clusterName().orElse(null),
@@ -293,7 +294,7 @@ public final class SnapshotCommand extends DaprCommand {
         throw parts.failed("record", e);
       }
     } catch (IOException | GeneralSecurityException e) {
-      throw DaprJobException.failed("unable to start the Dapr backup: " + e.getMessage(), e);
+      throw JobException.failed("unable to start the Dapr backup: " + e.getMessage(), e);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.aido.backup.dapr;
 
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.pipeline.PartOutputStream;
 import io.aido.backup.core.repository.BackupWriter;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -19,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * DaprCommand#SCHEDULER_PART}; each returns the facts the record keeps of it.
  *
  * <p>A part cut short is aborted, so it is never stored as if whole, even in a backup that is never
- * committed; every failure is a {@link DaprJobException} naming the backup and the part and saying
- * that no record was written.
+ * committed; every failure is a {@link JobException} naming the backup and the part and saying that
+ * no record was written.
  */
 final class SnapshotParts {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotParts.class);
@@ -36,7 +37,7 @@ final class SnapshotParts {
   }
 
   /** Writes the cleaned resources as multi-document YAML that {@code kubectl apply -f} takes. */
-  void resources(List<GenericKubernetesResource> resources) throws DaprJobException {
+  void resources(List<GenericKubernetesResource> resources) throws JobException {
     try (PartOutputStream part = writer.openPart(DaprCommand.RESOURCES_PART)) {
       for (GenericKubernetesResource r : resources) {
         String doc = Serialization.asYaml(r);
@@ -51,7 +52,7 @@ final class SnapshotParts {
 
   /** Snapshots one state store into its part; closes the store. */
   DaprSnapshotFacts.Store store(DaprComponent c, StateStore store, KeyFilter filter)
-      throws DaprJobException {
+      throws JobException {
     String partName = DaprCommand.partName(c.namespace(), c.name());
     Map<String, Object> described = store.describe();
     Map<String, Object> header = new LinkedHashMap<>(described);
@@ -98,7 +99,7 @@ final class SnapshotParts {
    */
   DaprSnapshotFacts.Scheduler scheduler(
       SchedulerAccess.Target scheduler, List<String> namespaces, KeyFilter filter)
-      throws DaprJobException {
+      throws JobException {
     SchedulerStore.SnapshotStats stats;
     Map<String, Object> header = new LinkedHashMap<>(scheduler.store().describe());
     header.put("namespaces", namespaces);
@@ -132,8 +133,8 @@ final class SnapshotParts {
   }
 
   /** A failure of this backup's {@code part} (or its record). */
-  DaprJobException failed(String part, IOException e) {
-    return DaprJobException.failed(
+  JobException failed(String part, IOException e) {
+    return JobException.failed(
         "backup "
             + id
             + " part "

@@ -3,6 +3,7 @@ package io.aido.backup.dapr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.aido.backup.core.cli.JobException;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -40,14 +41,14 @@ class DaprRestorePlanTest {
   @Test
   void of_schedulerOnlyWithoutSchedulerPart_refusedNamingIt() {
     assertThatThrownBy(() -> plan("dapr.json", KeyFilter.ALL, true, List.of(), List.of()))
-        .isInstanceOf(DaprJobException.class)
+        .isInstanceOf(JobException.class)
         .hasMessageEndingWith(": it holds no state store in scope and no Dapr Scheduler part");
   }
 
   @Test
   void of_unknownStore_refusedNamingTheOption() {
     assertThatThrownBy(() -> plan("dapr.json", KeyFilter.ALL, false, List.of("nope"), List.of()))
-        .isInstanceOf(DaprJobException.class)
+        .isInstanceOf(JobException.class)
         .hasMessageEndingWith(": it holds no state store in scope (--store nope)");
   }
 
