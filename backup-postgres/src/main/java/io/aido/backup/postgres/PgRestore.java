@@ -5,6 +5,7 @@ import io.aido.backup.core.observability.Progress;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -192,6 +193,123 @@ public final class PgRestore {
       throw failed(pg, target, createdTarget, e.getMessage(), e);
     }
     return fed.bytes();
+  }
+
+  /**
+   * Restores the dump file {@code dump} into {@code target} with {@code jobs} parallel pg_restore
+   * workers ({@code --jobs}, which cannot run in one transaction: on failure {@code target} holds
+   * part of the dump, so it must be a database created for this restore).
+   *
+   * @param createdTarget whether the target was created for this restore (it is dropped again if
+   *     the restore fails)
+   * @throws DbJobException exit code 1 naming what failed
+   */
+  public static void restoreFile(
+      PgConnection pg,
+      PgTools tools,
+      Path dump,
+      String target,
+      Options options,
+      int jobs,
+      boolean createdTarget)
+      throws DbJobException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                tools.command("pg_restore"), "--no-password", "--exit-on-error", "--jobs=" + jobs));
+    if (options.noOwner()) {
+      command.add("--no-owner");
+    }
+    if (options.noPrivileges()) {
+      command.add("--no-privileges");
+    }
+    command.add("--dbname=" + PgConnection.conninfoDbname(target));
+    command.add(dump.toString());
+    String what = "pg_restore --jobs=" + jobs + " into database '" + target + "'";
+    try (ToolProcess restore = ToolProcess.start(what, command, pg.childEnv(target))) {
+      restore.stdin().close();
+      restore.awaitSuccess();
+      LOG.info("{}: finished", what);
+    } catch (IOException e) {
+      DbJobException failure =
+          DbJobException.failed(
+              "unable to restore into database '"
+                  + target
+                  + "' on server '"
+                  + pg.server()
+                  + "': "
+                  + e.getMessage()
+                  + (createdTarget
+                      ? "; the database it restored into was dropped, so nothing was restored"
+                      : ""),
+              e);
+      dropIfCreated(pg, target, createdTarget, failure);
+      throw failure;
+    }
+  }
+
+  /**
+   * Refuses a database named {@code target} that already exists.
+   *
+   * @throws DbJobException exit code 2 when it exists, 1 when the server cannot be asked
+   */
+  public static void requireAbsent(PgConnection pg, String target) throws DbJobException {
+    try (Connection c = openMaintenance(pg)) {
+      if (exists(c, target)) {
+        throw DbJobException.badInput(
+            "unable to create database '"
+                + target
+                + "' on server '"
+                + pg.server()
+                + "': it already exists; leave out --create to restore into it");
+      }
+    } catch (SQLException e) {
+      throw DbJobException.failed(
+          "unable to look for database '"
+              + target
+              + "' on server '"
+              + pg.server()
+              + "': "
+              + PgErrors.firstLine(e.getMessage()),
+          e);
+    }
+  }
+
+  /**
+   * Renames {@code from} to {@code to}; {@code to} must not exist and nobody may be connected to
+   * {@code from}.
+   *
+   * @throws DbJobException exit code 1 when the server refuses
+   */
+  public static void renameDatabase(PgConnection pg, String from, String to) throws DbJobException {
+    try (Connection c = openMaintenance(pg);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "ALTER DATABASE "
+              + RowCounts.quoteIdent(from)
+              + " RENAME TO "
+              + RowCounts.quoteIdent(to));
+    } catch (SQLException e) {
+      throw DbJobException.failed(
+          "unable to rename database '"
+              + from
+              + "' to '"
+              + to
+              + "' on server '"
+              + pg.server()
+              + "': "
+              + PgErrors.firstLine(e.getMessage()),
+          e);
+    }
+  }
+
+  private static boolean exists(Connection c, String database) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+      ps.setString(1, database);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
   }
 
   /** Exact row counts of every user table in {@code database} (see {@link RowCounts}). */

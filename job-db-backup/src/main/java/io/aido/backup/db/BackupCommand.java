@@ -14,7 +14,7 @@ import io.aido.backup.core.observability.ByteSizes;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.postgres.DbJobException;
-import io.aido.backup.postgres.LogicalBackup;
+import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.PgErrors;
 import io.aido.backup.postgres.PgTools;
 import io.aido.backup.postgres.Preflight;
@@ -25,7 +25,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -113,17 +112,18 @@ public final class BackupCommand extends DbCommand {
     for (String db : databases) {
       try {
         BackupRecord r = backupOne(repo, kek, tools, server, db);
+        LogicalDumpFacts facts = LogicalDumpFacts.of(r);
         metrics().backupCompleted(BackupKind.DB_LOGICAL, r.storedSize(), r.plaintextSize());
         out()
             .printf(
                 "backup %s of database '%s': %d tables, %d rows, %s dumped, %s stored in %s%n",
                 r.id(),
                 db,
-                rowCounts(r).size(),
-                rowCounts(r).values().stream().mapToLong(Long::longValue).sum(),
+                facts.rowCounts().size(),
+                facts.totalRows(),
                 ByteSizes.human(r.plaintextSize()),
                 ByteSizes.human(r.storedSize()),
-                seconds(Duration.between(r.startedAt(), r.finishedAt())));
+                Elapsed.seconds(Duration.between(r.startedAt(), r.finishedAt())));
       } catch (DbJobException e) {
         if (e.exitCode() == ExitCodes.USAGE || databases.size() == 1) {
           throw e;
@@ -199,24 +199,25 @@ public final class BackupCommand extends DbCommand {
             e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         throw countFailed(writer.id().value(), db, cause);
       }
-      Map<String, Object> facts = new LinkedHashMap<>();
-      facts.put("database", db);
-      facts.put("dumpPart", dump.name());
-      facts.put("globalsPart", GLOBALS_PART);
-      facts.put("serverVersion", server.serverVersion());
-      facts.put("pgDumpVersion", server.pgDump().text());
-      facts.put("snapshot", snapshot.id());
-      facts.put("rowCounts", rowCounts);
-      facts.put("owners", owners);
+      LogicalDumpFacts facts =
+          new LogicalDumpFacts(
+              db,
+              dump.name(),
+              GLOBALS_PART,
+              server.serverVersion(),
+              server.pgDump().text(),
+              snapshot.id(),
+              rowCounts,
+              owners);
       try {
-        BackupRecord record = writer.commit(facts);
+        BackupRecord record = writer.commit(facts.toFacts());
         LOG.info(
             "backup {} of database '{}' complete: {} dumped, {} stored in {}",
             record.id(),
             db,
             ByteSizes.human(record.plaintextSize()),
             ByteSizes.human(record.storedSize()),
-            seconds(Duration.between(start, clock().instant())));
+            Elapsed.seconds(Duration.between(start, clock().instant())));
         return record;
       } catch (IOException e) {
         throw failed(writer.id().value(), db, "record", e);
@@ -249,11 +250,6 @@ public final class BackupCommand extends DbCommand {
       }
     }
     return b.append(".dump").toString();
-  }
-
-  /** The row counts in a record's facts, as numbers (JSON gives back Integer or Long). */
-  static Map<String, Long> rowCounts(BackupRecord r) {
-    return LogicalBackup.rowCounts(r);
   }
 
   /** Why counting failed, if it already has; never waits for a count still running. */
@@ -295,9 +291,5 @@ public final class BackupCommand extends DbCommand {
             + e.getMessage()
             + "; no record was written, earlier backups are untouched",
         e);
-  }
-
-  static String seconds(Duration d) {
-    return String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
   }
 }

@@ -15,12 +15,12 @@ import io.aido.backup.core.repository.Repository;
 import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.PgTools;
 import io.aido.backup.postgres.ToolProcess;
+import io.aido.backup.postgres.wal.BaseBackupFacts;
 import io.aido.backup.postgres.wal.Lsn;
 import io.aido.backup.postgres.wal.WalSegment;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -53,7 +53,7 @@ import picocli.CommandLine.Mixin;
     })
 public final class BaseBackupCommand extends DbCommand {
   private static final Logger LOG = LoggerFactory.getLogger(BaseBackupCommand.class);
-  static final String PART = "base.tar";
+  private static final String PART = "base.tar";
   private static final Pattern LABEL_START =
       Pattern.compile("START WAL LOCATION: ([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
   private static final Pattern LABEL_TIMELINE = Pattern.compile("START TIMELINE: (\\d+)");
@@ -126,11 +126,10 @@ public final class BaseBackupCommand extends DbCommand {
       } catch (IOException e) {
         throw failed(writer.id().value(), e);
       }
-      Map<String, Object> facts = facts(tar, server, basebackup);
-      facts.put("basePart", part.name());
+      BaseBackupFacts facts = facts(part.name(), tar, server, basebackup);
       BackupRecord record;
       try {
-        record = writer.commit(facts);
+        record = writer.commit(facts.toFacts());
       } catch (IOException e) {
         throw failed(writer.id().value(), e);
       }
@@ -141,20 +140,21 @@ public final class BaseBackupCommand extends DbCommand {
                   + " in %s%n",
               record.id(),
               pg().server(),
-              facts.get("startLsn"),
-              facts.get("stopLsn"),
-              facts.get("timeline"),
+              facts.startLsn(),
+              facts.stopLsn(),
+              facts.timeline(),
               ByteSizes.human(record.plaintextSize()),
               ByteSizes.human(record.storedSize()),
-              BackupCommand.seconds(Duration.between(record.startedAt(), record.finishedAt())));
+              Elapsed.seconds(Duration.between(record.startedAt(), record.finishedAt())));
       return ExitCodes.DONE;
     } catch (GeneralSecurityException e) {
       throw DbJobException.failed("unable to start a base backup: " + e.getMessage(), e);
     }
   }
 
-  private static Map<String, Object> facts(
-      TarScanner tar, PitrServer server, PgTools.ToolVersion basebackup) throws DbJobException {
+  private static BaseBackupFacts facts(
+      String basePart, TarScanner tar, PitrServer server, PgTools.ToolVersion basebackup)
+      throws DbJobException {
     String label = tar.backupLabel();
     String manifest = tar.manifestTail();
     if (label == null || manifest == null) {
@@ -177,23 +177,19 @@ public final class BaseBackupCommand extends DbCommand {
     Lsn startLsn = Lsn.parse(start.group(1));
     int tl = Integer.parseInt(timeline.group(1));
     Lsn stopLsn = Lsn.parse(range.group(3));
-    Map<String, Object> facts = new LinkedHashMap<>();
-    facts.put("startLsn", startLsn.toString());
-    facts.put("stopLsn", stopLsn.toString());
-    facts.put("timeline", tl);
-    facts.put("startSegment", WalSegment.containing(tl, startLsn, server.walSegmentSize()).name());
-    facts.put("walSegmentSize", server.walSegmentSize());
-    facts.put("systemIdentifier", server.systemIdentifier());
     Matcher time = LABEL_TIME.matcher(label);
-    if (time.find()) {
-      facts.put("startTime", time.group(1).strip());
-    }
-    if (checksum.find()) {
-      facts.put("manifestChecksum", checksum.group(1));
-    }
-    facts.put("serverVersion", server.serverVersion());
-    facts.put("pgBasebackupVersion", basebackup.text());
-    return facts;
+    return new BaseBackupFacts(
+        basePart,
+        startLsn,
+        stopLsn,
+        tl,
+        WalSegment.containing(tl, startLsn, server.walSegmentSize()).name(),
+        server.walSegmentSize(),
+        server.systemIdentifier(),
+        time.find() ? time.group(1).strip() : null,
+        checksum.find() ? checksum.group(1) : null,
+        server.serverVersion(),
+        basebackup.text());
   }
 
   private static DbJobException failed(String id, IOException e) {

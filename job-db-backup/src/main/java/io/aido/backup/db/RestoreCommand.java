@@ -17,17 +17,23 @@ import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.postgres.DbJobException;
-import io.aido.backup.postgres.LogicalBackup;
+import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.PgRestore;
+import io.aido.backup.postgres.RestoreSpool;
+import io.aido.backup.postgres.RestoringDatabase;
 import io.aido.backup.postgres.RowCountComparison;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,6 +45,12 @@ import picocli.CommandLine.Option;
  * <p>Order: resolve the backup, unwrap its data key (a wrong key stops here), check the target
  * ({@link PgRestore#prepareTarget}), write the audit event (no audit, no restore), restore in one
  * transaction, count, print recorded next to restored counts. Exit 1 when any count differs.
+ *
+ * <p>With {@code --jobs} above 1 (and {@code --create}), pg_restore runs in parallel, which needs a
+ * seekable file and cannot run in one transaction: the spool directory is checked for room first,
+ * the dump is read, authenticated and checked into a {@link RestoreSpool} before pg_restore starts,
+ * and the restore goes into a {@link RestoringDatabase} renamed into place only when every row
+ * count matches. A failed or killed restore leaves no database under the target's name.
  */
 @Command(
     name = "restore",
@@ -48,6 +60,10 @@ import picocli.CommandLine.Option;
       "Connection from the libpq variables PGHOST, PGPORT, PGUSER and PGPASSWORD."
     })
 public final class RestoreCommand extends DbCommand {
+  private static final Logger LOG = LoggerFactory.getLogger(RestoreCommand.class);
+
+  /** {@code --jobs} when not given (with {@code --create}); see docs/benchmarks.md. */
+  static final int DEFAULT_JOBS = 1;
 
   @Mixin private RepositoryOptions repository;
 
@@ -85,8 +101,38 @@ public final class RestoreCommand extends DbCommand {
           "Let the restoring user own every object, for servers that lack the original roles.")
   private boolean noOwner;
 
+  @Option(
+      names = "--jobs",
+      paramLabel = "N",
+      description =
+          "pg_restore workers (default "
+              + DEFAULT_JOBS
+              + "). Above 1 needs --create: the dump is decrypted and checked into a spool file"
+              + " first, restored into a temporary database and renamed into place at the end.")
+  private Integer jobs;
+
+  @Option(
+      names = "--spool-dir",
+      paramLabel = "DIR",
+      description =
+          "With --jobs above 1: where the dump waits for pg_restore (default the system's"
+              + " temporary directory); needs room for the dump's uncompressed size plus 64 MiB.")
+  private Path spoolDir;
+
   @Override
   protected void validateCommand(ConfigProblems problems) {
+    if (jobs != null && (jobs < 1 || jobs > 64)) {
+      problems.add(EnvironmentDefaults.describe("--jobs"), jobs + " is not between 1 and 64");
+    } else if (jobs != null && jobs > 1 && !create) {
+      problems.add(
+          EnvironmentDefaults.describe("--jobs"),
+          "above 1 needs --create (a parallel restore cannot run in one transaction, so it"
+              + " restores into a new database and renames it into place)");
+    }
+    if (spoolDir != null && !Files.isDirectory(spoolDir)) {
+      problems.add(
+          EnvironmentDefaults.describe("--spool-dir"), "'" + spoolDir + "' is not a directory");
+    }
     if (backupId == null || backupId.isBlank()) {
       problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
     } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
@@ -104,9 +150,9 @@ public final class RestoreCommand extends DbCommand {
     BlobStore store = repository.openStore();
     Repository repo = openRepositoryToRead(store);
     BackupRecord record = resolve(repo.catalog());
-    String database =
-        String.valueOf(record.facts().getOrDefault("database", record.source().database()));
-    PartRecord part = dumpPart(record);
+    LogicalDumpFacts facts = facts(record);
+    String database = facts.database();
+    PartRecord part = dumpPart(record, facts);
     KeyEncryptionKey kek = repository.kek();
     BackupReader reader;
     try {
@@ -132,21 +178,30 @@ public final class RestoreCommand extends DbCommand {
 
     reader.checkStoredParts();
 
-    Map<String, Long> recorded = BackupCommand.rowCounts(record);
-    List<String> owners = owners(record);
-    PgRestore.Options options = new PgRestore.Options(clean, create, noOwner);
-    boolean created = PgRestore.prepareTarget(pg(), targetDatabase, options, owners);
+    Map<String, Long> recorded = facts.rowCounts();
+    List<String> owners = facts.owners();
+    int workers = effectiveJobs();
+    boolean created;
     RowCountComparison comparison;
-    try {
-      comparison = restoreInto(store, record, database, reader, part, recorded, options, created);
-    } catch (Exception | Error e) {
-      // A database this run created holds nothing anyone relies on: a failed restore leaves none.
-      PgRestore.abandonCreated(pg(), targetDatabase, created);
-      throw e;
+    if (workers > 1) {
+      created = true;
+      comparison = restoreInParallel(store, record, database, reader, part, recorded, owners);
+    } else {
+      PgRestore.Options options = new PgRestore.Options(clean, create, noOwner);
+      created = PgRestore.prepareTarget(pg(), targetDatabase, options, owners);
+      try {
+        comparison = restoreInto(store, record, database, reader, part, recorded, options, created);
+      } catch (Exception | Error e) {
+        // A database this run created holds nothing anyone relies on: a failed restore leaves none.
+        PgRestore.abandonCreated(pg(), targetDatabase, created);
+        throw e;
+      }
     }
     out().print(comparison.format());
     if (!comparison.matches()) {
-      PgRestore.abandonCreated(pg(), targetDatabase, created);
+      if (workers == 1) {
+        PgRestore.abandonCreated(pg(), targetDatabase, created);
+      }
       throw DbJobException.failed(
           "restored backup "
               + record.id()
@@ -169,16 +224,70 @@ public final class RestoreCommand extends DbCommand {
     return ExitCodes.DONE;
   }
 
-  private RowCountComparison restoreInto(
+  /** {@code --jobs} as given, else the default; 1 without {@code --create}. */
+  private int effectiveJobs() {
+    if (jobs != null) {
+      return jobs;
+    }
+    return create ? DEFAULT_JOBS : 1;
+  }
+
+  /**
+   * The parallel restore: nothing is touched before the spool has room; the dump is decrypted,
+   * authenticated and checked against the record into the spool before pg_restore starts; the
+   * restore goes into a temporary database that is renamed into place only when every row count
+   * matches, and dropped otherwise. The spool is deleted in every case.
+   */
+  private RowCountComparison restoreInParallel(
       BlobStore store,
       BackupRecord record,
       String database,
       BackupReader reader,
       PartRecord part,
       Map<String, Long> recorded,
-      PgRestore.Options options,
-      boolean created)
+      List<String> owners)
       throws Exception {
+    PgRestore.requireAbsent(pg(), targetDatabase);
+    Path dir = spoolDir != null ? spoolDir : Path.of(System.getProperty("java.io.tmpdir"));
+    PgRestore.Options options = new PgRestore.Options(false, true, noOwner);
+    try (RestoreSpool spool =
+            RestoreSpool.open(dir, part.plaintextSize(), "backup " + record.id());
+        RestoringDatabase temporary = RestoringDatabase.claim(pg(), targetDatabase)) {
+      boolean created = PgRestore.prepareTarget(pg(), temporary.name(), options, owners);
+      try {
+        audit(store, record, database, Map.of("jobs", Integer.toString(effectiveJobs())));
+        try {
+          long bytes = spool.fill(reader.openPart(part));
+          LOG.info("backup {}: {} checked into spool '{}'", record.id(), bytes, spool.path());
+        } catch (IOException e) {
+          throw DbJobException.failed(
+              "unable to restore backup "
+                  + record.id()
+                  + ": reading it into the spool failed: "
+                  + e.getMessage()
+                  + "; nothing was restored",
+              e);
+        }
+        PgRestore.restoreFile(
+            pg(), tools(), spool.path(), temporary.name(), options, effectiveJobs(), created);
+        RowCountComparison comparison =
+            RowCountComparison.of(recorded, PgRestore.countRows(pg(), temporary.name()));
+        if (comparison.matches()) {
+          PgRestore.renameDatabase(pg(), temporary.name(), targetDatabase);
+        } else {
+          PgRestore.dropDatabase(pg(), temporary.name());
+        }
+        return comparison;
+      } catch (Exception | Error e) {
+        PgRestore.abandonCreated(pg(), temporary.name(), created);
+        throw e;
+      }
+    }
+  }
+
+  private void audit(
+      BlobStore store, BackupRecord record, String database, Map<String, String> extra)
+      throws DbJobException {
     Map<String, String> details = new LinkedHashMap<>();
     details.put("sourceDatabase", database);
     details.put("targetDatabase", targetDatabase);
@@ -186,6 +295,7 @@ public final class RestoreCommand extends DbCommand {
     details.put("clean", Boolean.toString(clean));
     details.put("create", Boolean.toString(create));
     details.put("noOwner", Boolean.toString(noOwner));
+    details.putAll(extra);
     try {
       new AuditLog(store, clock(), jobName(), AuditLog.actor(env()))
           .record(AuditAction.RESTORE, record.kind(), record.id(), details);
@@ -198,7 +308,19 @@ public final class RestoreCommand extends DbCommand {
               + "; nothing was restored",
           e);
     }
+  }
 
+  private RowCountComparison restoreInto(
+      BlobStore store,
+      BackupRecord record,
+      String database,
+      BackupReader reader,
+      PartRecord part,
+      Map<String, Long> recorded,
+      PgRestore.Options options,
+      boolean created)
+      throws Exception {
+    audit(store, record, database, Map.of());
     try (InputStream dump = reader.openPart(part)) {
       PgRestore.restore(pg(), tools(), dump, targetDatabase, options, created);
     }
@@ -251,16 +373,22 @@ public final class RestoreCommand extends DbCommand {
     return all.get(all.size() - 1);
   }
 
-  private static PartRecord dumpPart(BackupRecord record) throws DbJobException {
-    return LogicalBackup.dumpPart(record)
-        .orElseThrow(
-            () ->
-                DbJobException.failed(
-                    "unable to restore backup " + record.id() + ": its record names no dump part",
-                    null));
+  private static LogicalDumpFacts facts(BackupRecord record) throws DbJobException {
+    try {
+      return LogicalDumpFacts.of(record);
+    } catch (IllegalArgumentException e) {
+      throw DbJobException.failed(
+          "unable to restore " + e.getMessage() + "; nothing was restored", e);
+    }
   }
 
-  private static List<String> owners(BackupRecord record) {
-    return LogicalBackup.owners(record);
+  private static PartRecord dumpPart(BackupRecord record, LogicalDumpFacts facts)
+      throws DbJobException {
+    try {
+      return facts.dumpPartOf(record);
+    } catch (IllegalArgumentException e) {
+      throw DbJobException.failed(
+          "unable to restore " + e.getMessage() + "; nothing was restored", e);
+    }
   }
 }

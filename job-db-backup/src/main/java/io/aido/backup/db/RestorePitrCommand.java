@@ -14,41 +14,23 @@ import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.repository.BackupReader;
-import io.aido.backup.core.repository.PartReadException;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
-import io.aido.backup.core.wal.WalHeader;
 import io.aido.backup.postgres.DbJobException;
-import io.aido.backup.postgres.PgTools;
-import io.aido.backup.postgres.ToolProcess;
 import io.aido.backup.postgres.wal.ArchivedWal;
 import io.aido.backup.postgres.wal.Lsn;
 import io.aido.backup.postgres.wal.WalArchive;
-import io.aido.backup.postgres.wal.WalChain;
-import io.aido.backup.postgres.wal.WalSegment;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -136,12 +118,7 @@ public final class RestorePitrCommand extends DbCommand {
       description = "With --start: how long recovery may take (default ${DEFAULT-VALUE}).")
   private Duration startTimeout;
 
-  /** Microseconds at most, as PostgreSQL reads a timestamp. */
-  private static final DateTimeFormatter PG_TIME =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS'+00'").withZone(ZoneOffset.UTC);
-
-  private Instant targetTime;
-  private Lsn targetLsn;
+  private PitrPlan.Target target = PitrPlan.Target.latest();
 
   @Override
   protected void validateCommand(ConfigProblems problems) {
@@ -155,7 +132,7 @@ public final class RestorePitrCommand extends DbCommand {
     }
     if (time != null) {
       try {
-        targetTime = OffsetDateTime.parse(time.strip()).toInstant();
+        target = PitrPlan.Target.time(OffsetDateTime.parse(time.strip()).toInstant());
       } catch (DateTimeParseException e) {
         problems.add(
             EnvironmentDefaults.describe("--target-time"),
@@ -164,7 +141,7 @@ public final class RestorePitrCommand extends DbCommand {
     }
     if (lsn != null) {
       try {
-        targetLsn = Lsn.parse(lsn.strip());
+        target = PitrPlan.Target.lsn(Lsn.parse(lsn.strip()));
       } catch (IllegalArgumentException e) {
         problems.add(EnvironmentDefaults.describe("--target-lsn"), e.getMessage());
       }
@@ -192,7 +169,7 @@ public final class RestorePitrCommand extends DbCommand {
 
   @Override
   protected int runDb() throws Exception {
-    if (start && runningAsRoot()) {
+    if (start && PgCtl.runningAsRoot()) {
       // pg_ctl refuses root, and a data directory unpacked by root is not the server's to start:
       // found out after the restore, the whole restore would have been for nothing
       throw DbJobException.badInput(
@@ -202,17 +179,77 @@ public final class RestorePitrCommand extends DbCommand {
     }
     BlobStore store = repository.openStore();
     Repository repo = openRepositoryToRead(store);
-    BackupRecord base = chooseBase(repo);
-    Facts facts = Facts.of(base);
     WalArchive archive = new WalArchive(store, repo.pipeline());
-    List<ArchivedWal> needed = neededWal(archive, base, facts);
-    checkEmpty(pgdata);
+    PitrPlan plan =
+        PitrPlan.make(
+            target, backupId, repo.catalog().list(BackupKind.DB_BASE), archiveOf(archive));
+    BackupRecord base = plan.base();
+    DataDirectory data = new DataDirectory(pgdata);
+    data.checkEmpty();
     Path wal = walDir != null ? walDir : pgdata.resolve("aido_restore_wal");
 
     KeyEncryptionKey kek = repository.kek();
-    BackupReader reader;
+    BackupReader reader = reader(repo, base, kek);
+    reader.checkStoredParts();
+    audit(store, plan);
+
+    data.create();
+    PartRecord part =
+        base.part(plan.facts().basePart())
+            .orElseThrow(
+                () ->
+                    DbJobException.failed(
+                        "base backup " + base.id() + " has no part " + plan.facts().basePart(),
+                        null));
+    data.unpack(base.id(), () -> reader.openPart(part));
+    Files.createDirectories(wal);
+    fetch(archive, plan.wal(), kek, wal);
+    data.writeRecovery(plan.recoverySettings(wal, targetAction));
+    out()
+        .printf(
+            "restored base backup %s (WAL %s to %s, timeline %d) into '%s' and fetched %d WAL"
+                + " segment(s) up to %s into '%s'; recovery target: %s, then %s%n",
+            base.id(),
+            plan.facts().startLsn(),
+            plan.facts().stopLsn(),
+            plan.facts().timeline(),
+            pgdata,
+            plan.wal().size(),
+            plan.walEnd(),
+            wal,
+            target.describe(),
+            targetAction);
+    if (!start) {
+      out()
+          .printf(
+              "start the server on this data directory (pg_ctl -D %s start, or scale the"
+                  + " database back up): it replays the WAL up to the target and then %ss;"
+                  + " remove '%s' once it has%n",
+              pgdata, targetAction, wal);
+      return ExitCodes.DONE;
+    }
+    startAndWait(new PgCtl(tools().command("pg_ctl"), pgdata));
+    return ExitCodes.DONE;
+  }
+
+  private static PitrPlan.Archive archiveOf(WalArchive archive) {
+    return new PitrPlan.Archive() {
+      @Override
+      public List<ArchivedWal> list(long segmentSize) throws IOException {
+        return archive.list(segmentSize);
+      }
+
+      @Override
+      public Instant archivedAt(ArchivedWal wal) throws IOException {
+        return archive.header(wal.key()).archivedAt();
+      }
+    };
+  }
+
+  private static BackupReader reader(Repository repo, BackupRecord base, KeyEncryptionKey kek)
+      throws DbJobException, GeneralSecurityException, IOException {
     try {
-      reader = repo.reader(base, kek);
+      return repo.reader(base, kek);
     } catch (WrongKeyException e) {
       throw DbJobException.badInput(
           "unable to restore base backup "
@@ -223,32 +260,29 @@ public final class RestorePitrCommand extends DbCommand {
               + e.configuredKekId()
               + "' (wrong key); nothing was restored");
     }
-    reader.checkStoredParts();
+  }
+
+  private void audit(BlobStore store, PitrPlan plan) throws DbJobException {
     Map<String, String> details = new LinkedHashMap<>();
     details.put("pgdata", pgdata.toString());
-    details.put("target", describeTarget());
-    details.put("walSegments", Integer.toString(needed.size()));
+    details.put("target", target.describe());
+    details.put("walSegments", Integer.toString(plan.wal().size()));
     try {
       new AuditLog(store, clock(), jobName(), AuditLog.actor(env()))
-          .record(AuditAction.RESTORE, base.kind(), base.id(), details);
+          .record(AuditAction.RESTORE, plan.base().kind(), plan.base().id(), details);
     } catch (IOException e) {
       throw DbJobException.failed(
           "unable to restore base backup "
-              + base.id()
+              + plan.base().id()
               + ": unable to write its audit event: "
               + e.getMessage()
               + "; nothing was restored",
           e);
     }
+  }
 
-    Files.createDirectories(pgdata);
-    try {
-      Files.setPosixFilePermissions(pgdata, PosixFilePermissions.fromString("rwx------"));
-    } catch (UnsupportedOperationException e) {
-      // not a POSIX file system: PostgreSQL does not check the mode there either
-    }
-    unpack(reader, base);
-    Files.createDirectories(wal);
+  private void fetch(WalArchive archive, List<ArchivedWal> needed, KeyEncryptionKey kek, Path wal)
+      throws DbJobException {
     Map<String, DataKey> keys = WalArchive.keyCache();
     for (ArchivedWal w : needed) {
       try {
@@ -265,341 +299,30 @@ public final class RestorePitrCommand extends DbCommand {
             e);
       }
     }
-    writeRecoverySettings(wal, facts);
-    Lsn walEnd = needed.isEmpty() ? facts.stopLsn() : needed.get(needed.size() - 1).end();
-    out()
-        .printf(
-            "restored base backup %s (WAL %s to %s, timeline %d) into '%s' and fetched %d WAL"
-                + " segment(s) up to %s into '%s'; recovery target: %s, then %s%n",
-            base.id(),
-            facts.startLsn(),
-            facts.stopLsn(),
-            facts.timeline(),
-            pgdata,
-            needed.size(),
-            walEnd,
-            wal,
-            describeTarget(),
-            targetAction);
-    if (!start) {
-      out()
-          .printf(
-              "start the server on this data directory (pg_ctl -D %s start, or scale the"
-                  + " database back up): it replays the WAL up to the target and then %ss;"
-                  + " remove '%s' once it has%n",
-              pgdata, targetAction, wal);
-      return ExitCodes.DONE;
-    }
-    startAndWait(tools());
-    return ExitCodes.DONE;
   }
 
-  /** The base backup's facts that restore needs. */
-  record Facts(Lsn startLsn, Lsn stopLsn, int timeline, long segmentSize) {
-    static Facts of(BackupRecord r) throws DbJobException {
-      try {
-        Map<String, Object> f = r.facts();
-        return new Facts(
-            Lsn.parse(String.valueOf(f.get("startLsn"))),
-            Lsn.parse(String.valueOf(f.get("stopLsn"))),
-            ((Number) f.get("timeline")).intValue(),
-            ((Number) f.getOrDefault("walSegmentSize", WalSegment.DEFAULT_SIZE)).longValue());
-      } catch (RuntimeException e) {
-        throw DbJobException.failed(
-            "base backup " + r.id() + " has no readable WAL range in its record: " + e, e);
-      }
-    }
-  }
-
-  private BackupRecord chooseBase(Repository repo) throws IOException, DbJobException {
-    List<BackupRecord> all = repo.catalog().list(BackupKind.DB_BASE);
-    if (backupId != null) {
-      return all.stream()
-          .filter(r -> r.id().value().equals(backupId))
-          .findFirst()
-          .orElseThrow(
-              () ->
-                  DbJobException.badInput(
-                      "unable to restore missing base backup " + backupId + ": no such db-base"));
-    }
-    BackupRecord chosen = null;
-    for (BackupRecord r : all) {
-      boolean before =
-          targetTime != null
-              ? !r.finishedAt().isAfter(targetTime)
-              : targetLsn == null || !Facts.of(r).stopLsn().isAfter(targetLsn);
-      if (before) {
-        chosen = r;
-      }
-    }
-    if (chosen == null) {
-      throw DbJobException.badInput(
-          "unable to restore to "
-              + describeTarget()
-              + ": "
-              + (all.isEmpty()
-                  ? "the repository holds no db-base backup (run base-backup)"
-                  : "the oldest base backup, " + all.get(0).id() + ", ended after it"));
-    }
-    return chosen;
-  }
-
-  /** The archived WAL recovery reads, after checking the chain reaches the target. */
-  private List<ArchivedWal> neededWal(WalArchive archive, BackupRecord base, Facts facts)
-      throws IOException, DbJobException {
-    WalChain chain = WalChain.of(archive.list(facts.segmentSize()));
-    WalSegment first =
-        WalSegment.containing(facts.timeline(), facts.stopLsn(), facts.segmentSize());
-    List<ArchivedWal> run = chain.runFrom(first);
-    Lsn reach = run.isEmpty() ? facts.stopLsn() : run.get(run.size() - 1).end();
-    Lsn archiveEnd = chain.end(facts.timeline()).orElse(facts.stopLsn());
-    String prefix = "unable to restore to " + describeTarget() + " from base backup " + base.id();
-    if (targetLsn != null) {
-      if (reach.isBefore(targetLsn)) {
-        throw DbJobException.failed(
-            prefix
-                + ": the archived WAL reaches only "
-                + reach
-                + (archiveEnd.isAfter(reach)
-                    ? " (point-in-time recovery is impossible between "
-                        + reach
-                        + " and "
-                        + nextAfter(chain, facts.timeline(), reach)
-                        + ")"
-                    : " (run wal-archive first)")
-                + "; nothing was restored",
-            null);
-      }
-      return run.stream().filter(w -> w.segment().start().isBefore(targetLsn)).toList();
-    }
-    if (archiveEnd.isAfter(reach)) {
-      throw DbJobException.failed(
-          prefix
-              + ": point-in-time recovery is impossible between "
-              + reach
-              + " and "
-              + nextAfter(chain, facts.timeline(), reach)
-              + " (WAL missing from the archive), so recovery would stop before the target;"
-              + " nothing was restored",
-          null);
-    }
-    if (run.isEmpty() && targetTime != null) {
-      throw DbJobException.failed(
-          prefix + ": no WAL after the base backup is archived (run wal-archive first)", null);
-    }
-    if (targetTime != null) {
-      WalHeader last = archive.header(run.get(run.size() - 1).key());
-      if (last.archivedAt().isBefore(targetTime)) {
-        throw DbJobException.failed(
-            prefix
-                + ": the newest archived WAL was stored at "
-                + last.archivedAt()
-                + ", before the target, so the archive may not reach it; run wal-archive and"
-                + " try again; nothing was restored",
-            null);
-      }
-    }
-    return run;
-  }
-
-  private static Lsn nextAfter(WalChain chain, int timeline, Lsn reach) {
-    return chain.segments(timeline).stream()
-        .map(w -> w.segment().start())
-        .filter(s -> s.isAfter(reach))
-        .findFirst()
-        .orElse(reach);
-  }
-
-  private static void checkEmpty(Path dir) throws DbJobException, IOException {
-    if (Files.exists(dir)) {
-      if (!Files.isDirectory(dir)) {
-        throw DbJobException.badInput("--pgdata '" + dir + "' is not a directory");
-      }
-      try (Stream<Path> entries = Files.list(dir)) {
-        if (entries.findAny().isPresent()) {
-          throw DbJobException.badInput(
-              "--pgdata '"
-                  + dir
-                  + "' is not empty: restore-pitr never overwrites a data directory; empty it or"
-                  + " name another; nothing was restored");
-        }
-      }
-    }
-  }
-
-  private void unpack(BackupReader reader, BackupRecord base) throws DbJobException {
-    PartRecord part =
-        base.part(String.valueOf(base.facts().getOrDefault("basePart", BaseBackupCommand.PART)))
-            .orElseThrow(
-                () ->
-                    DbJobException.failed(
-                        "base backup " + base.id() + " has no part " + BaseBackupCommand.PART,
-                        null));
-    String what = "tar extracting base backup " + base.id();
-    try (ToolProcess tar =
-            ToolProcess.start(
-                what,
-                List.of("tar", "-x", "-f", "-", "-C", pgdata.toString(), "--no-same-owner"),
-                Map.of());
-        InputStream in = reader.openPart(part)) {
-      try (OutputStream stdin = tar.stdin()) {
-        in.transferTo(stdin);
-      }
-      tar.awaitSuccess();
-    } catch (IOException e) {
-      throw DbJobException.failed(
-          "unable to unpack base backup "
-              + base.id()
-              + " into '"
-              + pgdata
-              + "': "
-              + PartReadException.withoutOutcome(e)
-              + "; the data directory is incomplete, empty it before trying again",
-          e);
-    }
-  }
-
-  private void writeRecoverySettings(Path wal, Facts facts) throws IOException {
-    StringBuilder conf = new StringBuilder("\n# point-in-time recovery, written by restore-pitr\n");
-    conf.append("restore_command = '").append(escape("cp \"" + wal + "/%f\" \"%p\"")).append("'\n");
-    if (targetTime != null) {
-      conf.append("recovery_target_time = '").append(PG_TIME.format(targetTime)).append("'\n");
-    } else if (targetLsn != null) {
-      conf.append("recovery_target_lsn = '").append(targetLsn).append("'\n");
-    }
-    conf.append("recovery_target_timeline = '").append(facts.timeline()).append("'\n");
-    conf.append("recovery_target_action = '").append(targetAction).append("'\n");
-    Files.writeString(
-        pgdata.resolve("postgresql.auto.conf"),
-        conf,
-        StandardCharsets.UTF_8,
-        StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND);
-    Files.write(pgdata.resolve("recovery.signal"), new byte[0]);
-    Files.deleteIfExists(pgdata.resolve("postmaster.pid"));
-  }
-
-  private static String escape(String s) {
-    return s.replace("'", "''");
-  }
-
-  private String describeTarget() {
-    if (targetTime != null) {
-      return "time " + targetTime;
-    }
-    if (targetLsn != null) {
-      return "WAL position " + targetLsn;
-    }
-    return "the end of the archived WAL";
-  }
-
-  /** Whether this JVM runs as root, whom pg_ctl refuses. */
-  static boolean runningAsRoot() {
-    return "root".equals(System.getProperty("user.name"));
-  }
-
-  /**
-   * Starts the restored server on PGPORT (and, when PGHOST is a directory, with its unix socket
-   * there) and waits until it has promoted or paused at the target. pg_ctl waits until the server
-   * runs, so a port taken by another server fails here instead of that server being polled.
-   */
-  /**
-   * The server options for {@code pg_ctl -o}: the port, and the socket directory when {@code host}
-   * is one. pg_ctl hands them to a shell, so the directory is single-quoted.
-   */
-  static String serverOptions(int port, String host) {
-    String options = "-p " + port;
-    if (host.startsWith("/")) {
-      options += " -k '" + host.replace("'", "'\\''") + "'";
-    }
-    return options;
-  }
-
-  private void startAndWait(PgTools tools) throws DbJobException {
-    Path log = pgdata.resolveSibling(pgdata.getFileName() + "-recovery.log");
-    String serverOptions = serverOptions(pg().port(), pg().host());
-    String startYourself =
-        "; the restored data directory '"
-            + pgdata
-            + "' is left as it is: fix the cause and start it as its owner (pg_ctl -D "
-            + pgdata
-            + " start)";
-    try (ToolProcess ctl =
-        ToolProcess.start(
-            "pg_ctl start",
-            List.of(
-                tools.command("pg_ctl"),
-                "-D",
-                pgdata.toString(),
-                "-l",
-                log.toString(),
-                "-o",
-                serverOptions,
-                "-w",
-                "-t",
-                Long.toString(Math.max(1, startTimeout.toSeconds())),
-                "start"),
-            Map.of())) {
-      ctl.awaitSuccess();
+  /** Starts the restored server and waits until it has promoted or paused at the target. */
+  private void startAndWait(PgCtl ctl) throws DbJobException {
+    try {
+      ctl.start(pg().port(), pg().host(), startTimeout);
     } catch (IOException e) {
       throw DbJobException.failed(
           "unable to start the restored server: "
               + e.getMessage()
-              + (Files.exists(log) ? " (server log '" + log + "': " + tail(log) + ")" : "")
-              + startYourself,
+              + "; the restored data directory '"
+              + pgdata
+              + "' is left as it is: fix the cause and start it as its owner (pg_ctl -D "
+              + pgdata
+              + " start)",
           e);
     }
-    Instant deadline = clock().instant().plus(startTimeout);
-    String last = "not reachable yet";
-    while (clock().instant().isBefore(deadline)) {
-      try (Connection c = pg().open("postgres");
-          Statement s = c.createStatement();
-          ResultSet rs =
-              s.executeQuery(
-                  "SELECT pg_is_in_recovery(), pg_is_in_recovery() AND"
-                      + " pg_get_wal_replay_pause_state() <> 'not paused'")) {
-        rs.next();
-        boolean inRecovery = rs.getBoolean(1);
-        boolean paused = rs.getBoolean(2);
-        if (!inRecovery || paused) {
-          out()
-              .printf(
-                  "the server on '%s' (port %d) reached %s and %s%n",
-                  pgdata, pg().port(), describeTarget(), inRecovery ? "paused" : "promoted");
-          return;
-        }
-        last = "still in recovery";
-      } catch (SQLException e) {
-        last = e.getMessage();
-        if (!Files.exists(pgdata.resolve("postmaster.pid"))) {
-          throw DbJobException.failed(
-              "the restored server stopped during recovery (see '" + log + "'): " + tail(log), e);
-        }
-      }
-      try {
-        Thread.sleep(500);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw DbJobException.failed("interrupted while waiting for recovery", e);
-      }
-    }
-    throw DbJobException.failed(
-        "recovery did not reach the target within "
-            + startTimeout
-            + ": "
-            + last
-            + "; the server on '"
-            + pgdata
-            + "' still runs",
-        null);
-  }
-
-  private static String tail(Path log) {
-    try {
-      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      return String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
-    } catch (IOException e) {
-      return "(no log)";
-    }
+    PgCtl.Ended ended = ctl.awaitRecovery(pg(), clock(), startTimeout);
+    out()
+        .printf(
+            "the server on '%s' (port %d) reached %s and %s%n",
+            pgdata,
+            pg().port(),
+            target.describe(),
+            ended == PgCtl.Ended.PAUSED ? "paused" : "promoted");
   }
 }

@@ -259,7 +259,7 @@ public final class WalArchiveCommand extends DbCommand {
             result.wholeSegments(),
             result.partial() == null ? "" : " and partial " + result.partial().key().fileName(),
             ByteSizes.human(result.storedBytes()),
-            BackupCommand.seconds(Duration.between(started, clock().instant())),
+            Elapsed.seconds(Duration.between(started, clock().instant())),
             serverNow,
             ByteSizes.human(behind));
     return ExitCodes.DONE;

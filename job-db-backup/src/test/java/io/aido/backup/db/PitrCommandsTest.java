@@ -100,7 +100,7 @@ class PitrCommandsTest {
 
   @Test
   void restorePitr_startAsRoot_oneLineExit2AndNothingRestored() {
-    assumeTrue(RestorePitrCommand.runningAsRoot(), "only root is refused");
+    assumeTrue(PgCtl.runningAsRoot(), "only root is refused");
     Path pgdata = dir.resolve("pg");
 
     assertThat(run("restore-pitr", "--latest", "--start", "--pgdata", pgdata.toString()))
@@ -162,22 +162,5 @@ class PitrCommandsTest {
           .contains("Usage:")
           .contains(c.getValue());
     }
-  }
-
-  @Test
-  void serverOptions_socketDirectoryIsQuotedForPgCtlsShell() throws Exception {
-    assertThat(RestorePitrCommand.serverOptions(5433, "127.0.0.1")).isEqualTo("-p 5433");
-    assertThat(RestorePitrCommand.serverOptions(5433, "/run/my sockets/it's"))
-        .isEqualTo("-p 5433 -k '/run/my sockets/it'\\''s'");
-
-    // what a shell makes of it, as pg_ctl's does
-    Process sh =
-        new ProcessBuilder(
-                "sh", "-c", "printf '%s\\n' " + RestorePitrCommand.serverOptions(1, "/a b/it's"))
-            .start();
-    String words =
-        new String(sh.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    assertThat(sh.waitFor()).isZero();
-    assertThat(words.lines()).containsExactly("-p", "1", "-k", "/a b/it's");
   }
 }

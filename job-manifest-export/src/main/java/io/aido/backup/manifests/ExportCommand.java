@@ -20,7 +20,6 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -233,7 +232,7 @@ public final class ExportCommand extends ManifestCommand {
         }
         BackupRecord record;
         try {
-          record = writer.commit(facts(result));
+          record = writer.commit(ManifestFacts.of(result).toFacts());
         } catch (IOException e) {
           throw failed(writer.id().value(), e);
         }
@@ -260,20 +259,6 @@ public final class ExportCommand extends ManifestCommand {
         return ExitCodes.DONE;
       }
     }
-  }
-
-  private static Map<String, Object> facts(Exporter.Result result) {
-    Map<String, Object> facts = new LinkedHashMap<>();
-    facts.put("archivePart", ManifestArchive.PART);
-    facts.put("objects", result.objects());
-    facts.put("counts", result.counts());
-    facts.put("skipped", result.skipped());
-    facts.put("namespaces", result.namespaces());
-    facts.put("helmReleases", result.helm());
-    if (!result.unavailable().isEmpty()) {
-      facts.put("unavailableApiGroups", result.unavailable());
-    }
-    return facts;
   }
 
   private static String serverVersion(KubernetesClient client) {

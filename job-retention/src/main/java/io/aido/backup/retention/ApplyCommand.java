@@ -19,7 +19,6 @@ import io.aido.backup.core.retention.RetentionPolicy;
 import io.aido.backup.core.retention.RetentionReport;
 import io.aido.backup.core.retention.RetentionRun;
 import io.aido.backup.core.storage.BlobStore;
-import io.aido.backup.postgres.wal.WalArchive;
 import io.aido.backup.postgres.wal.WalRetention;
 import java.io.IOException;
 import java.time.DateTimeException;
@@ -238,8 +237,7 @@ public final class ApplyCommand extends JobCommand {
         records.stream()
             .filter(r -> r.kind() == BackupKind.DB_BASE && !removed.contains(r.id()))
             .toList();
-    WalRetention.Plan plan =
-        WalRetention.plan(keptBase, WalArchive.list(store, WalRetention.segmentSize(keptBase)));
+    WalRetention.Plan plan = WalRetention.plan(store, keptBase);
     WalRetention.Result result = WalRetention.apply(store, plan, dryRun);
     out()
         .printf(

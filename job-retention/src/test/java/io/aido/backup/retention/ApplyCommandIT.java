@@ -19,6 +19,10 @@ import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.local.LocalBlobStore;
+import io.aido.backup.postgres.wal.ArchivedWal;
+import io.aido.backup.postgres.wal.BaseBackupFacts;
+import io.aido.backup.postgres.wal.Lsn;
+import io.aido.backup.postgres.wal.WalSegment;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -180,23 +184,13 @@ class ApplyCommandIT {
               List.of(
                   new PartRecord("base.tar", key.name(), info.size(), 100, "0".repeat(64), "zstd")),
               new WrappedDataKey("test-kek", "AES256_GCM_HKDF_1MB", "AAAA"),
-              Map.of(
-                  "startLsn",
-                  new io.aido.backup.postgres.wal.WalSegment(1, segno, 16L << 20)
-                      .start()
-                      .plus(40)
-                      .toString(),
-                  "timeline",
-                  1,
-                  "walSegmentSize",
-                  16L << 20));
+              baseFacts(new WalSegment(1, segno, 16L << 20).start().plus(40)));
       commit(record);
       newestFirst.add(record);
     }
     for (long segno = 1; segno <= 65; segno++) {
       store.create(
-          io.aido.backup.postgres.wal.ArchivedWal.keyOf(
-              new io.aido.backup.postgres.wal.WalSegment(1, segno, 16L << 20)),
+          ArchivedWal.keyOf(new WalSegment(1, segno, 16L << 20)),
           new ByteArrayInputStream(new byte[10]));
     }
     return newestFirst;
@@ -269,5 +263,21 @@ class ApplyCommandIT {
     assertThat(names("")).isEqualTo(before);
     assertThat(err.toString(StandardCharsets.UTF_8))
         .contains("refused to empty [db-logical //todo]");
+  }
+
+  private static Map<String, Object> baseFacts(Lsn start) {
+    return new BaseBackupFacts(
+            "base.tar",
+            start,
+            start.plus(0xd8),
+            1,
+            WalSegment.containing(1, start, 16L << 20).name(),
+            16L << 20,
+            "7303000000000000001",
+            null,
+            null,
+            "15.8",
+            "pg_basebackup (PostgreSQL) 15.8")
+        .toFacts();
   }
 }

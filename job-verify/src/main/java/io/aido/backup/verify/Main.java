@@ -2,6 +2,7 @@ package io.aido.backup.verify;
 
 import io.aido.backup.core.cli.JobContext;
 import io.aido.backup.core.cli.JobMain;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
@@ -14,6 +15,30 @@ import picocli.CommandLine.Command;
         "Verifies backups end to end, test-restores database dumps and checks freshness against the RPO.",
     subcommands = {VerifyCommand.class})
 public final class Main extends JobMain {
+  private final VerifyCommand verify;
+
+  public Main() {
+    this(null);
+  }
+
+  /** For tests: runs {@code verify}, built with test seams, as the verify command. */
+  Main(VerifyCommand verify) {
+    this.verify = verify;
+  }
+
+  @Override
+  protected CommandLine.IFactory factory() {
+    CommandLine.IFactory commands = super.factory();
+    if (verify == null) {
+      return commands;
+    }
+    return new CommandLine.IFactory() {
+      @Override
+      public <K> K create(Class<K> type) throws Exception {
+        return type == VerifyCommand.class ? type.cast(verify) : commands.create(type);
+      }
+    };
+  }
 
   /** Runs the job with {@code args} against the process's environment; returns the exit code. */
   public static int execute(String... args) {

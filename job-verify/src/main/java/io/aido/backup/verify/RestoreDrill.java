@@ -13,7 +13,7 @@ import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.core.verification.VerificationResults;
 import io.aido.backup.postgres.DbJobException;
-import io.aido.backup.postgres.LogicalBackup;
+import io.aido.backup.postgres.LogicalDumpFacts;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,13 +23,13 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The restore-test level of a verify run: which backups to test-restore, one {@link RestoreTest}
+ * The restore-test level of a verify run: which backups to test-restore, one {@link ScratchRestore}
  * each, and their results, audit events and metrics.
  *
  * <p>Which: the newest complete {@code db-logical} backup of each source database, or every one
  * ({@code all}); a backup whose newest result failed (its integrity check, this run's included) is
- * left out, since it is already reported. First {@link RestoreTest#preflight} checks pg_restore and
- * the scratch server, and scratch databases of killed runs are dropped.
+ * left out, since it is already reported. First {@link ScratchRestore#preflight} checks pg_restore
+ * and the scratch server, and scratch databases of killed runs are dropped.
  *
  * <p>Each test gets an audit event ({@link AuditAction#READ}, {@code level restore-test}) and an
  * append-only result. A scratch server that refuses the credentials becomes a configuration problem
@@ -38,7 +38,7 @@ import org.slf4j.MDC;
 final class RestoreDrill {
   private static final Logger LOG = LoggerFactory.getLogger(RestoreDrill.class);
 
-  private final RestoreTest restore;
+  private final ScratchRestore restore;
   private final AuditLog audit;
   private final RunMetrics metrics;
   private final String server;
@@ -53,7 +53,7 @@ final class RestoreDrill {
     static final Summary NONE = new Summary(0, 0, 0, List.of(), List.of());
   }
 
-  RestoreDrill(RestoreTest restore, AuditLog audit, RunMetrics metrics, String server) {
+  RestoreDrill(ScratchRestore restore, AuditLog audit, RunMetrics metrics, String server) {
     this.restore = restore;
     this.audit = audit;
     this.metrics = metrics;
@@ -73,7 +73,7 @@ final class RestoreDrill {
     Map<String, BackupRecord> chosen = new LinkedHashMap<>();
     for (BackupRecord r : records) {
       if (r.kind() == BackupKind.DB_LOGICAL) {
-        chosen.put(all ? r.id().value() : LogicalBackup.database(r), r);
+        chosen.put(all ? r.id().value() : databaseOf(r), r);
       }
     }
     List<String> problems = new ArrayList<>();
@@ -92,7 +92,7 @@ final class RestoreDrill {
           LOG.warn("backup {}: not test-restored, its newest verification failed", record.id());
           continue;
         }
-        RestoreTest.Outcome outcome;
+        ScratchRestore.Outcome outcome;
         try (var c = MDC.putCloseable("backup_id", record.id().value());
             var k = MDC.putCloseable("kind", record.kind().id())) {
           try {
@@ -146,5 +146,16 @@ final class RestoreDrill {
     }
     VerifyMetrics.restoreTests(metrics, BackupKind.DB_LOGICAL.id(), tested, bad);
     return new Summary(tested, bad, bytes, problems, leftovers);
+  }
+
+  /**
+   * What the drill groups by: the dumped database; a record whose facts do not read stands alone.
+   */
+  private static String databaseOf(BackupRecord r) {
+    try {
+      return LogicalDumpFacts.of(r).database();
+    } catch (IllegalArgumentException e) {
+      return r.id().value();
+    }
   }
 }

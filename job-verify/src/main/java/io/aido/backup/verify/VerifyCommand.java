@@ -24,19 +24,17 @@ import io.aido.backup.postgres.PgTools;
 import io.aido.backup.postgres.wal.WalVerification;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -52,11 +50,11 @@ import picocli.CommandLine.Option;
  * written, since that says nothing about the backup: the run stops with exit 1. Record files the
  * catalog cannot read are problems too.
  *
- * <p>Restore test ({@code --restore-test}): see {@link RestoreTest}. By default the newest complete
- * {@code db-logical} backup of each source database whose integrity is not in doubt (the monthly
- * drill), every one with {@code --all}; each gets a {@link VerificationResult#RESTORE_TEST} result
- * carrying the restore's duration. The scratch server comes from the libpq variables; scratch
- * databases left by killed runs are dropped first.
+ * <p>Restore test ({@code --restore-test}): see {@link ScratchRestore}. By default the newest
+ * complete {@code db-logical} backup of each source database whose integrity is not in doubt (the
+ * monthly drill), every one with {@code --all}; each gets a {@link VerificationResult#RESTORE_TEST}
+ * result carrying the restore's duration. The scratch server comes from the libpq variables;
+ * scratch databases left by killed runs are dropped first.
  *
  * <p>Freshness: for each kind that has backups (and each {@code --require-kind}), the newest backup
  * that is complete and whose newest result is ok (this run's included) must have started less than
@@ -147,11 +145,24 @@ public final class VerifyCommand extends JobCommand {
   private Instant at;
   private PgConnection pg;
 
-  /** Test seam: wraps the store the options open, to inject an outage. */
-  UnaryOperator<BlobStore> storeWrapper = UnaryOperator.identity();
+  private final UnaryOperator<BlobStore> storeWrapper;
+  private final KeyEncryptionKey kekOverride;
 
-  /** Test seam: used instead of the key {@code --kek-uri} names, to make it unavailable. */
-  KeyEncryptionKey kekOverride;
+  public VerifyCommand() {
+    this(UnaryOperator.identity(), null);
+  }
+
+  /**
+   * A command with test seams, run through {@link Main#Main(VerifyCommand)}.
+   *
+   * @param storeWrapper wraps the store the options open, to inject an outage
+   * @param kekOverride used instead of the key {@code --kek-uri} names (to make it unavailable), or
+   *     {@code null}
+   */
+  VerifyCommand(UnaryOperator<BlobStore> storeWrapper, KeyEncryptionKey kekOverride) {
+    this.storeWrapper = storeWrapper;
+    this.kekOverride = kekOverride;
+  }
 
   @Override
   protected void validate(ConfigProblems problems) {
@@ -204,191 +215,42 @@ public final class VerifyCommand extends JobCommand {
     BlobStore store = storeWrapper.apply(repository.openStore());
     Repository repo = openExistingRepository(store);
     KeyEncryptionKey kek = kekOverride != null ? kekOverride : repository.kek();
-    IntegrityCheck integrity = new IntegrityCheck(repo, kek, clock());
     AuditLog audit = audit(store);
-    List<String> problems = new ArrayList<>();
+    Tally tally = new Tally();
 
     Catalog.Listing listing = repo.catalog().scan(onlyKind);
     for (Catalog.Unreadable u : listing.unreadable()) {
-      problems.add("record '" + u.key() + "': " + u.problem());
+      tally.problem("record '" + u.key() + "': " + u.problem());
     }
-    Map<BackupKind, Map<BackupId, VerificationResult>> newest = new EnumMap<>(BackupKind.class);
-    Map<BackupKind, Long> bytes = new EnumMap<>(BackupKind.class);
-    Map<BackupKind, Integer> failures = new EnumMap<>(BackupKind.class);
-    int checked = 0;
-    int skipped = 0;
-    for (BackupRecord record : listing.records()) {
-      Map<BackupId, VerificationResult> results = newest(newest, store, record.kind());
-      VerificationResult previous = results.get(record.id());
-      if (!all && previous != null && previous.ok()) {
-        skipped++;
-        continue;
-      }
-      VerificationResult r;
-      try (var c = MDC.putCloseable("backup_id", record.id().value());
-          var k = MDC.putCloseable("kind", record.kind().id())) {
-        try {
-          r = integrity.check(record);
-        } catch (KeyUnavailableException e) {
-          throw keyUnavailable(record, e);
-        }
-        audit.record(
-            AuditAction.READ,
-            record.kind(),
-            record.id(),
-            Map.of(
-                "level", r.level(),
-                "outcome", r.ok() ? "ok" : "bad",
-                "bytes", Long.toString(r.bytesChecked())));
-        VerificationResults.write(store, r);
-        results.put(record.id(), r);
-        LOG.info(
-            "backup {} ({}): {} ({} bytes in {} ms)",
-            record.id(),
-            record.kind(),
-            r.ok() ? "ok" : "bad",
-            r.bytesChecked(),
-            r.durationMillis());
-      }
-      checked++;
-      VerifyMetrics.backup(metrics(), r);
-      bytes.merge(record.kind(), r.bytesChecked(), Long::sum);
-      if (!r.ok()) {
-        failures.merge(record.kind(), 1, Integer::sum);
-        problems.addAll(r.problems());
-      }
-    }
+    Map<BackupKind, Map<BackupId, VerificationResult>> newest = newest(store, listing.records());
+    VerifyPlan plan = VerifyPlan.of(listing.records(), newest, all, required);
+    new IntegrityPass(new IntegrityCheck(repo, kek, clock()), store, audit, metrics())
+        .run(plan.check(), newest, tally);
 
     RestoreDrill.Summary restored = RestoreDrill.Summary.NONE;
     if (restoreTest) {
-      RestoreTest restore = new RestoreTest(repo, kek, pg, PgTools.fromEnv(env()), clock());
+      ScratchRestore restore = new ScratchRestore(repo, kek, pg, PgTools.fromEnv(env()), clock());
       restored =
           new RestoreDrill(restore, audit, metrics(), pg.server())
-              .run(listing.records(), all, newest(newest, store, BackupKind.DB_LOGICAL), store);
-      problems.addAll(restored.problems());
-      bytes.merge(BackupKind.DB_LOGICAL, restored.bytes(), Long::sum);
-      if (restored.bad() > 0) {
-        failures.merge(BackupKind.DB_LOGICAL, restored.bad(), Integer::sum);
-      }
+              .run(listing.records(), all, newest.get(BackupKind.DB_LOGICAL), store);
+      tally.problems(restored.problems());
+      tally.add(BackupKind.DB_LOGICAL, restored.bytes(), restored.bad());
     }
 
-    Set<BackupKind> kinds = EnumSet.noneOf(BackupKind.class);
-    listing.records().forEach(r -> kinds.add(r.kind()));
-    kinds.addAll(required);
-    int stale = 0;
-    Instant time = at != null ? at : clock().instant();
-    for (BackupKind k : kinds) {
-      Map<BackupId, VerificationResult> results = newest(newest, store, k);
-      BackupRecord fresh = null;
-      for (BackupRecord r : listing.records()) {
-        VerificationResult v = results.get(r.id());
-        if (r.kind() == k && v != null && v.ok()) {
-          fresh = r;
-        }
-      }
-      results.values().stream()
-          .filter(VerificationResult::ok)
-          .map(VerificationResult::checkedAt)
-          .max(Instant::compareTo)
-          .ifPresent(
-              t ->
-                  metrics()
-                      .gauge(
-                          "backup_verify_last_verified_timestamp_seconds",
-                          "When a backup of this kind last passed verification.",
-                          t.toEpochMilli() / 1000.0,
-                          Map.of("kind", k.id())));
-      if (fresh != null) {
-        metrics()
-            .gauge(
-                "backup_verify_newest_verified_backup_timestamp_seconds",
-                "Start of the newest backup of this kind that passed verification.",
-                fresh.startedAt().toEpochMilli() / 1000.0,
-                Map.of("kind", k.id()));
-      }
-      if (noFreshness) {
-        continue;
-      }
-      Duration limit = limits.of(k);
-      String problem = null;
-      if (fresh == null) {
-        problem =
-            "kind " + k + ": no complete and verified backup (limit " + MaxAges.format(limit) + ")";
-      } else {
-        Duration age = Duration.between(fresh.startedAt(), time);
-        if (age.compareTo(limit) > 0) {
-          problem =
-              "kind "
-                  + k
-                  + ": newest verified backup "
-                  + fresh.id()
-                  + " started "
-                  + MaxAges.format(age)
-                  + " ago, older than the limit of "
-                  + MaxAges.format(limit);
-        }
-      }
-      metrics()
-          .gauge(
-              "backup_verify_stale",
-              "1 when the newest verified backup of this kind is older than its limit.",
-              problem == null ? 0 : 1,
-              Map.of("kind", k.id()));
-      if (problem != null) {
-        stale++;
-        problems.add(problem);
-      }
-    }
-    for (BackupKind k : kinds) {
-      metrics()
-          .gauge(
-              "backup_verify_checked_bytes",
-              "Stored bytes read and checked by this run.",
-              bytes.getOrDefault(k, 0L),
-              Map.of("kind", k.id()));
-      metrics()
-          .gauge(
-              "backup_verify_failures",
-              "Backups of this kind found bad by this run.",
-              failures.getOrDefault(k, 0),
-              Map.of("kind", k.id()));
-    }
-
-    int oldKeys = reportOldKeys(kek, listing.records(), kinds);
-
+    int stale = judgeFreshness(plan.kinds(), listing.records(), newest, tally);
+    VerifyMetrics.kinds(metrics(), plan.kinds(), tally);
+    int oldKeys = KeyCurrency.report(kek, listing.records(), plan.kinds(), out(), metrics());
     if (onlyKind == null || onlyKind == BackupKind.DB_BASE) {
       // point-in-time recovery: a gap in the archived WAL is a failure
-      problems.addAll(WalVerification.problems(store, listing.records()));
+      tally.problems(WalVerification.problems(store, listing.records()));
     }
-    for (String p : problems) {
+    for (String p : tally.problems()) {
       out().println(p);
       LOG.error(p);
     }
-    int bad = failures.values().stream().mapToInt(Integer::intValue).sum();
-    String summary =
-        "verified "
-            + checked
-            + " backups ("
-            + bad
-            + " bad, "
-            + bytes.values().stream().mapToLong(Long::longValue).sum()
-            + " bytes checked), skipped "
-            + skipped
-            + " verified before, "
-            + (restoreTest
-                ? restored.tested() + " restore-tested (" + restored.bad() + " bad), "
-                : "")
-            + listing.unreadable().size()
-            + " unreadable records, "
-            + (noFreshness ? "freshness not checked" : stale + " stale kinds")
-            + "; "
-            + problems.size()
-            + " problems; "
-            + (oldKeys < 0
-                ? "unknown how many backups an older key wraps"
-                : oldKeys + " backups wrapped by an older key");
+    String summary = summary(plan, tally, restored, listing.unreadable().size(), stale, oldKeys);
     out().println(summary);
-    if (!problems.isEmpty()) {
+    if (!tally.problems().isEmpty()) {
       throw new VerificationFailedException(summary);
     }
     if (!restored.leftovers().isEmpty()) {
@@ -402,50 +264,74 @@ public final class VerifyCommand extends JobCommand {
   }
 
   /**
-   * Lists the backups whose data key is not wrapped by the current key-encryption key (another key,
-   * an older keyset primary, an older Cloud KMS version) and sets {@code backup_keys_not_current}
-   * per kind. These are no verification failure: they restore while the old key exists, and {@code
-   * rewrap} moves them; the alert fires when they stay after a grace period.
-   *
-   * @return how many, or -1 when the current Cloud KMS version cannot be read (no metric is set)
+   * The newest result of each backup, for every kind the run may judge: those listed, the required
+   * ones and, for the restore test, {@code db-logical}. The steps add this run's results.
    */
-  private int reportOldKeys(KeyEncryptionKey kek, List<BackupRecord> records, Set<BackupKind> kinds)
-      throws GeneralSecurityException {
-    Map<BackupKind, Integer> old = new EnumMap<>(BackupKind.class);
-    try {
-      for (BackupRecord r : records) {
-        if (!kek.isCurrent(r.encryption())) {
-          old.merge(r.kind(), 1, Integer::sum);
-          out()
-              .println(
-                  "backup "
-                      + r.id()
-                      + " ("
-                      + r.kind()
-                      + "): data key wrapped by '"
-                      + r.encryption().describeKek()
-                      + "', not the current key '"
-                      + kek.describeCurrent()
-                      + "' (run rewrap before retiring the old key)");
-        }
-      }
-    } catch (KeyUnavailableException e) {
-      LOG.warn(
-          "unable to tell which backups are wrapped by an older key: {} (the verify job needs"
-              + " cloudkms.cryptoKeys.get on the key)",
-          e.getMessage());
-      return -1;
+  private Map<BackupKind, Map<BackupId, VerificationResult>> newest(
+      BlobStore store, List<BackupRecord> records) throws IOException {
+    Set<BackupKind> kinds = EnumSet.noneOf(BackupKind.class);
+    records.forEach(r -> kinds.add(r.kind()));
+    kinds.addAll(required);
+    if (restoreTest) {
+      kinds.add(BackupKind.DB_LOGICAL);
     }
+    Map<BackupKind, Map<BackupId, VerificationResult>> newest = new EnumMap<>(BackupKind.class);
     for (BackupKind k : kinds) {
-      metrics()
-          .gauge(
-              "backup_keys_not_current",
-              "Backups of this kind whose data key is not wrapped by the current key-encryption"
-                  + " key (run rewrap).",
-              old.getOrDefault(k, 0),
-              Map.of("kind", k.id()));
+      newest.put(k, new HashMap<>(VerificationResults.newest(store, k)));
     }
-    return old.values().stream().mapToInt(Integer::intValue).sum();
+    return newest;
+  }
+
+  /**
+   * The freshness step: judges each kind ({@link Freshness}) and sets its gauges; the stale ones
+   * become problems unless {@code --no-freshness}.
+   *
+   * @return how many kinds are stale
+   */
+  private int judgeFreshness(
+      List<BackupKind> kinds,
+      List<BackupRecord> records,
+      Map<BackupKind, Map<BackupId, VerificationResult>> newest,
+      Tally tally) {
+    Instant time = at != null ? at : clock().instant();
+    int stale = 0;
+    for (BackupKind k : kinds) {
+      Freshness f = Freshness.judge(k, records, newest.get(k), limits.of(k), time);
+      VerifyMetrics.freshness(metrics(), f, !noFreshness);
+      if (!noFreshness && f.stale()) {
+        stale++;
+        tally.problem(f.problem());
+      }
+    }
+    return stale;
+  }
+
+  private String summary(
+      VerifyPlan plan,
+      Tally tally,
+      RestoreDrill.Summary restored,
+      int unreadable,
+      int stale,
+      int oldKeys) {
+    return "verified "
+        + plan.check().size()
+        + " backups ("
+        + tally.failures()
+        + " bad, "
+        + tally.bytes()
+        + " bytes checked), skipped "
+        + plan.skipped()
+        + " verified before, "
+        + (restoreTest ? restored.tested() + " restore-tested (" + restored.bad() + " bad), " : "")
+        + unreadable
+        + " unreadable records, "
+        + (noFreshness ? "freshness not checked" : stale + " stale kinds")
+        + "; "
+        + tally.problems().size()
+        + " problems; "
+        + (oldKeys < 0
+            ? "unknown how many backups an older key wraps"
+            : oldKeys + " backups wrapped by an older key");
   }
 
   /** The run stops: a key that cannot be used says nothing about the backup, so no result. */
@@ -475,16 +361,5 @@ public final class VerifyCommand extends JobCommand {
   /** This run's metrics, for tests. */
   RunMetrics runMetrics() {
     return metrics();
-  }
-
-  private static Map<BackupId, VerificationResult> newest(
-      Map<BackupKind, Map<BackupId, VerificationResult>> cache, BlobStore store, BackupKind kind)
-      throws java.io.IOException {
-    Map<BackupId, VerificationResult> results = cache.get(kind);
-    if (results == null) {
-      results = new java.util.HashMap<>(VerificationResults.newest(store, kind));
-      cache.put(kind, results);
-    }
-    return results;
   }
 }

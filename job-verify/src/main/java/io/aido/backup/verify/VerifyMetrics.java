@@ -1,7 +1,9 @@
 package io.aido.backup.verify;
 
+import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.observability.RunMetrics;
 import io.aido.backup.core.verification.VerificationResult;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,8 +14,7 @@ import java.util.Map;
  * backup_verify_restore_duration_seconds} (also labelled {@code database}). Per kind: {@code
  * backup_verify_last_restore_test_duration_seconds}, {@code
  * backup_verify_last_restore_test_timestamp_seconds}, {@code backup_verify_restore_tests}, {@code
- * backup_verify_restore_failures}; {@link VerifyCommand} adds the per-kind integrity and freshness
- * gauges.
+ * backup_verify_restore_failures}, and the per-kind integrity and freshness gauges.
  */
 final class VerifyMetrics {
   private VerifyMetrics() {}
@@ -78,6 +79,51 @@ final class VerifyMetrics {
         "Backups of this kind whose restore test failed in this run.",
         failed,
         Map.of("kind", kind));
+  }
+
+  /**
+   * The freshness gauges of {@code f}'s kind: when a backup of it last passed, the start of the
+   * newest verified one, and, when freshness was {@code judged}, whether it is stale.
+   */
+  static void freshness(RunMetrics m, Freshness f, boolean judged) {
+    Map<String, String> kind = Map.of("kind", f.kind().id());
+    if (f.lastVerified() != null) {
+      m.gauge(
+          "backup_verify_last_verified_timestamp_seconds",
+          "When a backup of this kind last passed verification.",
+          f.lastVerified().toEpochMilli() / 1000.0,
+          kind);
+    }
+    if (f.fresh() != null) {
+      m.gauge(
+          "backup_verify_newest_verified_backup_timestamp_seconds",
+          "Start of the newest backup of this kind that passed verification.",
+          f.fresh().startedAt().toEpochMilli() / 1000.0,
+          kind);
+    }
+    if (judged) {
+      m.gauge(
+          "backup_verify_stale",
+          "1 when the newest verified backup of this kind is older than its limit.",
+          f.stale() ? 1 : 0,
+          kind);
+    }
+  }
+
+  /** The bytes this run checked and the backups it found bad, for each of {@code kinds}. */
+  static void kinds(RunMetrics m, List<BackupKind> kinds, Tally tally) {
+    for (BackupKind k : kinds) {
+      m.gauge(
+          "backup_verify_checked_bytes",
+          "Stored bytes read and checked by this run.",
+          tally.bytes(k),
+          Map.of("kind", k.id()));
+      m.gauge(
+          "backup_verify_failures",
+          "Backups of this kind found bad by this run.",
+          tally.failures(k),
+          Map.of("kind", k.id()));
+    }
   }
 
   private static double seconds(VerificationResult r) {

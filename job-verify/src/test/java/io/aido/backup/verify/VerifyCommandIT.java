@@ -12,12 +12,11 @@ import io.aido.backup.core.crypto.FakeCloudKms;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.crypto.TestKeysets;
-import io.aido.backup.core.pipeline.FailingBlobStore;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
-import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.storage.FaultInjectingBlobStore;
 import io.aido.backup.core.storage.local.LocalBlobStore;
 import io.aido.backup.core.verification.VerificationResults;
 import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
@@ -25,9 +24,6 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -43,7 +39,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,11 +93,11 @@ class VerifyCommandIT {
   }
 
   private int verifyWith(Path key, String... args) {
-    return verifyWith(key, command -> {}, args);
+    return verifyWith(key, new VerifyCommand(), args);
   }
 
-  /** Runs verify with {@code seams} applied to the command (an injected fault). */
-  private int verifyWith(Path key, Consumer<VerifyCommand> seams, String... args) {
+  /** Runs {@code verify}, a command built with its test seams (an injected fault). */
+  private int verifyWith(Path key, VerifyCommand verify, String... args) {
     out = new ByteArrayOutputStream();
     err = new ByteArrayOutputStream();
     List<String> all = new ArrayList<>(List.of("verify"));
@@ -123,8 +119,7 @@ class VerifyCommandIT {
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8),
             Clock.systemUTC());
-    CommandLine cl = new Main().commandLine(context);
-    seams.accept((VerifyCommand) cl.getSubcommands().get("verify").getCommand());
+    CommandLine cl = new Main(verify).commandLine(context);
     return cl.execute(all.toArray(String[]::new));
   }
 
@@ -272,27 +267,13 @@ class VerifyCommandIT {
     BackupRecord first = byStart.compare(a, b) < 0 ? a : b;
     BackupRecord second = first == a ? b : a;
     List<String> secondParts = second.parts().stream().map(p -> p.object()).toList();
-    // A test double for a store that drops the connection: no real store fails on demand.
-    Consumer<VerifyCommand> outage =
-        command ->
-            command.storeWrapper =
-                inner ->
-                    new FailingBlobStore(inner, "nothing-is-uploaded/", 0) {
-                      @Override
-                      public InputStream open(ObjectKey key, long offset, long length)
-                          throws IOException {
-                        InputStream real = super.open(key, offset, length);
-                        if (!secondParts.contains(key.name())) {
-                          return real;
-                        }
-                        return new FilterInputStream(real) {
-                          @Override
-                          public int read(byte[] buf, int off, int len) throws IOException {
-                            throw new IOException("connection reset by peer");
-                          }
-                        };
-                      }
-                    };
+    // a store that drops the connection: no real store fails on demand
+    VerifyCommand outage =
+        new VerifyCommand(
+            inner ->
+                new FaultInjectingBlobStore(inner)
+                    .failReadsAfter(secondParts::contains, 0, "connection reset by peer"),
+            null);
 
     int code = verifyWith(keyset, outage);
 
@@ -324,7 +305,7 @@ class VerifyCommandIT {
       kms.failWith(503);
       root = kmsRoot;
 
-      int code = verifyWith(keyset, command -> command.kekOverride = remote);
+      int code = verifyWith(keyset, new VerifyCommand(UnaryOperator.identity(), remote));
 
       assertThat(code).isEqualTo(1);
       assertThat(err.toString(StandardCharsets.UTF_8))
@@ -384,7 +365,8 @@ class VerifyCommandIT {
     KeyEncryptionKeys.rotateKeysetFile(keyset);
     String now = KeyEncryptionKeys.open(keyset.toString()).id();
 
-    int code = verifyWith(keyset, c -> command = c);
+    command = new VerifyCommand();
+    int code = verifyWith(keyset, command);
 
     assertThat(code).as(output()).isEqualTo(0);
     assertThat(output())
@@ -423,7 +405,8 @@ class VerifyCommandIT {
     Path onlyNew = keys.resolve("only-new.json");
     TestKeysets.keepOnlyPrimary(keyset, onlyNew);
 
-    int code = verifyWith(onlyNew, c -> command = c, "--all");
+    command = new VerifyCommand();
+    int code = verifyWith(onlyNew, command, "--all");
 
     assertThat(code).as(output()).isEqualTo(0);
     assertThat(output())

@@ -92,7 +92,7 @@ public abstract class JobMain {
   /** The configured command line, for tests and for printing help. */
   public final CommandLine commandLine(JobContext context) {
     this.context = context;
-    CommandLine cl = new CommandLine(this);
+    CommandLine cl = new CommandLine(this, factory());
     refuseSecretOptions(cl);
     cl.setOut(new PrintWriter(context.out(), true));
     cl.setErr(new PrintWriter(context.err(), true));
@@ -106,6 +106,14 @@ public abstract class JobMain {
     addEnvironmentSections(cl);
     this.commandLine = cl;
     return cl;
+  }
+
+  /**
+   * Creates the job's commands. A job's tests override it to hand in a command built with its test
+   * seams (an injected fault) through the command's constructor.
+   */
+  protected CommandLine.IFactory factory() {
+    return CommandLine.defaultFactory();
   }
 
   /** What the job runs against. */

@@ -2,6 +2,7 @@ package io.aido.backup.postgres.wal;
 
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.storage.BlobReader;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.DeletionRefusedException;
 import io.aido.backup.core.storage.ObjectInfo;
@@ -25,7 +26,7 @@ import java.util.stream.Collectors;
  * store.
  *
  * <pre>{@code
- * WalRetention.Plan plan = WalRetention.plan(keptBaseRecords, WalArchive.list(store, size));
+ * WalRetention.Plan plan = WalRetention.plan(store, keptBaseRecords);
  * WalRetention.Result result = WalRetention.apply(store, plan, false);
  * }</pre>
  */
@@ -50,14 +51,52 @@ public final class WalRetention {
    */
   public record Result(int removed, long bytes, List<String> refused) {}
 
-  /** The segment size recorded in base backups, or PostgreSQL's default. */
+  /**
+   * The segment size recorded in base backups, or PostgreSQL's default when there is none.
+   *
+   * @throws IllegalArgumentException if a base backup's facts do not read
+   */
   public static long segmentSize(Collection<BackupRecord> baseBackups) {
     return baseBackups.stream()
-        .map(r -> r.facts().get("walSegmentSize"))
-        .filter(v -> v instanceof Number)
-        .map(v -> ((Number) v).longValue())
+        .filter(r -> r.kind() == BackupKind.DB_BASE)
+        .map(r -> BaseBackupFacts.of(r).walSegmentSize())
         .findFirst()
         .orElse(WalSegment.DEFAULT_SIZE);
+  }
+
+  /**
+   * The start of the oldest of {@code records}' base backups; empty if there is none.
+   *
+   * @throws IllegalArgumentException if a base backup's facts do not read
+   */
+  static Optional<Lsn> oldestStart(Collection<BackupRecord> records) {
+    return records.stream()
+        .filter(r -> r.kind() == BackupKind.DB_BASE)
+        .map(r -> BaseBackupFacts.of(r).startLsn())
+        .min(Comparator.naturalOrder());
+  }
+
+  /**
+   * The plan for the archive in {@code reader} given the base backups retention keeps; lists the
+   * archive with the segment size the base backups recorded.
+   *
+   * @throws IOException if the archive cannot be listed
+   */
+  public static Plan plan(BlobReader reader, Collection<BackupRecord> keptBaseBackups)
+      throws IOException {
+    long segmentSize;
+    try {
+      segmentSize = segmentSize(keptBaseBackups);
+    } catch (IllegalArgumentException e) {
+      return keepAll(e);
+    }
+    return plan(keptBaseBackups, WalArchive.list(reader, segmentSize));
+  }
+
+  /** A kept base backup whose WAL range does not read: nothing can be known to be expendable. */
+  private static Plan keepAll(IllegalArgumentException unreadable) {
+    return new Plan(
+        Optional.empty(), List.of(), unreadable.getMessage() + ": archived WAL is kept, all of it");
   }
 
   /**
@@ -67,13 +106,12 @@ public final class WalRetention {
    */
   public static Plan plan(Collection<BackupRecord> keptBaseBackups, List<ArchivedWal> wal) {
     WalChain chain = WalChain.of(wal);
-    Optional<Lsn> oldest =
-        keptBaseBackups.stream()
-            .filter(r -> r.kind() == BackupKind.DB_BASE)
-            .map(r -> r.facts().get("startLsn"))
-            .filter(v -> v != null)
-            .map(v -> Lsn.parse(v.toString()))
-            .min(Comparator.naturalOrder());
+    Optional<Lsn> oldest;
+    try {
+      oldest = oldestStart(keptBaseBackups);
+    } catch (IllegalArgumentException e) {
+      return keepAll(e);
+    }
     if (oldest.isEmpty()) {
       List<ArchivedWal> superseded = chain.superseded();
       return new Plan(

@@ -6,7 +6,6 @@ import io.aido.backup.core.storage.BlobReader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,13 +28,15 @@ public final class WalVerification {
       throws IOException {
     List<BackupRecord> bases =
         records.stream().filter(r -> r.kind() == BackupKind.DB_BASE).toList();
-    WalChain chain = WalChain.of(WalArchive.list(reader, WalRetention.segmentSize(bases)));
-    Optional<Lsn> oldest =
-        bases.stream()
-            .map(r -> r.facts().get("startLsn"))
-            .filter(v -> v != null)
-            .map(v -> Lsn.parse(v.toString()))
-            .min(Comparator.naturalOrder());
+    long segmentSize;
+    Optional<Lsn> oldest;
+    try {
+      segmentSize = WalRetention.segmentSize(bases);
+      oldest = WalRetention.oldestStart(bases);
+    } catch (IllegalArgumentException e) {
+      return List.of("wal: " + e.getMessage());
+    }
+    WalChain chain = WalChain.of(WalArchive.list(reader, segmentSize));
     List<String> problems = new ArrayList<>();
     for (WalChain.Gap gap : chain.gaps()) {
       if (oldest.isEmpty() || gap.to().isAfter(oldest.get())) {

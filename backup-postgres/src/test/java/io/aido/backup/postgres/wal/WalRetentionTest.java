@@ -27,6 +27,25 @@ class WalRetentionTest {
   private static final long SIZE = WalSegment.DEFAULT_SIZE;
 
   static BackupRecord base(String id, String startLsn) {
+    Lsn start = Lsn.parse(startLsn);
+    return base(
+        id,
+        new BaseBackupFacts(
+                "base.tar",
+                start,
+                start.plus(0xd8),
+                1,
+                WalSegment.containing(1, start, SIZE).name(),
+                SIZE,
+                "7303000000000000001",
+                null,
+                null,
+                "15.4",
+                "pg_basebackup (PostgreSQL) 15.4")
+            .toFacts());
+  }
+
+  static BackupRecord base(String id, Map<String, Object> facts) {
     BackupId backupId = new BackupId(id);
     return new BackupRecord(
         BackupRecord.FORMAT,
@@ -41,7 +60,7 @@ class WalRetentionTest {
             new PartRecord(
                 "base.tar", "data/db-base/" + id + "/base.tar", 1, 1, "ab".repeat(32), "zstd")),
         new WrappedDataKey("tink-keyset:1", "AES256_GCM_HKDF_1MB", "AAAA"),
-        Map.of("startLsn", startLsn, "timeline", 1, "walSegmentSize", SIZE));
+        facts);
   }
 
   private static ArchivedWal whole(long segno) {
@@ -163,5 +182,33 @@ class WalRetentionTest {
     assertThat(
             WalVerification.problems(store, List.of(base("20261124T020000Z-aaaaaa", "0/3000028"))))
         .isEmpty();
+  }
+
+  @Test
+  void plan_keptBaseWithoutReadableStart_keepsAllWalNamingTheBackup() throws Exception {
+    MemoryBlobStore store = storeWith(List.of(whole(1), whole(2), whole(3)));
+    BackupRecord good = base("20261124T020000Z-aaaaaa", "0/3000028");
+    Map<String, Object> broken = new java.util.LinkedHashMap<>(good.facts());
+    broken.put("startLsn", "not-a-position");
+
+    WalRetention.Plan plan =
+        WalRetention.plan(store, List.of(good, base("20261123T020000Z-bbbbbb", broken)));
+
+    assertThat(plan.remove()).isEmpty();
+    assertThat(plan.reason())
+        .contains("backup 20261123T020000Z-bbbbbb (db-base): fact 'startLsn'")
+        .contains("archived WAL is kept");
+  }
+
+  @Test
+  void verification_baseWithoutStart_isAProblemNamingTheBackup() throws Exception {
+    MemoryBlobStore store = storeWith(List.of(whole(1), whole(2)));
+    Map<String, Object> broken =
+        new java.util.LinkedHashMap<>(base("20261124T020000Z-aaaaaa", "0/1000028").facts());
+    broken.remove("startLsn");
+
+    assertThat(WalVerification.problems(store, List.of(base("20261124T020000Z-aaaaaa", broken))))
+        .containsExactly(
+            "wal: backup 20261124T020000Z-aaaaaa (db-base): fact 'startLsn' is missing");
   }
 }

@@ -17,6 +17,7 @@ import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.local.LocalBlobStore;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.core.verification.VerificationResults;
+import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.RowCounts;
 import io.aido.backup.testing.FreePort;
 import io.aido.backup.testing.PgCluster;
@@ -57,7 +58,7 @@ import picocli.CommandLine;
  * through the real {@link Repository} and test-restored into a second, separate scratch cluster
  * that has none of those roles.
  */
-class RestoreTestIT {
+class ScratchRestoreIT {
   private static final String SCRATCH_LIKE = "SELECT datname FROM pg_database WHERE datname LIKE";
 
   private static PgCluster source;
@@ -138,12 +139,17 @@ class RestoreTestIT {
       assertThat(dump.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(dump.exitValue()).isZero();
       w.writePart("globals.sql", new ByteArrayInputStream("-- none".getBytes()));
-      Map<String, Object> facts = new LinkedHashMap<>();
-      facts.put("database", db);
-      facts.put("dumpPart", db + ".dump");
-      facts.put("rowCounts", recordedCounts.apply(new LinkedHashMap<>(counts)));
-      facts.put("owners", List.of("todo_app"));
-      return w.commit(facts);
+      LogicalDumpFacts facts =
+          new LogicalDumpFacts(
+              db,
+              db + ".dump",
+              "globals.sql",
+              "15",
+              "pg_dump (PostgreSQL) 15",
+              "00000003-00000002-1",
+              recordedCounts.apply(new LinkedHashMap<>(counts)),
+              List.of("todo_app"));
+      return w.commit(facts.toFacts());
     }
   }
 
@@ -362,7 +368,18 @@ class RestoreTestIT {
     try (BackupWriter w =
         repo.begin(BackupKind.DB_LOGICAL, Source.database("future", "99.1"), kek)) {
       w.writePart("future.dump", new ByteArrayInputStream(new byte[] {1, 2, 3}));
-      r = w.commit(Map.of("database", "future", "rowCounts", Map.of()));
+      r =
+          w.commit(
+              new LogicalDumpFacts(
+                      "future",
+                      "future.dump",
+                      "globals.sql",
+                      "99.1",
+                      "pg_dump (PostgreSQL) 99.1",
+                      "00000003-00000002-1",
+                      Map.of(),
+                      List.of())
+                  .toFacts());
     }
 
     int code = restoreTest();

@@ -9,7 +9,7 @@ import io.aido.backup.core.repository.CorruptPartException;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.postgres.DbJobException;
-import io.aido.backup.postgres.LogicalBackup;
+import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgErrors;
 import io.aido.backup.postgres.PgRestore;
@@ -28,7 +28,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * and is thrown as {@link DbJobException}; a key that cannot be used at all is thrown as {@link
  * KeyUnavailableException}.
  */
-final class RestoreTest {
-  private static final Logger LOG = LoggerFactory.getLogger(RestoreTest.class);
+final class ScratchRestore {
+  private static final Logger LOG = LoggerFactory.getLogger(ScratchRestore.class);
   private static final int SAMPLE_ROWS = 100;
   private static final PgRestore.Options OPTIONS = new PgRestore.Options(false, true, true, true);
 
@@ -72,7 +72,7 @@ final class RestoreTest {
    */
   record Outcome(VerificationResult result, String database, String leftover) {}
 
-  RestoreTest(
+  ScratchRestore(
       Repository repository, KeyEncryptionKey kek, PgConnection pg, PgTools tools, Clock c) {
     this.repository = repository;
     this.kek = kek;
@@ -121,16 +121,22 @@ final class RestoreTest {
   Outcome check(BackupRecord record) throws DbJobException, KeyUnavailableException, IOException {
     long started = System.nanoTime();
     String backup = "backup " + record.id() + " (" + record.kind() + ")";
-    String database = LogicalBackup.database(record);
     List<String> problems = new ArrayList<>();
     Long restoreMillis = null;
     long bytes = 0;
     String leftover = null;
-    Optional<PartRecord> part = LogicalBackup.dumpPart(record);
+    LogicalDumpFacts facts = null;
+    PartRecord part = null;
+    try {
+      facts = LogicalDumpFacts.of(record);
+      part = facts.dumpPartOf(record);
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage() + "; nothing to restore");
+    }
+    String database =
+        facts == null ? Objects.toString(record.source().database(), "") : facts.database();
     BackupReader reader = null;
-    if (part.isEmpty()) {
-      problems.add(backup + ": its record names no dump part; nothing to restore");
-    } else {
+    if (part != null) {
       try {
         reader = repository.reader(record, kek);
       } catch (KeyUnavailableException e) {
@@ -160,13 +166,13 @@ final class RestoreTest {
         boolean created = PgRestore.prepareTarget(pg, name, OPTIONS, List.of());
         try {
           long t0 = System.nanoTime();
-          boolean restored = restore(reader, part.get(), name, created, backup, problems);
+          boolean restored = restore(reader, part, name, created, backup, problems);
           if (restored) {
             restoreMillis = (System.nanoTime() - t0) / 1_000_000;
-            bytes = part.get().storedSize();
+            bytes = part.storedSize();
             LOG.info(
                 "{}: restored into scratch database '{}' in {} ms", backup, name, restoreMillis);
-            compare(record, name, backup, problems);
+            compare(facts, name, backup, problems);
           }
         } finally {
           leftover = drop(name);
@@ -238,28 +244,23 @@ final class RestoreTest {
     return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
   }
 
-  private void compare(BackupRecord record, String name, String backup, List<String> problems)
+  private void compare(LogicalDumpFacts facts, String name, String backup, List<String> problems)
       throws DbJobException {
     Map<String, Long> restored = PgRestore.countRows(pg, name);
-    if (!LogicalBackup.hasRowCounts(record)) {
-      problems.add(backup + ": its record holds no row counts to compare the restore with");
-    } else {
-      RowCountComparison comparison =
-          RowCountComparison.of(LogicalBackup.rowCounts(record), restored);
-      for (RowCountComparison.Row row : comparison.differences()) {
-        problems.add(
-            backup
-                + " table "
-                + row.table()
-                + ": "
-                + (row.restored() == null
-                    ? "missing after the restore"
-                    : "restored " + row.restored() + " rows")
-                + ", "
-                + (row.recorded() == null
-                    ? "the record does not list it"
-                    : "the record says " + row.recorded()));
-      }
+    RowCountComparison comparison = RowCountComparison.of(facts.rowCounts(), restored);
+    for (RowCountComparison.Row row : comparison.differences()) {
+      problems.add(
+          backup
+              + " table "
+              + row.table()
+              + ": "
+              + (row.restored() == null
+                  ? "missing after the restore"
+                  : "restored " + row.restored() + " rows")
+              + ", "
+              + (row.recorded() == null
+                  ? "the record does not list it"
+                  : "the record says " + row.recorded()));
     }
     try (Connection c = pg.open(name);
         Statement s = c.createStatement()) {

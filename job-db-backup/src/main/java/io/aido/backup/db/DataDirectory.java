@@ -1,0 +1,119 @@
+package io.aido.backup.db;
+
+import io.aido.backup.core.catalog.BackupId;
+import io.aido.backup.core.repository.PartReadException;
+import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.postgres.ToolProcess;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The data directory a point-in-time restore writes: refused unless empty, created owner-only,
+ * filled from a base backup's tar, and given the recovery settings.
+ *
+ * <p>Restrictions: never overwrites; a failure part-way leaves the directory incomplete, and the
+ * messages say to empty it before trying again.
+ */
+final class DataDirectory {
+  private final Path dir;
+
+  DataDirectory(Path dir) {
+    this.dir = dir;
+  }
+
+  Path path() {
+    return dir;
+  }
+
+  /**
+   * Checks the directory is absent or empty.
+   *
+   * @throws DbJobException (usage) if it is a file or holds anything
+   */
+  void checkEmpty() throws DbJobException, IOException {
+    if (Files.exists(dir)) {
+      if (!Files.isDirectory(dir)) {
+        throw DbJobException.badInput("--pgdata '" + dir + "' is not a directory");
+      }
+      try (Stream<Path> entries = Files.list(dir)) {
+        if (entries.findAny().isPresent()) {
+          throw DbJobException.badInput(
+              "--pgdata '"
+                  + dir
+                  + "' is not empty: restore-pitr never overwrites a data directory; empty it or"
+                  + " name another; nothing was restored");
+        }
+      }
+    }
+  }
+
+  /** Creates the directory readable by its owner only, as PostgreSQL requires. */
+  void create() throws IOException {
+    Files.createDirectories(dir);
+    try {
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: PostgreSQL does not check the mode there either
+    }
+  }
+
+  /**
+   * Extracts the tar read from {@code tar} (a base backup's part) into the directory.
+   *
+   * @param tar opens the part; closed here
+   * @throws DbJobException if reading the part or tar fails
+   */
+  void unpack(BackupId base, PartOpener tar) throws DbJobException {
+    String what = "tar extracting base backup " + base;
+    try (ToolProcess process =
+            ToolProcess.start(
+                what,
+                List.of("tar", "-x", "-f", "-", "-C", dir.toString(), "--no-same-owner"),
+                Map.of());
+        InputStream in = tar.open()) {
+      try (OutputStream stdin = process.stdin()) {
+        in.transferTo(stdin);
+      }
+      process.awaitSuccess();
+    } catch (IOException e) {
+      throw DbJobException.failed(
+          "unable to unpack base backup "
+              + base
+              + " into '"
+              + dir
+              + "': "
+              + PartReadException.withoutOutcome(e)
+              + "; the data directory is incomplete, empty it before trying again",
+          e);
+    }
+  }
+
+  /** Opens a part's plaintext. */
+  interface PartOpener {
+    InputStream open() throws IOException;
+  }
+
+  /**
+   * Appends {@code settings} to {@code postgresql.auto.conf}, creates {@code recovery.signal} and
+   * removes a {@code postmaster.pid} the copy carried, so the server starts into recovery.
+   */
+  void writeRecovery(String settings) throws IOException {
+    Files.writeString(
+        dir.resolve("postgresql.auto.conf"),
+        settings,
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+    Files.write(dir.resolve("recovery.signal"), new byte[0]);
+    Files.deleteIfExists(dir.resolve("postmaster.pid"));
+  }
+}

@@ -1,0 +1,157 @@
+package io.aido.backup.db;
+
+import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.postgres.PgConnection;
+import io.aido.backup.postgres.ToolProcess;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts a restored data directory with {@code pg_ctl} and waits until recovery has ended.
+ *
+ * <p>Restrictions: pg_ctl refuses to run as root ({@link #runningAsRoot}); the server listens on
+ * the given port, and on a unix socket in the given directory when the host is one.
+ */
+final class PgCtl {
+  private final String command;
+  private final Path pgdata;
+  private final Path log;
+
+  /**
+   * @param command the {@code pg_ctl} to run
+   * @param pgdata the data directory
+   */
+  PgCtl(String command, Path pgdata) {
+    this.command = command;
+    this.pgdata = pgdata;
+    this.log = pgdata.resolveSibling(pgdata.getFileName() + "-recovery.log");
+  }
+
+  /** The server log, beside the data directory. */
+  Path log() {
+    return log;
+  }
+
+  /** Whether this JVM runs as root, whom pg_ctl refuses. */
+  static boolean runningAsRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  /**
+   * The server options for {@code pg_ctl -o}: the port, and the socket directory when {@code host}
+   * is one. pg_ctl hands them to a shell, so the directory is single-quoted.
+   */
+  static String serverOptions(int port, String host) {
+    String options = "-p " + port;
+    if (host.startsWith("/")) {
+      options += " -k '" + host.replace("'", "'\\''") + "'";
+    }
+    return options;
+  }
+
+  /**
+   * {@code pg_ctl start -w}: returns once the server runs. pg_ctl waits until the server runs, so a
+   * port taken by another server fails here instead of that server being polled.
+   *
+   * @throws IOException if pg_ctl fails; the message holds the end of the server log
+   */
+  void start(int port, String host, Duration timeout) throws IOException {
+    try (ToolProcess ctl =
+        ToolProcess.start(
+            "pg_ctl start",
+            List.of(
+                command,
+                "-D",
+                pgdata.toString(),
+                "-l",
+                log.toString(),
+                "-o",
+                serverOptions(port, host),
+                "-w",
+                "-t",
+                Long.toString(Math.max(1, timeout.toSeconds())),
+                "start"),
+            Map.of())) {
+      ctl.awaitSuccess();
+    } catch (IOException e) {
+      throw new IOException(
+          e.getMessage()
+              + (Files.exists(log) ? " (server log '" + log + "': " + logTail() + ")" : ""),
+          e);
+    }
+  }
+
+  /** How recovery ended. */
+  enum Ended {
+    PROMOTED,
+    PAUSED
+  }
+
+  /**
+   * Polls the server until it has promoted or paused at the target.
+   *
+   * @throws DbJobException if the server stops, or recovery has not ended by {@code timeout}
+   */
+  Ended awaitRecovery(PgConnection pg, Clock clock, Duration timeout) throws DbJobException {
+    Instant deadline = clock.instant().plus(timeout);
+    String last = "not reachable yet";
+    while (clock.instant().isBefore(deadline)) {
+      try (Connection c = pg.open("postgres");
+          Statement s = c.createStatement();
+          ResultSet rs =
+              s.executeQuery(
+                  "SELECT pg_is_in_recovery(), pg_is_in_recovery() AND"
+                      + " pg_get_wal_replay_pause_state() <> 'not paused'")) {
+        rs.next();
+        boolean inRecovery = rs.getBoolean(1);
+        boolean paused = rs.getBoolean(2);
+        if (!inRecovery || paused) {
+          return inRecovery ? Ended.PAUSED : Ended.PROMOTED;
+        }
+        last = "still in recovery";
+      } catch (SQLException e) {
+        last = e.getMessage();
+        if (!Files.exists(pgdata.resolve("postmaster.pid"))) {
+          throw DbJobException.failed(
+              "the restored server stopped during recovery (see '" + log + "'): " + logTail(), e);
+        }
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw DbJobException.failed("interrupted while waiting for recovery", e);
+      }
+    }
+    throw DbJobException.failed(
+        "recovery did not reach the target within "
+            + timeout
+            + ": "
+            + last
+            + "; the server on '"
+            + pgdata
+            + "' still runs",
+        null);
+  }
+
+  /** The server log's last three lines, joined. */
+  String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    } catch (IOException e) {
+      return "(no log)";
+    }
+  }
+}
