@@ -1,6 +1,7 @@
 package io.aido.backup.db;
 
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
@@ -10,7 +11,6 @@ import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.core.observability.ByteSizes;
 import io.aido.backup.core.repository.Repository;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.PgErrors;
 import io.aido.backup.postgres.wal.ArchivedWal;
 import io.aido.backup.postgres.wal.Lsn;
@@ -151,21 +151,20 @@ public final class WalArchiveCommand extends DbCommand {
   }
 
   @Override
-  protected int runDb() throws Exception {
+  protected int run() throws Exception {
     PitrServer server = PitrServer.read(pg());
     server.checkReplicationPossible(pg().server(), pg().user());
     KeyEncryptionKey kek = repository.kek();
+    Repository repo =
+        openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
     DataKey dataKey;
     WrappedDataKey wrapped;
     try {
       dataKey = DataKey.generate();
       wrapped = dataKey.wrap(kek);
-      DataKey.unwrap(wrapped, kek);
     } catch (GeneralSecurityException e) {
-      throw DbJobException.failed(
-          "unable to use key-encryption key '" + kek.id() + "': " + e.getMessage(), e);
+      throw JobException.keyUnusable(kek, e);
     }
-    Repository repo = openRepository(repository.openStore(), compression.pipelineSettings());
     WalArchive archive = new WalArchive(repo.store(), repo.pipeline());
     long segmentSize = server.walSegmentSize();
     int timeline = server.timeline();
@@ -174,7 +173,7 @@ public final class WalArchiveCommand extends DbCommand {
     try {
       chain = WalChain.of(archive.list(segmentSize));
     } catch (IOException e) {
-      throw DbJobException.failed("unable to list the archived WAL: " + e.getMessage(), e);
+      throw JobException.failed("unable to list the archived WAL: " + e.getMessage(), e);
     }
     checkSameCluster(archive, chain, server);
     Lsn slotStart = ensureSlot();
@@ -267,7 +266,7 @@ public final class WalArchiveCommand extends DbCommand {
 
   /** Refuses to mix two clusters' WAL in one repository: their segment names collide. */
   private void checkSameCluster(WalArchive archive, WalChain chain, PitrServer server)
-      throws DbJobException {
+      throws JobException {
     if (chain.timelines().isEmpty()) {
       return;
     }
@@ -277,11 +276,11 @@ public final class WalArchiveCommand extends DbCommand {
     try {
       archived = archive.header(last.key()).systemIdentifier();
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to read archived WAL object '" + last.key() + "': " + e.getMessage(), e);
     }
     if (archived != null && !archived.equals(server.systemIdentifier())) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "the repository's archived WAL comes from the cluster with system identifier "
               + archived
               + ", but server '"
@@ -310,7 +309,7 @@ public final class WalArchiveCommand extends DbCommand {
     Lsn now;
     try {
       now = PitrServer.read(pg()).flushLsn();
-    } catch (DbJobException e) {
+    } catch (JobException e) {
       LOG.warn("unable to read the server's WAL position: {}", e.getMessage());
       return;
     }
@@ -356,7 +355,7 @@ public final class WalArchiveCommand extends DbCommand {
    * Creates the slot if it does not exist, refuses if it cannot serve, and returns where it keeps
    * WAL from.
    */
-  private Lsn ensureSlot() throws DbJobException {
+  private Lsn ensureSlot() throws JobException {
     try (Connection c = pg().open("postgres")) {
       Optional<SlotState> state = SlotState.read(c, slot);
       if (state.isEmpty()) {
@@ -370,9 +369,9 @@ public final class WalArchiveCommand extends DbCommand {
       }
       SlotState s =
           state.orElseThrow(
-              () -> DbJobException.failed("slot '" + slot + "' vanished after creation", null));
+              () -> JobException.failed("slot '" + slot + "' vanished after creation", null));
       if (!s.type().equals("physical")) {
-        throw DbJobException.badInput(
+        throw JobException.badInput(
             "replication slot '"
                 + slot
                 + "' on '"
@@ -382,7 +381,7 @@ public final class WalArchiveCommand extends DbCommand {
                 + " slot; name a physical one with --slot");
       }
       if ("lost".equals(s.walStatus()) || s.restartLsn() == null) {
-        throw DbJobException.failed(
+        throw JobException.failed(
             "replication slot '"
                 + slot
                 + "' on '"
@@ -407,7 +406,7 @@ public final class WalArchiveCommand extends DbCommand {
         s = SlotState.read(c, slot).orElse(s);
       }
       if (s.activePid() != null) {
-        throw DbJobException.failed(
+        throw JobException.failed(
             "replication slot '"
                 + slot
                 + "' on '"
@@ -426,7 +425,7 @@ public final class WalArchiveCommand extends DbCommand {
       return s.restartLsn();
     } catch (SQLException e) {
       if ("42501".equals(e.getSQLState())) {
-        throw DbJobException.badInput(
+        throw JobException.badInput(
             "user '"
                 + pg().user()
                 + "' may not create replication slot '"
@@ -435,7 +434,7 @@ public final class WalArchiveCommand extends DbCommand {
                 + PgErrors.firstLine(e.getMessage()));
       }
       if ("53400".equals(e.getSQLState())) {
-        throw DbJobException.badInput(
+        throw JobException.badInput(
             "unable to create replication slot '"
                 + slot
                 + "' on '"

@@ -1,8 +1,8 @@
 package io.aido.backup.db;
 
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.WrappedDataKey;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgErrors;
 import io.aido.backup.postgres.wal.ArchivedWal;
@@ -127,7 +127,7 @@ final class WalReceiver {
   }
 
   /** Streams until {@code target} is archived, stores the partial segment, and returns. */
-  Result catchUp(Lsn target) throws DbJobException {
+  Result catchUp(Lsn target) throws JobException {
     if (!target.isAfter(position)) {
       LOG.info(
           "nothing to archive: the server's WAL ends at {}, archived up to {}", target, position);
@@ -142,7 +142,7 @@ final class WalReceiver {
    * first receives what the server had flushed by then (for 10 s at most).
    */
   Result follow(Duration partialInterval, Duration reportInterval, Consumer<Progress> report)
-      throws DbJobException {
+      throws JobException {
     return stream(null, partialInterval, reportInterval, report);
   }
 
@@ -153,7 +153,7 @@ final class WalReceiver {
 
   private Result stream(
       Lsn target, Duration partialInterval, Duration reportInterval, Consumer<Progress> report)
-      throws DbJobException {
+      throws JobException {
     try (Connection c = pg.openReplication()) {
       openSpool();
       PGReplicationStream stream =
@@ -180,7 +180,7 @@ final class WalReceiver {
           // asked to stop: take what the server has flushed by now, for a few seconds at most
           try {
             target = PitrServer.read(pg).flushLsn();
-          } catch (DbJobException e) {
+          } catch (JobException e) {
             LOG.warn("stopping: unable to read the server's position ({})", e.getMessage());
             break;
           }
@@ -205,7 +205,7 @@ final class WalReceiver {
         Instant now = clock.instant();
         if (buf == null) {
           if (target != null && Duration.between(lastData, now).compareTo(idleTimeout) > 0) {
-            throw DbJobException.failed(
+            throw JobException.failed(
                 "the server sent no WAL for "
                     + idleTimeout.toSeconds()
                     + " s while "
@@ -229,7 +229,7 @@ final class WalReceiver {
         Lsn end = new Lsn(stream.getLastReceiveLSN().asLong());
         Lsn start = end.plus(-buf.remaining());
         if (!start.equals(position)) {
-          throw DbJobException.failed(
+          throw JobException.failed(
               "the server sent WAL from " + start + " where " + position + " was expected", null);
         }
         write(buf, stream);
@@ -239,7 +239,7 @@ final class WalReceiver {
     } catch (SQLException e) {
       throw replicationFailed(e);
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to archive WAL segment "
               + segment
               + ": "
@@ -370,10 +370,10 @@ final class WalReceiver {
     }
   }
 
-  private DbJobException replicationFailed(SQLException e) {
+  private JobException replicationFailed(SQLException e) {
     String msg = PgErrors.firstLine(e.getMessage());
     if (msg.contains("pg_hba.conf") || "28000".equals(e.getSQLState())) {
-      return DbJobException.badInput(
+      return JobException.badInput(
           "server '"
               + pg.server()
               + "' refuses replication connections from user '"
@@ -385,7 +385,7 @@ final class WalReceiver {
               + " <archiver address>/32 scram-sha-256' to pg_hba.conf and reload");
     }
     if (msg.contains("requested WAL segment") && msg.contains("has already been removed")) {
-      return DbJobException.failed(
+      return JobException.failed(
           "server '"
               + pg.server()
               + "' no longer holds WAL from "
@@ -396,14 +396,14 @@ final class WalReceiver {
           e);
     }
     if ("28P01".equals(e.getSQLState())) {
-      return DbJobException.badInput(
+      return JobException.badInput(
           "unable to open a replication connection to '"
               + pg.server()
               + "': authentication failed for user '"
               + pg.user()
               + "'");
     }
-    return DbJobException.failed(
+    return JobException.failed(
         "WAL streaming from '"
             + pg.server()
             + "' failed at "

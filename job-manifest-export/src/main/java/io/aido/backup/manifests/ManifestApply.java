@@ -3,6 +3,7 @@ package io.aido.backup.manifests;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.PartReadException;
 import io.aido.backup.kubernetes.ObjectYaml;
@@ -23,9 +24,9 @@ import org.slf4j.LoggerFactory;
  * for the restored CRDs where the plan says), printing one line per created, changed, skipped or
  * failed object and the summary.
  *
- * <p>Throws {@link ManifestJobException} (exit 1) when the archive fails on its second read, when
- * it holds another number of objects than its index says, and when any object failed; what was
- * applied stays applied, nothing is deleted.
+ * <p>Throws {@link JobException} (exit 1) when the archive fails on its second read, when it holds
+ * another number of objects than its index says, and when any object failed; what was applied stays
+ * applied, nothing is deleted.
  */
 final class ManifestApply {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestApply.class);
@@ -54,7 +55,7 @@ final class ManifestApply {
 
   /** Restores {@code part}, the archive of {@code record}, read by {@code reader}. */
   void run(BackupReader reader, PartRecord part, BackupRecord record)
-      throws IOException, InterruptedException, ManifestJobException {
+      throws IOException, InterruptedException, JobException {
     long read = 0;
     long indexObjects = -1;
     try (InputStream in = reader.openPart(part);
@@ -73,7 +74,7 @@ final class ManifestApply {
       archive.drain();
     } catch (PartReadException e) {
       int applied = tally.get(Applier.Outcome.CREATED) + tally.get(Applier.Outcome.UPDATED);
-      throw ManifestJobException.failed(
+      throw JobException.failed(
           PartReadException.withoutOutcome(e)
               + " (read a second time, after the whole archive had been authenticated: it changed"
               + " in the store, or the store failed); "
@@ -84,7 +85,7 @@ final class ManifestApply {
           e);
     }
     if (indexObjects >= 0 && indexObjects != read) {
-      throw ManifestJobException.failed(
+      throw JobException.failed(
           "backup "
               + record.id()
               + ": the archive holds "
@@ -148,7 +149,7 @@ final class ManifestApply {
     }
   }
 
-  private void summary(BackupRecord record) throws ManifestJobException {
+  private void summary(BackupRecord record) throws JobException {
     int failed = tally.get(Applier.Outcome.FAILED);
     out.printf(
         Locale.ROOT,
@@ -165,7 +166,7 @@ final class ManifestApply {
         toolkit == 0 ? "" : "; " + toolkit + " of the backup toolkit's own skipped");
     LOG.info("{} {}: {}", dryRun ? "dry run of" : "restore of", record.id(), tally);
     if (failed > 0) {
-      throw ManifestJobException.failed(
+      throw JobException.failed(
           failed
               + " object(s) of backup "
               + record.id()

@@ -1,22 +1,21 @@
 package io.aido.backup.manifests;
 
-import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
+import io.aido.backup.core.config.BackupIdOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
-import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.security.GeneralSecurityException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,11 +56,7 @@ public final class RestoreCommand extends ManifestCommand {
 
   @Mixin private RepositoryOptions repository;
 
-  @Option(
-      names = "--backup-id",
-      paramLabel = "ID|latest",
-      description = "The backup to restore (like 20261124T020000Z-a1b2c3), or latest.")
-  private String backupId;
+  @Mixin BackupIdOptions backupId;
 
   @Option(
       names = "--dry-run",
@@ -105,13 +100,6 @@ public final class RestoreCommand extends ManifestCommand {
 
   @Override
   protected void validate(ConfigProblems problems) {
-    if (backupId == null || backupId.isBlank()) {
-      problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
-    } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
-      problems.add(
-          EnvironmentDefaults.describe("--backup-id"),
-          "'" + backupId + "' is neither latest nor a backup id like 20261124T020000Z-a1b2c3");
-    }
     if (namespaceMap != null) {
       for (String pair : namespaceMap) {
         String[] p = pair.strip().split("=", -1);
@@ -148,31 +136,11 @@ public final class RestoreCommand extends ManifestCommand {
             .part(archivePart(record))
             .orElseThrow(
                 () ->
-                    ManifestJobException.failed(
+                    JobException.failed(
                         "unable to restore backup " + record.id() + ": its record names no archive",
                         null));
     KeyEncryptionKey kek = repository.kek();
-    BackupReader reader;
-    try {
-      reader = repo.reader(record, kek);
-    } catch (WrongKeyException e) {
-      throw ManifestJobException.badInput(
-          "unable to restore backup "
-              + record.id()
-              + ": its data key was wrapped by key '"
-              + e.recordedKekId()
-              + "', not by the configured '"
-              + e.configuredKekId()
-              + "' (wrong key); nothing was restored");
-    } catch (GeneralSecurityException e) {
-      throw ManifestJobException.failed(
-          "unable to restore backup "
-              + record.id()
-              + ": unable to unwrap its data key: "
-              + e.getMessage()
-              + "; nothing was restored",
-          e);
-    }
+    BackupReader reader = openBackup(repo, record, kek, "restore backup", "nothing was restored");
     reader.checkStoredParts();
     // Applied objects stay applied: the whole archive is authenticated before the first write, so
     // a backup tampered at its end is refused with nothing applied.
@@ -193,7 +161,7 @@ public final class RestoreCommand extends ManifestCommand {
                 record.id(),
                 details);
       } catch (IOException e) {
-        throw ManifestJobException.failed(
+        throw JobException.failed(
             "unable to restore backup "
                 + record.id()
                 + ": unable to write its audit event: "
@@ -212,33 +180,33 @@ public final class RestoreCommand extends ManifestCommand {
     }
   }
 
-  private static String archivePart(BackupRecord record) throws ManifestJobException {
+  private static String archivePart(BackupRecord record) throws JobException {
     try {
       return ManifestFacts.of(record).archivePart();
     } catch (IllegalArgumentException e) {
-      throw ManifestJobException.failed(
+      throw JobException.failed(
           "unable to restore backup " + record.id() + ": " + e.getMessage(), e);
     }
   }
 
-  private BackupRecord resolve(Repository repo) throws IOException, ManifestJobException {
-    if (backupId.equals("latest")) {
+  private BackupRecord resolve(Repository repo) throws IOException, JobException {
+    if (backupId.latest()) {
       return repo.catalog()
           .latest(BackupKind.MANIFESTS)
           .orElseThrow(
               () ->
-                  ManifestJobException.badInput(
+                  JobException.badInput(
                       "unable to restore latest backup: the repository holds no manifests backup"));
     }
     BackupRecord r =
         repo.catalog()
-            .find(new BackupId(backupId))
+            .find(backupId.id())
             .orElseThrow(
                 () ->
-                    ManifestJobException.badInput(
+                    JobException.badInput(
                         "unable to restore missing backup " + backupId + ": no such backup"));
     if (r.kind() != BackupKind.MANIFESTS) {
-      throw ManifestJobException.badInput(
+      throw JobException.badInput(
           "unable to restore backup "
               + backupId
               + ": it is a "
