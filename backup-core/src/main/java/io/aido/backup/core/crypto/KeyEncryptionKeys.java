@@ -12,11 +12,9 @@ import com.google.crypto.tink.InsecureSecretKeyAccess;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
-import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import com.google.crypto.tink.integration.gcpkms.GcpKmsAead;
 import com.google.crypto.tink.proto.KeysetInfo;
-import com.google.crypto.tink.streamingaead.StreamingAeadConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -86,20 +84,10 @@ public final class KeyEncryptionKeys {
   private static final int KMS_READ_TIMEOUT_MILLIS = 30_000;
 
   static {
-    try {
-      AeadConfig.register();
-      StreamingAeadConfig.register();
-    } catch (GeneralSecurityException e) {
-      throw new ExceptionInInitializerError(e);
-    }
+    TinkRegistration.register();
   }
 
   private KeyEncryptionKeys() {}
-
-  /** Makes sure Tink's primitives are registered; cheap after the first call. */
-  public static void init() {
-    // Loading this class runs the static initializer, which is all there is to do.
-  }
 
   /**
    * Opens the key a URI names.
