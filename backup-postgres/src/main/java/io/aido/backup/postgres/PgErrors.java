@@ -1,5 +1,6 @@
 package io.aido.backup.postgres;
 
+import io.aido.backup.core.cli.JobException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -15,11 +16,11 @@ public final class PgErrors {
    *
    * <p>pgjdbc's messages never contain the password, so they may be quoted.
    */
-  public static DbJobException onConnect(SQLException e, PgConnection pg, String database) {
+  public static JobException onConnect(SQLException e, PgConnection pg, String database) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     switch (state) {
       case "28P01", "28000":
-        return DbJobException.badInput(
+        return JobException.badInput(
             "unable to connect to database '"
                 + database
                 + "' on server '"
@@ -28,7 +29,7 @@ public final class PgErrors {
                 + pg.user()
                 + "' (check PGUSER and PGPASSWORD or the password file)");
       case "08004":
-        return DbJobException.badInput(
+        return JobException.badInput(
             "unable to connect to database '"
                 + database
                 + "' on server '"
@@ -36,7 +37,7 @@ public final class PgErrors {
                 + "': "
                 + firstLine(e.getMessage()));
       case "3D000":
-        return DbJobException.badInput(
+        return JobException.badInput(
             "unable to back up missing database '"
                 + database
                 + "' on server '"
@@ -47,7 +48,7 @@ public final class PgErrors {
     }
     Throwable network = networkCause(e);
     if (network != null) {
-      return DbJobException.failed(
+      return JobException.failed(
           "unable to reach PostgreSQL server '"
               + pg.server()
               + "': "
@@ -55,7 +56,7 @@ public final class PgErrors {
               + (network.getMessage() == null ? "" : ": " + network.getMessage()),
           e);
     }
-    return DbJobException.failed(
+    return JobException.failed(
         "unable to connect to database '"
             + database
             + "' on server '"

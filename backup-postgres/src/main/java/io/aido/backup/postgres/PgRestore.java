@@ -1,5 +1,6 @@
 package io.aido.backup.postgres;
 
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.observability.ByteSizes;
 import io.aido.backup.core.observability.Progress;
 import java.io.IOException;
@@ -64,13 +65,13 @@ public final class PgRestore {
    *
    * @param owners the roles that own objects in the dump (from the backup record)
    * @return whether the database was created here
-   * @throws DbJobException exit code 2 when the target is refused (it exists with {@code create},
-   *     is missing without it, holds tables without {@code clean}, or lacks an owner role), 1 when
-   *     the server cannot be reached or creating the database fails
+   * @throws JobException exit code 2 when the target is refused (it exists with {@code create}, is
+   *     missing without it, holds tables without {@code clean}, or lacks an owner role), 1 when the
+   *     server cannot be reached or creating the database fails
    */
   public static boolean prepareTarget(
       PgConnection pg, String target, Options options, Collection<String> owners)
-      throws DbJobException {
+      throws JobException {
     boolean created = false;
     if (options.create()) {
       createDatabase(pg, target);
@@ -79,7 +80,7 @@ public final class PgRestore {
     try (Connection c = pg.open(target)) {
       int tables = countTables(c);
       if (tables > 0 && !options.clean()) {
-        throw DbJobException.badInput(
+        throw JobException.badInput(
             "unable to restore into database '"
                 + target
                 + "' on server '"
@@ -91,7 +92,7 @@ public final class PgRestore {
       if (!options.noOwner()) {
         Set<String> missing = Owners.missing(c, owners);
         if (!missing.isEmpty()) {
-          throw DbJobException.badInput(
+          throw JobException.badInput(
               "unable to restore into database '"
                   + target
                   + "' on server '"
@@ -103,9 +104,9 @@ public final class PgRestore {
         }
       }
     } catch (SQLException e) {
-      DbJobException failure =
+      JobException failure =
           "3D000".equals(e.getSQLState())
-              ? DbJobException.badInput(
+              ? JobException.badInput(
                   "unable to restore into missing database '"
                       + target
                       + "' on server '"
@@ -114,7 +115,7 @@ public final class PgRestore {
               : PgErrors.onConnect(e, pg, target);
       dropIfCreated(pg, target, created, failure);
       throw failure;
-    } catch (DbJobException e) {
+    } catch (JobException e) {
       dropIfCreated(pg, target, created, e);
       throw e;
     }
@@ -127,8 +128,8 @@ public final class PgRestore {
    * @param createdTarget whether {@link #prepareTarget} created the database (it is dropped again
    *     if the restore fails)
    * @return the dump bytes restored
-   * @throws DbJobException exit code 1 naming what failed (reading the dump or pg_restore) and
-   *     saying that nothing was restored
+   * @throws JobException exit code 1 naming what failed (reading the dump or pg_restore) and saying
+   *     that nothing was restored
    */
   public static long restore(
       PgConnection pg,
@@ -137,7 +138,7 @@ public final class PgRestore {
       String target,
       Options options,
       boolean createdTarget)
-      throws DbJobException {
+      throws JobException {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -202,7 +203,7 @@ public final class PgRestore {
    *
    * @param createdTarget whether the target was created for this restore (it is dropped again if
    *     the restore fails)
-   * @throws DbJobException exit code 1 naming what failed
+   * @throws JobException exit code 1 naming what failed
    */
   public static void restoreFile(
       PgConnection pg,
@@ -212,7 +213,7 @@ public final class PgRestore {
       Options options,
       int jobs,
       boolean createdTarget)
-      throws DbJobException {
+      throws JobException {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -231,8 +232,8 @@ public final class PgRestore {
       restore.awaitSuccess();
       LOG.info("{}: finished", what);
     } catch (IOException e) {
-      DbJobException failure =
-          DbJobException.failed(
+      JobException failure =
+          JobException.failed(
               "unable to restore into database '"
                   + target
                   + "' on server '"
@@ -251,12 +252,12 @@ public final class PgRestore {
   /**
    * Refuses a database named {@code target} that already exists.
    *
-   * @throws DbJobException exit code 2 when it exists, 1 when the server cannot be asked
+   * @throws JobException exit code 2 when it exists, 1 when the server cannot be asked
    */
-  public static void requireAbsent(PgConnection pg, String target) throws DbJobException {
+  public static void requireAbsent(PgConnection pg, String target) throws JobException {
     try (Connection c = openMaintenance(pg)) {
       if (exists(c, target)) {
-        throw DbJobException.badInput(
+        throw JobException.badInput(
             "unable to create database '"
                 + target
                 + "' on server '"
@@ -264,7 +265,7 @@ public final class PgRestore {
                 + "': it already exists; leave out --create to restore into it");
       }
     } catch (SQLException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to look for database '"
               + target
               + "' on server '"
@@ -279,9 +280,9 @@ public final class PgRestore {
    * Renames {@code from} to {@code to}; {@code to} must not exist and nobody may be connected to
    * {@code from}.
    *
-   * @throws DbJobException exit code 1 when the server refuses
+   * @throws JobException exit code 1 when the server refuses
    */
-  public static void renameDatabase(PgConnection pg, String from, String to) throws DbJobException {
+  public static void renameDatabase(PgConnection pg, String from, String to) throws JobException {
     try (Connection c = openMaintenance(pg);
         Statement s = c.createStatement()) {
       s.execute(
@@ -290,7 +291,7 @@ public final class PgRestore {
               + " RENAME TO "
               + RowCounts.quoteIdent(to));
     } catch (SQLException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to rename database '"
               + from
               + "' to '"
@@ -313,8 +314,7 @@ public final class PgRestore {
   }
 
   /** Exact row counts of every user table in {@code database} (see {@link RowCounts}). */
-  public static Map<String, Long> countRows(PgConnection pg, String database)
-      throws DbJobException {
+  public static Map<String, Long> countRows(PgConnection pg, String database) throws JobException {
     try (Connection c = pg.open(database)) {
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -322,7 +322,7 @@ public final class PgRestore {
       c.rollback();
       return counts;
     } catch (SQLException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to count rows in database '"
               + database
               + "' on server '"
@@ -333,10 +333,10 @@ public final class PgRestore {
     }
   }
 
-  private static DbJobException failed(
+  private static JobException failed(
       PgConnection pg, String target, boolean createdTarget, String cause, Throwable e) {
-    DbJobException failure =
-        DbJobException.failed(
+    JobException failure =
+        JobException.failed(
             "unable to restore into database '"
                 + target
                 + "' on server '"
@@ -350,14 +350,14 @@ public final class PgRestore {
     return failure;
   }
 
-  private static void createDatabase(PgConnection pg, String target) throws DbJobException {
+  private static void createDatabase(PgConnection pg, String target) throws JobException {
     try (Connection c = openMaintenance(pg)) {
       try (PreparedStatement ps =
           c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
         ps.setString(1, target);
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
-            throw DbJobException.badInput(
+            throw JobException.badInput(
                 "unable to create database '"
                     + target
                     + "' on server '"
@@ -371,7 +371,7 @@ public final class PgRestore {
         s.execute("CREATE DATABASE " + RowCounts.quoteIdent(target) + " TEMPLATE template0");
       }
     } catch (SQLException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to create database '"
               + target
               + "' on server '"
@@ -394,7 +394,7 @@ public final class PgRestore {
     }
     try {
       dropDatabase(pg, target);
-    } catch (DbJobException e) {
+    } catch (JobException e) {
       failure.addSuppressed(e);
     }
   }
@@ -402,14 +402,14 @@ public final class PgRestore {
   /**
    * Drops {@code database}, ending its sessions ({@code WITH (FORCE)}); a missing one is fine.
    *
-   * @throws DbJobException exit code 1 when the server cannot be reached or refuses
+   * @throws JobException exit code 1 when the server cannot be reached or refuses
    */
-  public static void dropDatabase(PgConnection pg, String database) throws DbJobException {
+  public static void dropDatabase(PgConnection pg, String database) throws JobException {
     try (Connection c = openMaintenance(pg);
         Statement s = c.createStatement()) {
       s.execute("DROP DATABASE IF EXISTS " + RowCounts.quoteIdent(database) + " WITH (FORCE)");
     } catch (SQLException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to drop database '"
               + database
               + "' on server '"
@@ -424,9 +424,9 @@ public final class PgRestore {
    * A connection to the server's maintenance database ({@code postgres}, else {@code template1}),
    * for creating and dropping databases.
    *
-   * @throws DbJobException when the server cannot be reached or the login is refused
+   * @throws JobException when the server cannot be reached or the login is refused
    */
-  public static Connection openMaintenance(PgConnection pg) throws SQLException, DbJobException {
+  public static Connection openMaintenance(PgConnection pg) throws SQLException, JobException {
     try {
       return pg.open("postgres");
     } catch (SQLException e) {

@@ -1,5 +1,6 @@
 package io.aido.backup.postgres;
 
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.postgres.PgTools.ToolVersion;
 import java.io.IOException;
 import java.sql.Connection;
@@ -29,14 +30,14 @@ public final class Preflight {
   /**
    * Runs every check, stopping at the first that fails.
    *
-   * @throws DbJobException with one line naming what failed: exit code 2 for wrong credentials, an
+   * @throws JobException with one line naming what failed: exit code 2 for wrong credentials, an
    *     unknown database or too old a pg_dump; 1 for an unreachable server or a tool that will not
    *     run
    */
   public static ServerFacts check(PgConnection pg, PgTools tools, List<String> databases)
-      throws DbJobException {
+      throws JobException {
     if (databases.isEmpty()) {
-      throw DbJobException.badInput("no database to back up (set --database or BACKUP_DATABASES)");
+      throw JobException.badInput("no database to back up (set --database or BACKUP_DATABASES)");
     }
     String serverVersion;
     int serverMajor;
@@ -56,10 +57,10 @@ public final class Preflight {
     try {
       pgDump = tools.version("pg_dump");
     } catch (IOException e) {
-      throw DbJobException.failed(e.getMessage(), e);
+      throw JobException.failed(e.getMessage(), e);
     }
     if (pgDump.major() < serverMajor) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "pg_dump major version "
               + pgDump.major()
               + " ("

@@ -1,9 +1,9 @@
 package io.aido.backup.postgres;
 
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.observability.ByteSizes;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -62,12 +62,12 @@ public final class RestoreSpool implements AutoCloseable {
    * #MARGIN}, and creates an empty, locked spool file.
    *
    * @param what names the dump for messages ({@code backup 20261124T020000Z-a1b2c3})
-   * @throws DbJobException exit code 2 when {@code dir} is not a writable directory or lacks room
+   * @throws JobException exit code 2 when {@code dir} is not a writable directory or lacks room
    *     (nothing was created), 1 when creating the file fails
    */
-  public static RestoreSpool open(Path dir, long size, String what) throws DbJobException {
+  public static RestoreSpool open(Path dir, long size, String what) throws JobException {
     if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "unable to spool "
               + what
               + " into '"
@@ -79,12 +79,12 @@ public final class RestoreSpool implements AutoCloseable {
     try {
       usable = Files.getFileStore(dir).getUsableSpace();
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to spool " + what + " into '" + dir + "': " + e.getMessage(), e);
     }
     long needed = size + MARGIN;
     if (usable < needed) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "unable to spool "
               + what
               + " into '"
@@ -109,7 +109,7 @@ public final class RestoreSpool implements AutoCloseable {
     } catch (IOException e) {
       closeQuietly(channel);
       deleteQuietly(path);
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to create a spool file for " + what + " in '" + dir + "': " + e.getMessage(), e);
     }
   }
@@ -174,27 +174,19 @@ public final class RestoreSpool implements AutoCloseable {
   }
 
   /**
-   * Copies {@code dump} (its checks against the record run as it ends) into the spool and forces it
-   * to disk. Closes {@code dump}.
+   * Copies {@code dump} (a custom-format archive; its checks against the record run as it ends)
+   * into the spool, writes the data offsets into its table of contents where {@code pg_dump} could
+   * not (see {@link CustomDumpOffsets}) and forces the file to disk. Closes {@code dump}.
    *
-   * @return the bytes written
+   * @return what was copied and whether the offsets were written
    * @throws IOException if reading {@code dump} or writing the file fails; the spool's content is
    *     then unusable
    */
-  public long fill(InputStream dump) throws IOException {
+  public CustomDumpOffsets.Result fill(InputStream dump) throws IOException {
     try (InputStream in = dump) {
-      byte[] buf = new byte[1 << 16];
-      long n = 0;
-      int r;
-      while ((r = in.read(buf)) >= 0) {
-        ByteBuffer b = ByteBuffer.wrap(buf, 0, r);
-        while (b.hasRemaining()) {
-          channel.write(b);
-        }
-        n += r;
-      }
+      CustomDumpOffsets.Result result = CustomDumpOffsets.copy(in, channel);
       channel.force(false);
-      return n;
+      return result;
     }
   }
 

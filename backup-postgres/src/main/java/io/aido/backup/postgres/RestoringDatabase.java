@@ -1,5 +1,6 @@
 package io.aido.backup.postgres;
 
+import io.aido.backup.core.cli.JobException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -40,13 +41,13 @@ public final class RestoringDatabase implements AutoCloseable {
   /**
    * Drops the leftovers of killed restores of {@code target} and claims a temporary name for it.
    *
-   * @throws DbJobException exit code 2 when {@code target} is too long to carry the suffix (the
+   * @throws JobException exit code 2 when {@code target} is too long to carry the suffix (the
    *     server would truncate it), 1 when the server cannot be reached or refuses
    */
-  public static RestoringDatabase claim(PgConnection pg, String target) throws DbJobException {
+  public static RestoringDatabase claim(PgConnection pg, String target) throws JobException {
     String name = target + INFIX + ProcessHandle.current().pid();
     if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "unable to restore into database '"
               + target
               + "' with --jobs above 1: its temporary name '"
@@ -75,7 +76,7 @@ public final class RestoringDatabase implements AutoCloseable {
       return new RestoringDatabase(session, name);
     } catch (SQLException e) {
       closeQuietly(session);
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to prepare a temporary database for '"
               + target
               + "' on server '"
@@ -83,7 +84,7 @@ public final class RestoringDatabase implements AutoCloseable {
               + "': "
               + PgErrors.firstLine(e.getMessage()),
           e);
-    } catch (DbJobException | RuntimeException e) {
+    } catch (JobException | RuntimeException e) {
       closeQuietly(session);
       throw e;
     }

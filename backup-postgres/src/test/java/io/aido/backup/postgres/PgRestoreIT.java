@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.testing.PgCluster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -96,9 +97,9 @@ class PgRestoreIT {
               boolean created = PgRestore.prepareTarget(pg, "restored_broken", CREATE, List.of());
               PgRestore.restore(pg, tools, broken, "restored_broken", CREATE, created);
             })
-        .isInstanceOf(DbJobException.class)
+        .isInstanceOf(JobException.class)
         .hasMessageContaining("reading the backup failed: connection reset by the store")
-        .extracting(e -> ((DbJobException) e).exitCode())
+        .extracting(e -> ((JobException) e).exitCode())
         .isEqualTo(ExitCodes.FAILED);
     assertThat(databases()).doesNotContain("restored_broken");
   }
@@ -116,7 +117,7 @@ class PgRestoreIT {
                   CREATE,
                   created);
             })
-        .isInstanceOf(DbJobException.class)
+        .isInstanceOf(JobException.class)
         .hasMessageContaining("pg_restore into database 'restored_garbage'")
         .hasMessageContaining("exited with code 1");
     assertThat(databases()).doesNotContain("restored_garbage");
@@ -125,8 +126,8 @@ class PgRestoreIT {
   @Test
   void prepareTarget_existingWithCreate_orMissingWithout_refusedAsUsage() {
     assertThatThrownBy(() -> PgRestore.prepareTarget(pg, "todo", CREATE, List.of()))
-        .isInstanceOf(DbJobException.class)
-        .extracting(e -> ((DbJobException) e).exitCode())
+        .isInstanceOf(JobException.class)
+        .extracting(e -> ((JobException) e).exitCode())
         .isEqualTo(ExitCodes.USAGE);
     assertThatThrownBy(
             () ->
@@ -157,7 +158,7 @@ class PgRestoreIT {
                     new PgRestore.Options(false, true, false),
                     List.of("postgres", "todo_app")))
         .hasMessageContaining("role(s) todo_app own objects in the backup but do not exist there")
-        .extracting(e -> ((DbJobException) e).exitCode())
+        .extracting(e -> ((JobException) e).exitCode())
         .isEqualTo(ExitCodes.USAGE);
     assertThat(databases()).doesNotContain("restored_owner");
   }
@@ -176,7 +177,7 @@ class PgRestoreIT {
   @Test
   void countRows_missingDatabase_failsNamingIt() {
     assertThatThrownBy(() -> PgRestore.countRows(pg, "nowhere"))
-        .isInstanceOf(DbJobException.class)
+        .isInstanceOf(JobException.class)
         .hasMessageContaining("unable to count rows in database 'nowhere'");
   }
 }

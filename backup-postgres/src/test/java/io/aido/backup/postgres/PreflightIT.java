@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.testing.PgCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,16 +50,16 @@ class PreflightIT {
   @Test
   void check_noDatabase_usage() {
     assertThatThrownBy(() -> Preflight.check(pg, tools(), List.of()))
-        .isInstanceOf(DbJobException.class)
+        .isInstanceOf(JobException.class)
         .hasMessageContaining("no database to back up");
   }
 
   @Test
   void check_secondDatabaseMissing_refusedNamingIt() {
     assertThatThrownBy(() -> Preflight.check(pg, tools(), List.of("todo", "nowhere")))
-        .isInstanceOf(DbJobException.class)
+        .isInstanceOf(JobException.class)
         .hasMessageContaining("nowhere")
-        .extracting(e -> ((DbJobException) e).exitCode())
+        .extracting(e -> ((JobException) e).exitCode())
         .isEqualTo(ExitCodes.USAGE);
   }
 
@@ -68,9 +69,9 @@ class PreflightIT {
         PgConnection.of(cluster.host(), cluster.port(), PgCluster.SUPERUSER, "not-the-pw");
 
     assertThatThrownBy(() -> Preflight.check(wrong, tools(), List.of("todo")))
-        .isInstanceOf(DbJobException.class)
+        .isInstanceOf(JobException.class)
         .hasMessageNotContaining("not-the-pw")
-        .extracting(e -> ((DbJobException) e).exitCode())
+        .extracting(e -> ((JobException) e).exitCode())
         .isEqualTo(ExitCodes.USAGE);
   }
 
@@ -82,9 +83,9 @@ class PreflightIT {
     Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
 
     assertThatThrownBy(() -> Preflight.check(pg, PgTools.in(bin), List.of("todo")))
-        .isInstanceOf(DbJobException.class)
+        .isInstanceOf(JobException.class)
         .hasMessageContaining("pg_dump major version 12 (pg_dump (PostgreSQL) 12.9) is older")
-        .extracting(e -> ((DbJobException) e).exitCode())
+        .extracting(e -> ((JobException) e).exitCode())
         .isEqualTo(ExitCodes.USAGE);
   }
 
@@ -93,8 +94,8 @@ class PreflightIT {
     PgConnection nowhere = PgConnection.of("127.0.0.1", 1, PgCluster.SUPERUSER, "x");
 
     assertThatThrownBy(() -> Preflight.check(nowhere, tools(), List.of("todo")))
-        .isInstanceOf(DbJobException.class)
-        .extracting(e -> ((DbJobException) e).exitCode())
+        .isInstanceOf(JobException.class)
+        .extracting(e -> ((JobException) e).exitCode())
         .isEqualTo(ExitCodes.FAILED);
   }
 }

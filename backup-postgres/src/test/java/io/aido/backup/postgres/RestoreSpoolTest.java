@@ -3,6 +3,7 @@ package io.aido.backup.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.aido.backup.core.cli.JobException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +30,8 @@ class RestoreSpoolTest {
       assertThat(file.getFileName().toString())
           .startsWith("restore-" + ProcessHandle.current().pid() + "-")
           .endsWith(".dump");
-      assertThat(spool.fill(new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5}))).isEqualTo(5);
+      assertThat(spool.fill(new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5})).bytes())
+          .isEqualTo(5);
       assertThat(Files.readAllBytes(file)).containsExactly(1, 2, 3, 4, 5);
     }
     assertThat(file).doesNotExist();
@@ -56,7 +58,7 @@ class RestoreSpoolTest {
   @Test
   void open_notEnoughRoom_exit2NamingTheSizesAndCreatesNothing() throws Exception {
     assertThatThrownBy(() -> RestoreSpool.open(dir, Long.MAX_VALUE / 4, "backup 2026-x"))
-        .isInstanceOfSatisfying(DbJobException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+        .isInstanceOfSatisfying(JobException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
         .hasMessageContaining("backup 2026-x")
         .hasMessageContaining(dir.toString())
         .hasMessageContaining("free")
@@ -67,7 +69,7 @@ class RestoreSpoolTest {
   @Test
   void open_missingDirectory_exit2() {
     assertThatThrownBy(() -> RestoreSpool.open(dir.resolve("nope"), 1, "backup x"))
-        .isInstanceOfSatisfying(DbJobException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+        .isInstanceOfSatisfying(JobException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
         .hasMessageContaining("not a writable directory");
   }
 

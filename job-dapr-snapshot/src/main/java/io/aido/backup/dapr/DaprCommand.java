@@ -1,38 +1,24 @@
 package io.aido.backup.dapr;
 
 import io.aido.backup.core.cli.JobCommand;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
-import io.aido.backup.core.config.LogFormat;
-import io.aido.backup.core.config.Redaction;
-import io.aido.backup.core.crypto.DataKey;
-import io.aido.backup.core.crypto.KeyEncryptionKey;
-import io.aido.backup.core.pipeline.Pipeline;
-import io.aido.backup.core.pipeline.PipelineSettings;
-import io.aido.backup.core.repository.Repository;
-import io.aido.backup.core.storage.BlobStore;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.util.List;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
- * What the Dapr commands share: the Kubernetes API client, the namespaces, the key filters, the
- * repository, and one clear line with the right exit code when a {@link DaprJobException} ends the
- * run.
+ * What the Dapr commands share: the Kubernetes API client, the namespaces, the key filters and the
+ * Dapr Scheduler's options.
  */
 abstract class DaprCommand extends JobCommand {
-  private static final Logger LOG = LoggerFactory.getLogger(DaprCommand.class);
-
   @Option(
       names = "--kubernetes-url",
       paramLabel = "URL",
@@ -172,23 +158,6 @@ abstract class DaprCommand extends JobCommand {
   /** This command's own configuration checks. */
   protected void validateCommand(ConfigProblems problems) {}
 
-  @Override
-  protected final int run() throws Exception {
-    try {
-      return runDapr();
-    } catch (DaprJobException e) {
-      String line = Redaction.redact("error: " + e.getMessage());
-      if (runOptions().logFormat() == LogFormat.JSON) {
-        LOG.error(line);
-      }
-      context().err().println(line);
-      return e.exitCode();
-    }
-  }
-
-  /** Does the work; a {@link DaprJobException} becomes its one line and exit code. */
-  protected abstract int runDapr() throws Exception;
-
   /** A client for the configured API server. */
   protected final KubernetesClient kubernetes() {
     Config config =
@@ -219,7 +188,7 @@ abstract class DaprCommand extends JobCommand {
    * @param safe what a failure message says is safe
    */
   protected final SchedulerAccess.Found scheduler(boolean allMembers, String safe)
-      throws DaprJobException {
+      throws JobException {
     return SchedulerAccess.open(
         SchedulerAccess.Mode.parse(scheduler).orElseThrow(),
         schedulerEndpoints(),
@@ -242,7 +211,7 @@ abstract class DaprCommand extends JobCommand {
   }
 
   /** The namespaces given, or the client's own. */
-  protected final List<String> namespaces(KubernetesClient client) throws DaprJobException {
+  protected final List<String> namespaces(KubernetesClient client) throws JobException {
     List<String> given =
         namespaces == null
             ? List.of()
@@ -252,7 +221,7 @@ abstract class DaprCommand extends JobCommand {
     }
     String own = client.getNamespace();
     if (own == null || own.isBlank()) {
-      throw DaprJobException.badInput(
+      throw JobException.badInput(
           "no namespace: set " + EnvironmentDefaults.describe("--namespace"));
     }
     return List.of(own);
@@ -275,46 +244,6 @@ abstract class DaprCommand extends JobCommand {
     return stores == null
         ? List.of()
         : stores.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
-  }
-
-  /**
-   * Proves the key-encryption key works before any byte moves.
-   *
-   * @throws DaprJobException exit code 1 naming the key if it cannot be used
-   */
-  protected static void checkKeyUsable(KeyEncryptionKey kek) throws DaprJobException {
-    try {
-      DataKey.unwrap(DataKey.generate().wrap(kek), kek);
-    } catch (GeneralSecurityException e) {
-      throw DaprJobException.failed(
-          "unable to use key-encryption key '" + kek.id() + "': " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * The repository in {@code store} for a command that only reads (a restore): never created, so a
-   * mistyped or empty location fails as the bad {@code --storage-url} it is (exit 2) instead of
-   * becoming an empty repository that holds no backup.
-   */
-  protected final Repository openRepositoryToRead(BlobStore store) throws DaprJobException {
-    try {
-      return openExistingRepository(store);
-    } catch (IOException e) {
-      throw DaprJobException.failed(e.getMessage(), e);
-    }
-  }
-
-  /**
-   * The repository in {@code store}, written with {@code settings} (a writing command's
-   * compression).
-   */
-  protected final Repository openRepository(BlobStore store, PipelineSettings settings)
-      throws DaprJobException {
-    try {
-      return Repository.open(store, new Pipeline(settings), clock());
-    } catch (IOException e) {
-      throw DaprJobException.failed(e.getMessage(), e);
-    }
   }
 
   /**

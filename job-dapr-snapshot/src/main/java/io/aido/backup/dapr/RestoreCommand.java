@@ -1,15 +1,13 @@
 package io.aido.backup.dapr;
 
-import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
-import io.aido.backup.core.config.ConfigProblems;
-import io.aido.backup.core.config.EnvironmentDefaults;
+import io.aido.backup.core.cli.JobException;
+import io.aido.backup.core.config.BackupIdOptions;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
-import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
@@ -19,7 +17,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,11 +60,7 @@ public final class RestoreCommand extends DaprCommand {
 
   @Mixin private RepositoryOptions repository;
 
-  @Option(
-      names = "--backup-id",
-      paramLabel = "ID|latest",
-      description = "The backup to restore (like 20261124T020000Z-a1b2c3), or latest.")
-  private String backupId;
+  @Mixin BackupIdOptions backupId;
 
   @Option(
       names = "--clean",
@@ -82,54 +75,23 @@ public final class RestoreCommand extends DaprCommand {
   }
 
   @Override
-  protected void validateCommand(ConfigProblems problems) {
-    if (backupId == null || backupId.isBlank()) {
-      problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
-    } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
-      problems.add(
-          EnvironmentDefaults.describe("--backup-id"),
-          "'" + backupId + "' is neither latest nor a backup id like 20261124T020000Z-a1b2c3");
-    }
-  }
-
-  @Override
-  protected int runDapr() throws Exception {
+  protected int run() throws Exception {
     BlobStore blobs = repository.openStore();
     Repository repo = openRepositoryToRead(blobs);
     BackupRecord record;
     try {
-      record = repo.catalog().resolve(backupId, BackupKind.DAPR);
+      record = repo.catalog().resolve(backupId.value(), BackupKind.DAPR);
     } catch (IOException e) {
-      throw DaprJobException.badInput("unable to restore: " + e.getMessage());
+      throw JobException.badInput("unable to restore: " + e.getMessage());
     }
     KeyEncryptionKey kek = repository.kek();
-    BackupReader reader;
-    try {
-      reader = repo.reader(record, kek);
-    } catch (WrongKeyException e) {
-      throw DaprJobException.badInput(
-          "unable to restore backup "
-              + record.id()
-              + ": its data key was wrapped by key '"
-              + e.recordedKekId()
-              + "', not by the configured '"
-              + e.configuredKekId()
-              + "' (wrong key); nothing was restored");
-    } catch (GeneralSecurityException e) {
-      throw DaprJobException.failed(
-          "unable to restore backup "
-              + record.id()
-              + ": unable to unwrap its data key: "
-              + e.getMessage()
-              + "; nothing was restored",
-          e);
-    }
+    BackupReader reader = openBackup(repo, record, kek, "restore backup", "nothing was restored");
     reader.checkStoredParts();
     KeyFilter filter = keyFilter();
     List<Map<String, Object>> recordedStores = schedulerOnly() ? List.of() : recordedStores(record);
     Map<String, Object> recordedScheduler = recordedScheduler(record);
     if (recordedStores.isEmpty() && recordedScheduler == null) {
-      throw DaprJobException.badInput(
+      throw JobException.badInput(
           "unable to restore backup "
               + record.id()
               + ": it holds no state store in scope"
@@ -148,7 +110,7 @@ public final class RestoreCommand extends DaprCommand {
     if (recordedScheduler != null) {
       SchedulerAccess.Found found = scheduler(true, "nothing was restored");
       if (found.target().isEmpty() && !found.absent().equals("--scheduler off")) {
-        throw DaprJobException.failed(
+        throw JobException.failed(
             "unable to restore backup "
                 + record.id()
                 + ": it holds Dapr Scheduler reminders and jobs, but there is no Scheduler to"
@@ -164,7 +126,7 @@ public final class RestoreCommand extends DaprCommand {
             schedulerNamespaces.stream().filter(namespaceOption()::contains).toList();
         if (schedulerNamespaces.isEmpty()) {
           found.target().ifPresent(SchedulerAccess.Target::close);
-          throw DaprJobException.badInput(
+          throw JobException.badInput(
               "unable to restore backup "
                   + record.id()
                   + ": its Scheduler part holds none of the namespaces "
@@ -189,17 +151,17 @@ public final class RestoreCommand extends DaprCommand {
 
   private void findStores(
       BackupRecord record, List<Map<String, Object>> recordedStores, List<Target> targets)
-      throws DaprJobException {
+      throws JobException {
     try (KubernetesClient client = kubernetes()) {
       DaprDiscovery discovery = new DaprDiscovery(client);
       ResourceDefinitionContext components;
       try {
         components = discovery.servedKinds().get("Component");
       } catch (IOException e) {
-        throw DaprJobException.failed(e.getMessage() + "; nothing was restored", e);
+        throw JobException.failed(e.getMessage() + "; nothing was restored", e);
       }
       if (components == null) {
-        throw DaprJobException.failed(
+        throw JobException.failed(
             "the cluster serves no dapr.io Component kind; nothing was restored", null);
       }
       for (Map<String, Object> s : recordedStores) {
@@ -217,11 +179,11 @@ public final class RestoreCommand extends DaprCommand {
       SchedulerAccess.Target scheduler,
       Map<String, Object> recordedScheduler,
       List<String> schedulerNamespaces)
-      throws DaprJobException, IOException {
+      throws JobException, IOException {
     for (Target t : targets) {
       long live = t.store().liveKeys(filter);
       if (live > 0 && !clean) {
-        throw DaprJobException.badInput(
+        throw JobException.badInput(
             "unable to restore backup "
                 + record.id()
                 + ": state store "
@@ -238,10 +200,10 @@ public final class RestoreCommand extends DaprCommand {
       try {
         live = scheduler.store().liveEntries(schedulerNamespaces, filter);
       } catch (IOException e) {
-        throw DaprJobException.failed(e.getMessage() + "; nothing was restored", e);
+        throw JobException.failed(e.getMessage() + "; nothing was restored", e);
       }
       if (live > 0 && !clean) {
-        throw DaprJobException.badInput(
+        throw JobException.badInput(
             "unable to restore backup "
                 + record.id()
                 + ": the Dapr Scheduler at "
@@ -275,7 +237,7 @@ public final class RestoreCommand extends DaprCommand {
     try {
       audit(blobs).record(AuditAction.RESTORE, record.kind(), record.id(), details);
     } catch (IOException e) {
-      throw DaprJobException.failed(
+      throw JobException.failed(
           "unable to restore backup "
               + record.id()
               + ": unable to write its audit event: "
@@ -292,13 +254,13 @@ public final class RestoreCommand extends DaprCommand {
           SnapshotFormat.Reader snapshot = new SnapshotFormat.Reader(in, t.part().name())) {
         stats = store.restore(snapshot, filter, clean);
       } catch (StateStore.LiveDataException e) {
-        throw DaprJobException.badInput(
+        throw JobException.badInput(
             "unable to restore state store "
                 + t.id()
                 + " (written to since the check): "
                 + e.getMessage());
       } catch (IOException e) {
-        throw DaprJobException.failed(
+        throw JobException.failed(
             "unable to restore backup "
                 + record.id()
                 + " into state store "
@@ -334,7 +296,7 @@ public final class RestoreCommand extends DaprCommand {
       differing.add("the Dapr Scheduler");
     }
     if (!differing.isEmpty()) {
-      throw DaprJobException.failed(
+      throw JobException.failed(
           "restored backup "
               + record.id()
               + ", but the key count of "
@@ -357,14 +319,14 @@ public final class RestoreCommand extends DaprCommand {
       SchedulerAccess.Target scheduler,
       Map<String, Object> recorded,
       List<String> namespaces)
-      throws DaprJobException {
+      throws JobException {
     String partName = String.valueOf(recorded.get("part"));
     PartRecord part =
         record
             .part(partName)
             .orElseThrow(
                 () ->
-                    DaprJobException.failed(
+                    JobException.failed(
                         "unable to restore backup "
                             + record.id()
                             + ": its record names no part "
@@ -375,10 +337,10 @@ public final class RestoreCommand extends DaprCommand {
         SnapshotFormat.Reader snapshot = new SnapshotFormat.Reader(in, partName)) {
       stats = scheduler.store().restore(snapshot, namespaces, filter, clean, clock().instant());
     } catch (StateStore.LiveDataException e) {
-      throw DaprJobException.badInput(
+      throw JobException.badInput(
           "unable to restore the Dapr Scheduler (written to since the check): " + e.getMessage());
     } catch (IOException e) {
-      throw DaprJobException.failed(
+      throw JobException.failed(
           "unable to restore backup "
               + record.id()
               + " into the Dapr Scheduler at "
@@ -478,7 +440,7 @@ public final class RestoreCommand extends DaprCommand {
       ResourceDefinitionContext components,
       BackupRecord record,
       Map<String, Object> s)
-      throws DaprJobException {
+      throws JobException {
     String ns = String.valueOf(s.get("namespace"));
     String name = String.valueOf(s.get("name"));
     PartRecord part =
@@ -486,7 +448,7 @@ public final class RestoreCommand extends DaprCommand {
             .part(String.valueOf(s.get("part")))
             .orElseThrow(
                 () ->
-                    DaprJobException.failed(
+                    JobException.failed(
                         "unable to restore backup "
                             + record.id()
                             + ": its record names no part for "
@@ -501,7 +463,7 @@ public final class RestoreCommand extends DaprCommand {
               .findFirst()
               .orElseThrow(
                   () ->
-                      DaprJobException.badInput(
+                      JobException.badInput(
                           "unable to restore state store "
                               + ns
                               + "/"
@@ -510,19 +472,19 @@ public final class RestoreCommand extends DaprCommand {
                               + " the backup's resources.yaml); nothing was restored"));
       DaprDiscovery.Resolution resolution = discovery.resolve(component);
       if (resolution.unsupported() != null) {
-        throw DaprJobException.badInput(
+        throw JobException.badInput(
             "unable to restore state store " + ns + "/" + name + ": " + resolution.unsupported());
       }
       StateStores.Opening opening = StateStores.open(resolution.component());
       if (opening.store().isEmpty()) {
-        throw DaprJobException.badInput(
+        throw JobException.badInput(
             "unable to restore state store " + ns + "/" + name + ": " + opening.unsupported());
       }
       return new Target(s, part, opening.store().get());
     } catch (IOException e) {
-      throw DaprJobException.failed(e.getMessage() + "; nothing was restored", e);
+      throw JobException.failed(e.getMessage() + "; nothing was restored", e);
     } catch (IllegalArgumentException e) {
-      throw DaprJobException.badInput(e.getMessage() + "; nothing was restored");
+      throw JobException.badInput(e.getMessage() + "; nothing was restored");
     }
   }
 

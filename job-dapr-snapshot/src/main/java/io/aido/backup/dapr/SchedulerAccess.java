@@ -1,5 +1,6 @@
 package io.aido.backup.dapr;
 
+import io.aido.backup.core.cli.JobException;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -93,8 +94,8 @@ final class SchedulerAccess {
    * @param tls the TLS files for {@code https://} endpoints, or null
    * @param allMembers whether to reach every ready replica (a restore) or one (a snapshot)
    * @param safe what the message says is safe ("nothing was written")
-   * @throws DaprJobException exit 1 if the Scheduler cannot be reached, or is absent in mode
-   *     REQUIRED, or may not be looked up (RBAC)
+   * @throws JobException exit 1 if the Scheduler cannot be reached, or is absent in mode REQUIRED,
+   *     or may not be looked up (RBAC)
    */
   static Found open(
       Mode mode,
@@ -104,7 +105,7 @@ final class SchedulerAccess {
       Supplier<KubernetesClient> kubernetes,
       boolean allMembers,
       String safe)
-      throws DaprJobException {
+      throws JobException {
     if (mode == Mode.OFF) {
       return new Found(Optional.empty(), "--scheduler off");
     }
@@ -116,7 +117,7 @@ final class SchedulerAccess {
                 new Target(SchedulerStore.connect(endpoints, where, tls), where, List.of())),
             null);
       } catch (IOException e) {
-        throw DaprJobException.badInput(e.getMessage() + "; " + safe);
+        throw JobException.badInput(e.getMessage() + "; " + safe);
       }
     }
     KubernetesClient client = kubernetes.get();
@@ -129,7 +130,7 @@ final class SchedulerAccess {
         client.close();
         String absent = "no StatefulSet " + namespace + "/" + STATEFUL_SET;
         if (mode == Mode.REQUIRED || mode == Mode.ONLY) {
-          throw DaprJobException.failed(
+          throw JobException.failed(
               "unable to find the Dapr Scheduler: "
                   + absent
                   + " (--scheduler "
@@ -174,7 +175,7 @@ final class SchedulerAccess {
                   + namespace
                   + " (Role aido-backup-dapr-snapshot-scheduler grants it)"
               : e.getMessage();
-      throw DaprJobException.failed(
+      throw JobException.failed(
           "unable to reach the Dapr Scheduler in namespace "
               + namespace
               + ": "
@@ -183,7 +184,7 @@ final class SchedulerAccess {
               + safe
               + " (--scheduler off leaves reminders and jobs out)",
           e);
-    } catch (DaprJobException e) {
+    } catch (JobException e) {
       closeAll(resources);
       throw e;
     }

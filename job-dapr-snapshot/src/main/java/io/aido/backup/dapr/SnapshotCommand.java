@@ -4,6 +4,7 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
@@ -81,7 +82,7 @@ public final class SnapshotCommand extends DaprCommand {
   private record Target(DaprComponent component, StateStore store) {}
 
   @Override
-  protected int runDapr() throws Exception {
+  protected int run() throws Exception {
     KeyFilter filter = keyFilter();
     List<GenericKubernetesResource> resources = new ArrayList<>();
     Map<String, Long> perKind = new TreeMap<>();
@@ -95,7 +96,7 @@ public final class SnapshotCommand extends DaprCommand {
       try {
         kinds = discovery.servedKinds();
       } catch (IOException e) {
-        throw DaprJobException.failed(e.getMessage() + "; nothing was written", e);
+        throw JobException.failed(e.getMessage() + "; nothing was written", e);
       }
       for (String ns : namespaces) {
         for (ResourceDefinitionContext kind : kinds.values()) {
@@ -103,7 +104,7 @@ public final class SnapshotCommand extends DaprCommand {
           try {
             items = discovery.list(kind, ns);
           } catch (IOException e) {
-            throw DaprJobException.failed(e.getMessage() + "; nothing was written", e);
+            throw JobException.failed(e.getMessage() + "; nothing was written", e);
           }
           perKind.merge(kind.getKind(), (long) items.size(), Long::sum);
           for (GenericKubernetesResource r : items) {
@@ -129,7 +130,7 @@ public final class SnapshotCommand extends DaprCommand {
       context().err().println("warning: " + line);
     }
     if (requireAll && !skipped.isEmpty()) {
-      throw DaprJobException.failed(
+      throw JobException.failed(
           skipped.size()
               + " state store(s) cannot be snapshotted and --require-all is set; nothing was"
               + " written",
@@ -137,8 +138,8 @@ public final class SnapshotCommand extends DaprCommand {
     }
 
     KeyEncryptionKey kek = repository.kek();
-    checkKeyUsable(kek);
-    Repository repo = openRepository(repository.openStore(), compression.pipelineSettings());
+    Repository repo =
+        openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
     BackupRecord record;
     SchedulerAccess.Found scheduler = scheduler(false, "nothing was written");
     if (scheduler.target().isEmpty() && !scheduler.absent().equals("--scheduler off")) {
@@ -202,7 +203,7 @@ public final class SnapshotCommand extends DaprCommand {
       GenericKubernetesResource r,
       List<Target> targets,
       List<Map<String, Object>> skipped)
-      throws DaprJobException {
+      throws JobException {
     String ns = r.getMetadata().getNamespace();
     String name = r.getMetadata().getName();
     Object spec = r.getAdditionalProperties().get("spec");
@@ -220,7 +221,7 @@ public final class SnapshotCommand extends DaprCommand {
       try {
         resolution = discovery.resolve(r);
       } catch (IOException e) {
-        throw DaprJobException.failed(e.getMessage() + "; nothing was written", e);
+        throw JobException.failed(e.getMessage() + "; nothing was written", e);
       }
       reason = resolution.unsupported();
     }
@@ -233,7 +234,7 @@ public final class SnapshotCommand extends DaprCommand {
         }
         reason = opening.unsupported();
       } catch (IllegalArgumentException e) {
-        throw DaprJobException.badInput(e.getMessage() + "; nothing was written");
+        throw JobException.badInput(e.getMessage() + "; nothing was written");
       }
     }
     Map<String, Object> s = new LinkedHashMap<>();
@@ -255,7 +256,7 @@ public final class SnapshotCommand extends DaprCommand {
       List<Map<String, Object>> skipped,
       SchedulerAccess.Target scheduler,
       String schedulerAbsent)
-      throws DaprJobException {
+      throws JobException {
     Source source =
         new Source(
             runOptions().clusterName().orElse(null),
@@ -353,7 +354,7 @@ public final class SnapshotCommand extends DaprCommand {
         throw failed(id, "record", e);
       }
     } catch (IOException | GeneralSecurityException e) {
-      throw DaprJobException.failed("unable to start the Dapr backup: " + e.getMessage(), e);
+      throw JobException.failed("unable to start the Dapr backup: " + e.getMessage(), e);
     }
   }
 
@@ -367,7 +368,7 @@ public final class SnapshotCommand extends DaprCommand {
       SchedulerAccess.Target scheduler,
       List<String> namespaces,
       KeyFilter filter)
-      throws DaprJobException {
+      throws JobException {
     SchedulerStore.SnapshotStats stats;
     Map<String, Object> header = new LinkedHashMap<>(scheduler.store().describe());
     header.put("namespaces", namespaces);
@@ -400,8 +401,8 @@ public final class SnapshotCommand extends DaprCommand {
     return f;
   }
 
-  private static DaprJobException failed(String id, String part, IOException e) {
-    return DaprJobException.failed(
+  private static JobException failed(String id, String part, IOException e) {
+    return JobException.failed(
         "backup "
             + id
             + " part "

@@ -5,6 +5,7 @@ import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
@@ -13,7 +14,6 @@ import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.observability.ByteSizes;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.PgErrors;
 import io.aido.backup.postgres.PgTools;
@@ -96,16 +96,16 @@ public final class BackupCommand extends DbCommand {
   }
 
   @Override
-  protected int runDb() throws Exception {
+  protected int run() throws Exception {
     PgTools tools = tools();
     Preflight.ServerFacts server = Preflight.check(pg(), tools, databases);
     KeyEncryptionKey kek = repository.kek();
-    checkKeyUsable(kek);
-    Repository repo = openRepository(repository.openStore(), compression.pipelineSettings());
+    Repository repo =
+        openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
     try {
       repo.checkWritable();
     } catch (IOException e) {
-      throw DbJobException.failed(e.getMessage(), e);
+      throw JobException.failed(e.getMessage(), e);
     }
 
     List<String> failures = new ArrayList<>();
@@ -124,7 +124,7 @@ public final class BackupCommand extends DbCommand {
                 ByteSizes.human(r.plaintextSize()),
                 ByteSizes.human(r.storedSize()),
                 Elapsed.seconds(Duration.between(r.startedAt(), r.finishedAt())));
-      } catch (DbJobException e) {
+      } catch (JobException e) {
         if (e.exitCode() == ExitCodes.USAGE || databases.size() == 1) {
           throw e;
         }
@@ -134,7 +134,7 @@ public final class BackupCommand extends DbCommand {
       }
     }
     if (!failures.isEmpty()) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "backup failed for database(s) "
               + String.join(", ", failures)
               + " of "
@@ -147,7 +147,7 @@ public final class BackupCommand extends DbCommand {
 
   private BackupRecord backupOne(
       Repository repo, KeyEncryptionKey kek, PgTools tools, Preflight.ServerFacts server, String db)
-      throws DbJobException {
+      throws JobException {
     Source source =
         new Source(
             runOptions().clusterName().orElse(null),
@@ -215,7 +215,7 @@ public final class BackupCommand extends DbCommand {
         throw failed(writer.id().value(), db, "record", e);
       }
     } catch (IOException | GeneralSecurityException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to start backup of database '" + db + "': " + e.getMessage(), e);
     }
   }
@@ -271,8 +271,8 @@ public final class BackupCommand extends DbCommand {
     }
   }
 
-  private static DbJobException countFailed(String id, String db, Throwable cause) {
-    return DbJobException.failed(
+  private static JobException countFailed(String id, String db, Throwable cause) {
+    return JobException.failed(
         "backup "
             + id
             + " of database '"
@@ -283,8 +283,8 @@ public final class BackupCommand extends DbCommand {
         cause);
   }
 
-  private static DbJobException failed(String id, String db, String part, IOException e) {
-    return DbJobException.failed(
+  private static JobException failed(String id, String db, String part, IOException e) {
+    return JobException.failed(
         "backup "
             + id
             + " of database '"

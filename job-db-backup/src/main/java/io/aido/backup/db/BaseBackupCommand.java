@@ -5,6 +5,7 @@ import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
@@ -12,7 +13,6 @@ import io.aido.backup.core.observability.ByteSizes;
 import io.aido.backup.core.observability.Progress;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.PgTools;
 import io.aido.backup.postgres.ToolProcess;
 import io.aido.backup.postgres.wal.BaseBackupFacts;
@@ -69,14 +69,14 @@ public final class BaseBackupCommand extends DbCommand {
   @Mixin private CompressionOptions compression = new CompressionOptions();
 
   @Override
-  protected int runDb() throws Exception {
+  protected int run() throws Exception {
     PgTools tools = tools();
     PitrServer server = PitrServer.read(pg());
     server.checkReplicationPossible(pg().server(), pg().user());
     PgTools.ToolVersion basebackup = basebackupVersion(tools, server);
     KeyEncryptionKey kek = repository.kek();
-    checkKeyUsable(kek);
-    Repository repo = openRepository(repository.openStore(), compression.pipelineSettings());
+    Repository repo =
+        openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
     Source source =
         new Source(
             runOptions().clusterName().orElse(null),
@@ -130,21 +130,21 @@ public final class BaseBackupCommand extends DbCommand {
               Elapsed.seconds(Duration.between(record.startedAt(), record.finishedAt())));
       return ExitCodes.DONE;
     } catch (GeneralSecurityException e) {
-      throw DbJobException.failed("unable to start a base backup: " + e.getMessage(), e);
+      throw JobException.failed("unable to start a base backup: " + e.getMessage(), e);
     }
   }
 
   /** pg_basebackup's version; refused if it is older than the server. */
   private PgTools.ToolVersion basebackupVersion(PgTools tools, PitrServer server)
-      throws DbJobException {
+      throws JobException {
     PgTools.ToolVersion basebackup;
     try {
       basebackup = tools.version("pg_basebackup");
     } catch (IOException e) {
-      throw DbJobException.failed(e.getMessage(), e);
+      throw JobException.failed(e.getMessage(), e);
     }
     if (basebackup.major() < server.serverMajor()) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "pg_basebackup major version "
               + basebackup.major()
               + " is older than the server's "
@@ -161,11 +161,11 @@ public final class BaseBackupCommand extends DbCommand {
 
   private static BaseBackupFacts facts(
       String basePart, TarScanner tar, PitrServer server, PgTools.ToolVersion basebackup)
-      throws DbJobException {
+      throws JobException {
     String label = tar.backupLabel();
     String manifest = tar.manifestTail();
     if (label == null || manifest == null) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "pg_basebackup's tar held no "
               + (label == null ? "backup_label" : "backup_manifest")
               + "; no record was written",
@@ -176,7 +176,7 @@ public final class BaseBackupCommand extends DbCommand {
     Matcher range = RANGE.matcher(manifest);
     Matcher checksum = CHECKSUM.matcher(manifest);
     if (!start.find() || !timeline.find() || !range.find()) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to read the WAL range from pg_basebackup's backup_label and manifest; no record"
               + " was written",
           null);
@@ -199,8 +199,8 @@ public final class BaseBackupCommand extends DbCommand {
         basebackup.text());
   }
 
-  private static DbJobException failed(String id, IOException e) {
-    return DbJobException.failed(
+  private static JobException failed(String id, IOException e) {
+    return JobException.failed(
         "base backup "
             + id
             + ": "

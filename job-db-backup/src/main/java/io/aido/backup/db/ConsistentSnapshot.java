@@ -1,6 +1,6 @@
 package io.aido.backup.db;
 
-import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.postgres.Owners;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgErrors;
@@ -40,10 +40,10 @@ public final class ConsistentSnapshot implements AutoCloseable {
   /**
    * Opens the transaction on {@code database} and exports its snapshot.
    *
-   * @throws DbJobException if the server cannot be reached or the database is unknown (see {@link
+   * @throws JobException if the server cannot be reached or the database is unknown (see {@link
    *     Preflight}), or the export fails
    */
-  public static ConsistentSnapshot open(PgConnection pg, String database) throws DbJobException {
+  public static ConsistentSnapshot open(PgConnection pg, String database) throws JobException {
     Connection c;
     try {
       c = pg.open(database);
@@ -61,7 +61,7 @@ public final class ConsistentSnapshot implements AutoCloseable {
       }
     } catch (SQLException e) {
       closeQuietly(c);
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to export a snapshot of database '"
               + database
               + "' on server '"

@@ -1,8 +1,8 @@
 package io.aido.backup.db;
 
 import io.aido.backup.core.catalog.BackupId;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.repository.PartReadException;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.ToolProcess;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,16 +37,16 @@ final class DataDirectory {
   /**
    * Checks the directory is absent or empty.
    *
-   * @throws DbJobException (usage) if it is a file or holds anything
+   * @throws JobException (usage) if it is a file or holds anything
    */
-  void checkEmpty() throws DbJobException, IOException {
+  void checkEmpty() throws JobException, IOException {
     if (Files.exists(dir)) {
       if (!Files.isDirectory(dir)) {
-        throw DbJobException.badInput("--pgdata '" + dir + "' is not a directory");
+        throw JobException.badInput("--pgdata '" + dir + "' is not a directory");
       }
       try (Stream<Path> entries = Files.list(dir)) {
         if (entries.findAny().isPresent()) {
-          throw DbJobException.badInput(
+          throw JobException.badInput(
               "--pgdata '"
                   + dir
                   + "' is not empty: restore-pitr never overwrites a data directory; empty it or"
@@ -70,9 +70,9 @@ final class DataDirectory {
    * Extracts the tar read from {@code tar} (a base backup's part) into the directory.
    *
    * @param tar opens the part; closed here
-   * @throws DbJobException if reading the part or tar fails
+   * @throws JobException if reading the part or tar fails
    */
-  void unpack(BackupId base, PartOpener tar) throws DbJobException {
+  void unpack(BackupId base, PartOpener tar) throws JobException {
     String what = "tar extracting base backup " + base;
     try (ToolProcess process =
             ToolProcess.start(
@@ -85,7 +85,7 @@ final class DataDirectory {
       }
       process.awaitSuccess();
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to unpack base backup "
               + base
               + " into '"

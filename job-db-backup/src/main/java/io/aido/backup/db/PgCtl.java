@@ -1,6 +1,6 @@
 package io.aido.backup.db;
 
-import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.ToolProcess;
 import java.io.IOException;
@@ -101,9 +101,9 @@ final class PgCtl {
   /**
    * Polls the server until it has promoted or paused at the target.
    *
-   * @throws DbJobException if the server stops, or recovery has not ended by {@code timeout}
+   * @throws JobException if the server stops, or recovery has not ended by {@code timeout}
    */
-  Ended awaitRecovery(PgConnection pg, Clock clock, Duration timeout) throws DbJobException {
+  Ended awaitRecovery(PgConnection pg, Clock clock, Duration timeout) throws JobException {
     Instant deadline = clock.instant().plus(timeout);
     String last = "not reachable yet";
     while (clock.instant().isBefore(deadline)) {
@@ -123,7 +123,7 @@ final class PgCtl {
       } catch (SQLException e) {
         last = e.getMessage();
         if (!Files.exists(pgdata.resolve("postmaster.pid"))) {
-          throw DbJobException.failed(
+          throw JobException.failed(
               "the restored server stopped during recovery (see '" + log + "'): " + logTail(), e);
         }
       }
@@ -131,10 +131,10 @@ final class PgCtl {
         Thread.sleep(500);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw DbJobException.failed("interrupted while waiting for recovery", e);
+        throw JobException.failed("interrupted while waiting for recovery", e);
       }
     }
-    throw DbJobException.failed(
+    throw JobException.failed(
         "recovery did not reach the target within "
             + timeout
             + ": "

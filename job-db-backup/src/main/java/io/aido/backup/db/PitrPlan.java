@@ -1,7 +1,7 @@
 package io.aido.backup.db;
 
 import io.aido.backup.core.catalog.BackupRecord;
-import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.postgres.wal.ArchivedWal;
 import io.aido.backup.postgres.wal.BaseBackupFacts;
 import io.aido.backup.postgres.wal.Lsn;
@@ -85,37 +85,37 @@ record PitrPlan(Target target, BackupRecord base, BaseBackupFacts facts, List<Ar
    *
    * @param backupId the base backup to use, or null for the newest that ended before the target
    * @param bases the catalog's {@code db-base} records, oldest first
-   * @throws DbJobException (usage) if there is no such base backup; (failure) if a record's facts
-   *     do not read or the archived WAL does not reach the target
+   * @throws JobException (usage) if there is no such base backup; (failure) if a record's facts do
+   *     not read or the archived WAL does not reach the target
    * @throws IOException if the archive cannot be read
    */
   static PitrPlan make(Target target, String backupId, List<BackupRecord> bases, Archive archive)
-      throws DbJobException, IOException {
+      throws JobException, IOException {
     BackupRecord base = chooseBase(target, backupId, bases);
     BaseBackupFacts facts = factsOf(base);
     return new PitrPlan(target, base, facts, neededWal(target, base, facts, archive));
   }
 
   /** The base backup's facts; a record without them cannot be restored from. */
-  static BaseBackupFacts factsOf(BackupRecord r) throws DbJobException {
+  static BaseBackupFacts factsOf(BackupRecord r) throws JobException {
     try {
       return BaseBackupFacts.of(r);
     } catch (IllegalArgumentException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "base backup " + r.id() + " has no readable WAL range in its record: " + e.getMessage(),
           e);
     }
   }
 
   private static BackupRecord chooseBase(Target target, String backupId, List<BackupRecord> all)
-      throws DbJobException {
+      throws JobException {
     if (backupId != null) {
       return all.stream()
           .filter(r -> r.id().value().equals(backupId))
           .findFirst()
           .orElseThrow(
               () ->
-                  DbJobException.badInput(
+                  JobException.badInput(
                       "unable to restore missing base backup " + backupId + ": no such db-base"));
     }
     BackupRecord chosen = null;
@@ -129,7 +129,7 @@ record PitrPlan(Target target, BackupRecord base, BaseBackupFacts facts, List<Ar
       }
     }
     if (chosen == null) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "unable to restore to "
               + target.describe()
               + ": "
@@ -143,7 +143,7 @@ record PitrPlan(Target target, BackupRecord base, BaseBackupFacts facts, List<Ar
   /** The archived WAL recovery reads, after checking the chain reaches the target. */
   private static List<ArchivedWal> neededWal(
       Target target, BackupRecord base, BaseBackupFacts facts, Archive archive)
-      throws IOException, DbJobException {
+      throws IOException, JobException {
     WalChain chain = WalChain.of(archive.list(facts.walSegmentSize()));
     WalSegment first =
         WalSegment.containing(facts.timeline(), facts.stopLsn(), facts.walSegmentSize());
@@ -153,7 +153,7 @@ record PitrPlan(Target target, BackupRecord base, BaseBackupFacts facts, List<Ar
     String prefix = "unable to restore to " + target.describe() + " from base backup " + base.id();
     if (target.lsn() != null) {
       if (reach.isBefore(target.lsn())) {
-        throw DbJobException.failed(
+        throw JobException.failed(
             prefix
                 + ": the archived WAL reaches only "
                 + reach
@@ -170,7 +170,7 @@ record PitrPlan(Target target, BackupRecord base, BaseBackupFacts facts, List<Ar
       return run.stream().filter(w -> w.segment().start().isBefore(target.lsn())).toList();
     }
     if (archiveEnd.isAfter(reach)) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           prefix
               + ": point-in-time recovery is impossible between "
               + reach
@@ -182,12 +182,12 @@ record PitrPlan(Target target, BackupRecord base, BaseBackupFacts facts, List<Ar
     }
     if (target.time() != null) {
       if (run.isEmpty()) {
-        throw DbJobException.failed(
+        throw JobException.failed(
             prefix + ": no WAL after the base backup is archived (run wal-archive first)", null);
       }
       Instant last = archive.archivedAt(run.get(run.size() - 1));
       if (last.isBefore(target.time())) {
-        throw DbJobException.failed(
+        throw JobException.failed(
             prefix
                 + ": the newest archived WAL was stored at "
                 + last

@@ -1,6 +1,6 @@
 package io.aido.backup.db;
 
-import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgErrors;
 import io.aido.backup.postgres.wal.Lsn;
@@ -36,7 +36,7 @@ record PitrServer(
     boolean canReplicate) {
 
   /** Reads the facts through a normal connection to database {@code postgres}. */
-  static PitrServer read(PgConnection pg) throws DbJobException {
+  static PitrServer read(PgConnection pg) throws JobException {
     try (Connection c = pg.open("postgres")) {
       return read(c);
     } catch (SQLException e) {
@@ -77,9 +77,9 @@ record PitrServer(
    *
    * @param server names the server in messages
    */
-  void checkReplicationPossible(String server, String user) throws DbJobException {
+  void checkReplicationPossible(String server, String user) throws JobException {
     if (!walLevel.equals("replica") && !walLevel.equals("logical")) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "server '"
               + server
               + "' has wal_level = "
@@ -88,7 +88,7 @@ record PitrServer(
               + " set wal_level = replica (or logical) and restart the server");
     }
     if (maxWalSenders < 1) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "server '"
               + server
               + "' has max_wal_senders = 0: it accepts no replication connection; set"
@@ -96,7 +96,7 @@ record PitrServer(
               + " restart the server");
     }
     if (!canReplicate) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "user '"
               + user
               + "' may not stream WAL from server '"

@@ -1,6 +1,6 @@
 package io.aido.backup.db;
 
-import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgErrors;
 import io.aido.backup.postgres.wal.Lsn;
@@ -15,10 +15,10 @@ final class ReplicationErrors {
    *
    * @param position where streaming stood
    */
-  static DbJobException failed(SQLException e, PgConnection pg, Lsn position) {
+  static JobException failed(SQLException e, PgConnection pg, Lsn position) {
     String msg = PgErrors.firstLine(e.getMessage());
     if (msg.contains("pg_hba.conf") || "28000".equals(e.getSQLState())) {
-      return DbJobException.badInput(
+      return JobException.badInput(
           "server '"
               + pg.server()
               + "' refuses replication connections from user '"
@@ -30,7 +30,7 @@ final class ReplicationErrors {
               + " <archiver address>/32 scram-sha-256' to pg_hba.conf and reload");
     }
     if (msg.contains("requested WAL segment") && msg.contains("has already been removed")) {
-      return DbJobException.failed(
+      return JobException.failed(
           "server '"
               + pg.server()
               + "' no longer holds WAL from "
@@ -41,14 +41,14 @@ final class ReplicationErrors {
           e);
     }
     if ("28P01".equals(e.getSQLState())) {
-      return DbJobException.badInput(
+      return JobException.badInput(
           "unable to open a replication connection to '"
               + pg.server()
               + "': authentication failed for user '"
               + pg.user()
               + "'");
     }
-    return DbJobException.failed(
+    return JobException.failed(
         "WAL streaming from '"
             + pg.server()
             + "' failed at "

@@ -1,6 +1,6 @@
 package io.aido.backup.db;
 
-import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgErrors;
 import io.aido.backup.postgres.wal.Lsn;
@@ -33,10 +33,10 @@ final class ReplicationSlot {
    * Creates the slot if it does not exist, refuses if it cannot serve, and returns where it keeps
    * WAL from.
    *
-   * @throws DbJobException (usage) for a logical slot or missing privileges; (failure) when the
-   *     slot lost WAL or another process holds it
+   * @throws JobException (usage) for a logical slot or missing privileges; (failure) when the slot
+   *     lost WAL or another process holds it
    */
-  Lsn ensure() throws DbJobException {
+  Lsn ensure() throws JobException {
     try (Connection c = pg.open("postgres")) {
       SlotState s = createIfMissing(c);
       checkServes(s);
@@ -53,7 +53,7 @@ final class ReplicationSlot {
     }
   }
 
-  private SlotState createIfMissing(Connection c) throws SQLException, DbJobException {
+  private SlotState createIfMissing(Connection c) throws SQLException, JobException {
     Optional<SlotState> state = SlotState.read(c, name);
     if (state.isEmpty()) {
       try (PreparedStatement ps =
@@ -65,12 +65,12 @@ final class ReplicationSlot {
       state = SlotState.read(c, name);
     }
     return state.orElseThrow(
-        () -> DbJobException.failed("slot '" + name + "' vanished after creation", null));
+        () -> JobException.failed("slot '" + name + "' vanished after creation", null));
   }
 
-  private void checkServes(SlotState s) throws DbJobException {
+  private void checkServes(SlotState s) throws JobException {
     if (!s.type().equals("physical")) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "replication slot '"
               + name
               + "' on '"
@@ -80,7 +80,7 @@ final class ReplicationSlot {
               + " slot; name a physical one with --slot");
     }
     if ("lost".equals(s.walStatus()) || s.restartLsn() == null) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "replication slot '"
               + name
               + "' on '"
@@ -98,7 +98,7 @@ final class ReplicationSlot {
    * A run killed a moment ago leaves its walsender until the server notices the broken connection:
    * gives it a little time before calling the slot busy.
    */
-  private SlotState awaitRelease(Connection c, SlotState s) throws SQLException, DbJobException {
+  private SlotState awaitRelease(Connection c, SlotState s) throws SQLException, JobException {
     long deadline = System.nanoTime() + RELEASE_WAIT.toNanos();
     while (s.activePid() != null && System.nanoTime() < deadline) {
       try {
@@ -110,7 +110,7 @@ final class ReplicationSlot {
       s = SlotState.read(c, name).orElse(s);
     }
     if (s.activePid() != null) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "replication slot '"
               + name
               + "' on '"
@@ -123,9 +123,9 @@ final class ReplicationSlot {
     return s;
   }
 
-  private DbJobException refused(SQLException e) {
+  private JobException refused(SQLException e) {
     if ("42501".equals(e.getSQLState())) {
-      return DbJobException.badInput(
+      return JobException.badInput(
           "user '"
               + pg.user()
               + "' may not create replication slot '"
@@ -134,7 +134,7 @@ final class ReplicationSlot {
               + PgErrors.firstLine(e.getMessage()));
     }
     if ("53400".equals(e.getSQLState())) {
-      return DbJobException.badInput(
+      return JobException.badInput(
           "unable to create replication slot '"
               + name
               + "' on '"

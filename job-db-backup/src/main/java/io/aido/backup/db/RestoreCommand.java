@@ -1,22 +1,22 @@
 package io.aido.backup.db;
 
-import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Catalog;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
+import io.aido.backup.core.config.BackupIdOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
-import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
-import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.postgres.CustomDumpOffsets;
 import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.PgRestore;
 import io.aido.backup.postgres.RestoreSpool;
@@ -26,7 +26,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,11 +66,7 @@ public final class RestoreCommand extends DbCommand {
 
   @Mixin private RepositoryOptions repository;
 
-  @Option(
-      names = "--backup-id",
-      paramLabel = "ID|latest",
-      description = "The backup to restore (like 20261124T020000Z-a1b2c3), or latest.")
-  private String backupId;
+  @Mixin BackupIdOptions backupId;
 
   @Option(
       names = "--source-database",
@@ -133,20 +128,13 @@ public final class RestoreCommand extends DbCommand {
       problems.add(
           EnvironmentDefaults.describe("--spool-dir"), "'" + spoolDir + "' is not a directory");
     }
-    if (backupId == null || backupId.isBlank()) {
-      problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
-    } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
-      problems.add(
-          EnvironmentDefaults.describe("--backup-id"),
-          "'" + backupId + "' is neither latest nor a backup id like 20261124T020000Z-a1b2c3");
-    }
     if (targetDatabase == null || targetDatabase.isBlank()) {
       problems.add(EnvironmentDefaults.describe("--target-database"), "not set");
     }
   }
 
   @Override
-  protected int runDb() throws Exception {
+  protected int run() throws Exception {
     BlobStore store = repository.openStore();
     Repository repo = openRepositoryToRead(store);
     BackupRecord record = resolve(repo.catalog());
@@ -154,27 +142,7 @@ public final class RestoreCommand extends DbCommand {
     String database = facts.database();
     PartRecord part = dumpPart(record, facts);
     KeyEncryptionKey kek = repository.kek();
-    BackupReader reader;
-    try {
-      reader = repo.reader(record, kek);
-    } catch (WrongKeyException e) {
-      throw DbJobException.badInput(
-          "unable to restore backup "
-              + record.id()
-              + ": its data key was wrapped by key '"
-              + e.recordedKekId()
-              + "', not by the configured '"
-              + e.configuredKekId()
-              + "' (wrong key); nothing was restored");
-    } catch (GeneralSecurityException e) {
-      throw DbJobException.failed(
-          "unable to restore backup "
-              + record.id()
-              + ": unable to unwrap its data key: "
-              + e.getMessage()
-              + "; nothing was restored",
-          e);
-    }
+    BackupReader reader = openBackup(repo, record, kek, "restore backup", "nothing was restored");
 
     reader.checkStoredParts();
 
@@ -202,7 +170,7 @@ public final class RestoreCommand extends DbCommand {
       if (workers == 1) {
         PgRestore.abandonCreated(pg(), targetDatabase, created);
       }
-      throw DbJobException.failed(
+      throw JobException.failed(
           "restored backup "
               + record.id()
               + " into database '"
@@ -257,10 +225,15 @@ public final class RestoreCommand extends DbCommand {
       try {
         audit(store, record, database, Map.of("jobs", Integer.toString(effectiveJobs())));
         try {
-          long bytes = spool.fill(reader.openPart(part));
-          LOG.info("backup {}: {} checked into spool '{}'", record.id(), bytes, spool.path());
+          CustomDumpOffsets.Result spooled = spool.fill(reader.openPart(part));
+          LOG.info(
+              "backup {}: {} bytes checked into spool '{}', data offsets of {} entries written",
+              record.id(),
+              spooled.bytes(),
+              spool.path(),
+              spooled.offsets());
         } catch (IOException e) {
-          throw DbJobException.failed(
+          throw JobException.failed(
               "unable to restore backup "
                   + record.id()
                   + ": reading it into the spool failed: "
@@ -287,7 +260,7 @@ public final class RestoreCommand extends DbCommand {
 
   private void audit(
       BlobStore store, BackupRecord record, String database, Map<String, String> extra)
-      throws DbJobException {
+      throws JobException {
     Map<String, String> details = new LinkedHashMap<>();
     details.put("sourceDatabase", database);
     details.put("targetDatabase", targetDatabase);
@@ -300,7 +273,7 @@ public final class RestoreCommand extends DbCommand {
       new AuditLog(store, clock(), jobName(), AuditLog.actor(env()))
           .record(AuditAction.RESTORE, record.kind(), record.id(), details);
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to restore backup "
               + record.id()
               + ": unable to write its audit event: "
@@ -327,17 +300,17 @@ public final class RestoreCommand extends DbCommand {
     return RowCountComparison.of(recorded, PgRestore.countRows(pg(), targetDatabase));
   }
 
-  private BackupRecord resolve(Catalog catalog) throws IOException, DbJobException {
-    if (!backupId.equals("latest")) {
+  private BackupRecord resolve(Catalog catalog) throws IOException, JobException {
+    if (!backupId.latest()) {
       BackupRecord r =
           catalog
-              .find(new BackupId(backupId))
+              .find(backupId.id())
               .orElseThrow(
                   () ->
-                      DbJobException.badInput(
+                      JobException.badInput(
                           "unable to restore missing backup " + backupId + ": no such backup"));
       if (r.kind() != BackupKind.DB_LOGICAL) {
-        throw DbJobException.badInput(
+        throw JobException.badInput(
             "unable to restore backup "
                 + backupId
                 + ": it is a "
@@ -353,7 +326,7 @@ public final class RestoreCommand extends DbCommand {
           .reduce((a, b) -> b)
           .orElseThrow(
               () ->
-                  DbJobException.badInput(
+                  JobException.badInput(
                       "unable to restore latest backup of database '"
                           + sourceDatabase
                           + "': the repository holds none"));
@@ -361,11 +334,11 @@ public final class RestoreCommand extends DbCommand {
     TreeSet<String> sources = new TreeSet<>();
     all.forEach(r -> sources.add(Objects.toString(r.source().database(), "")));
     if (all.isEmpty()) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "unable to restore latest backup: the repository holds no db-logical backup");
     }
     if (sources.size() > 1) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "unable to restore latest backup: the repository holds backups of several databases ("
               + String.join(", ", sources)
               + "); name one with --source-database");
@@ -373,21 +346,21 @@ public final class RestoreCommand extends DbCommand {
     return all.get(all.size() - 1);
   }
 
-  private static LogicalDumpFacts facts(BackupRecord record) throws DbJobException {
+  private static LogicalDumpFacts facts(BackupRecord record) throws JobException {
     try {
       return LogicalDumpFacts.of(record);
     } catch (IllegalArgumentException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to restore " + e.getMessage() + "; nothing was restored", e);
     }
   }
 
   private static PartRecord dumpPart(BackupRecord record, LogicalDumpFacts facts)
-      throws DbJobException {
+      throws JobException {
     try {
       return facts.dumpPartOf(record);
     } catch (IllegalArgumentException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to restore " + e.getMessage() + "; nothing was restored", e);
     }
   }

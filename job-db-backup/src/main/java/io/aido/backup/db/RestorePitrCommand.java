@@ -5,18 +5,17 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
-import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.wal.ArchivedWal;
 import io.aido.backup.postgres.wal.Lsn;
 import io.aido.backup.postgres.wal.WalArchive;
@@ -168,11 +167,11 @@ public final class RestorePitrCommand extends DbCommand {
   }
 
   @Override
-  protected int runDb() throws Exception {
+  protected int run() throws Exception {
     if (start && PgCtl.runningAsRoot()) {
       // pg_ctl refuses root, and a data directory unpacked by root is not the server's to start:
       // found out after the restore, the whole restore would have been for nothing
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "--start: pg_ctl cannot run as root; run restore-pitr as the PostgreSQL OS user (the"
               + " owner of the data directory), or leave out --start and start the server as that"
               + " user; nothing was restored");
@@ -189,7 +188,8 @@ public final class RestorePitrCommand extends DbCommand {
     Path wal = walDir != null ? walDir : pgdata.resolve("aido_restore_wal");
 
     KeyEncryptionKey kek = repository.kek();
-    BackupReader reader = reader(repo, base, kek);
+    BackupReader reader =
+        openBackup(repo, base, kek, "restore base backup", "nothing was restored");
     reader.checkStoredParts();
     audit(store, plan);
 
@@ -198,7 +198,7 @@ public final class RestorePitrCommand extends DbCommand {
         base.part(plan.facts().basePart())
             .orElseThrow(
                 () ->
-                    DbJobException.failed(
+                    JobException.failed(
                         "base backup " + base.id() + " has no part " + plan.facts().basePart(),
                         null));
     data.unpack(base.id(), () -> reader.openPart(part));
@@ -246,23 +246,7 @@ public final class RestorePitrCommand extends DbCommand {
     };
   }
 
-  private static BackupReader reader(Repository repo, BackupRecord base, KeyEncryptionKey kek)
-      throws DbJobException, GeneralSecurityException, IOException {
-    try {
-      return repo.reader(base, kek);
-    } catch (WrongKeyException e) {
-      throw DbJobException.badInput(
-          "unable to restore base backup "
-              + base.id()
-              + ": its data key was wrapped by key '"
-              + e.recordedKekId()
-              + "', not by the configured '"
-              + e.configuredKekId()
-              + "' (wrong key); nothing was restored");
-    }
-  }
-
-  private void audit(BlobStore store, PitrPlan plan) throws DbJobException {
+  private void audit(BlobStore store, PitrPlan plan) throws JobException {
     Map<String, String> details = new LinkedHashMap<>();
     details.put("pgdata", pgdata.toString());
     details.put("target", target.describe());
@@ -271,7 +255,7 @@ public final class RestorePitrCommand extends DbCommand {
       new AuditLog(store, clock(), jobName(), AuditLog.actor(env()))
           .record(AuditAction.RESTORE, plan.base().kind(), plan.base().id(), details);
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to restore base backup "
               + plan.base().id()
               + ": unable to write its audit event: "
@@ -282,13 +266,13 @@ public final class RestorePitrCommand extends DbCommand {
   }
 
   private void fetch(WalArchive archive, List<ArchivedWal> needed, KeyEncryptionKey kek, Path wal)
-      throws DbJobException {
+      throws JobException {
     Map<String, DataKey> keys = WalArchive.keyCache();
     for (ArchivedWal w : needed) {
       try {
         archive.fetch(w, kek, wal.resolve(w.segment().name()), keys);
       } catch (IOException | GeneralSecurityException e) {
-        throw DbJobException.failed(
+        throw JobException.failed(
             "unable to fetch archived WAL '"
                 + w.key()
                 + "': "
@@ -302,11 +286,11 @@ public final class RestorePitrCommand extends DbCommand {
   }
 
   /** Starts the restored server and waits until it has promoted or paused at the target. */
-  private void startAndWait(PgCtl ctl) throws DbJobException {
+  private void startAndWait(PgCtl ctl) throws JobException {
     try {
       ctl.start(pg().port(), pg().host(), startTimeout);
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to start the restored server: "
               + e.getMessage()
               + "; the restored data directory '"

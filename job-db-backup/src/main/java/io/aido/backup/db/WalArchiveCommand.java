@@ -1,6 +1,7 @@
 package io.aido.backup.db;
 
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
@@ -10,7 +11,6 @@ import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.core.observability.ByteSizes;
 import io.aido.backup.core.repository.Repository;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.wal.ArchivedWal;
 import io.aido.backup.postgres.wal.Lsn;
 import io.aido.backup.postgres.wal.WalArchive;
@@ -144,12 +144,13 @@ public final class WalArchiveCommand extends DbCommand {
   }
 
   @Override
-  protected int runDb() throws Exception {
+  protected int run() throws Exception {
     PitrServer server = PitrServer.read(pg());
     server.checkReplicationPossible(pg().server(), pg().user());
     KeyEncryptionKey kek = repository.kek();
+    Repository repo =
+        openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
     RunKey key = RunKey.of(kek);
-    Repository repo = openRepository(repository.openStore(), compression.pipelineSettings());
     WalArchive archive = new WalArchive(repo.store(), repo.pipeline());
     long segmentSize = server.walSegmentSize();
     int timeline = server.timeline();
@@ -158,7 +159,7 @@ public final class WalArchiveCommand extends DbCommand {
     try {
       chain = WalChain.of(archive.list(segmentSize));
     } catch (IOException e) {
-      throw DbJobException.failed("unable to list the archived WAL: " + e.getMessage(), e);
+      throw JobException.failed("unable to list the archived WAL: " + e.getMessage(), e);
     }
     checkSameCluster(archive, chain, server);
     Lsn slotStart = new ReplicationSlot(pg(), slot).ensure();
@@ -209,14 +210,14 @@ public final class WalArchiveCommand extends DbCommand {
    */
   private record RunKey(DataKey dataKey, WrappedDataKey wrapped) {
     /** Wraps and at once unwraps again, so a key that cannot unwrap fails before streaming. */
-    static RunKey of(KeyEncryptionKey kek) throws DbJobException {
+    static RunKey of(KeyEncryptionKey kek) throws JobException {
       try {
         DataKey dataKey = DataKey.generate();
         WrappedDataKey wrapped = dataKey.wrap(kek);
         DataKey.unwrap(wrapped, kek);
         return new RunKey(dataKey, wrapped);
       } catch (GeneralSecurityException e) {
-        throw DbJobException.failed(
+        throw JobException.failed(
             "unable to use key-encryption key '" + kek.id() + "': " + e.getMessage(), e);
       }
     }
@@ -253,7 +254,7 @@ public final class WalArchiveCommand extends DbCommand {
    * is left unstored.
    */
   private WalReceiver.Result follow(WalReceiver receiver, ArchivedThrough through)
-      throws DbJobException {
+      throws JobException {
     CountDownLatch finished = new CountDownLatch(1);
     Thread hook =
         new Thread(
@@ -277,7 +278,7 @@ public final class WalArchiveCommand extends DbCommand {
 
   /** Refuses to mix two clusters' WAL in one repository: their segment names collide. */
   private void checkSameCluster(WalArchive archive, WalChain chain, PitrServer server)
-      throws DbJobException {
+      throws JobException {
     if (chain.timelines().isEmpty()) {
       return;
     }
@@ -287,11 +288,11 @@ public final class WalArchiveCommand extends DbCommand {
     try {
       archived = archive.header(last.key()).systemIdentifier();
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to read archived WAL object '" + last.key() + "': " + e.getMessage(), e);
     }
     if (archived != null && !archived.equals(server.systemIdentifier())) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "the repository's archived WAL comes from the cluster with system identifier "
               + archived
               + ", but server '"
@@ -320,7 +321,7 @@ public final class WalArchiveCommand extends DbCommand {
     Lsn now;
     try {
       now = PitrServer.read(pg()).flushLsn();
-    } catch (DbJobException e) {
+    } catch (JobException e) {
       LOG.warn("unable to read the server's WAL position: {}", e.getMessage());
       return;
     }

@@ -1,8 +1,8 @@
 package io.aido.backup.db;
 
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.WrappedDataKey;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.wal.ArchivedWal;
 import io.aido.backup.postgres.wal.Lsn;
@@ -121,7 +121,7 @@ final class WalReceiver {
   }
 
   /** Streams until {@code target} is archived, stores the partial segment, and returns. */
-  Result catchUp(Lsn target) throws DbJobException {
+  Result catchUp(Lsn target) throws JobException {
     if (!target.isAfter(position)) {
       LOG.info(
           "nothing to archive: the server's WAL ends at {}, archived up to {}", target, position);
@@ -136,7 +136,7 @@ final class WalReceiver {
    * first receives what the server had flushed by then (for 10 s at most).
    */
   Result follow(Duration partialInterval, Duration reportInterval, Consumer<Progress> report)
-      throws DbJobException {
+      throws JobException {
     return stream(null, partialInterval, reportInterval, report);
   }
 
@@ -147,7 +147,7 @@ final class WalReceiver {
 
   private Result stream(
       Lsn target, Duration partialInterval, Duration reportInterval, Consumer<Progress> report)
-      throws DbJobException {
+      throws JobException {
     try (Connection c = pg.openReplication()) {
       spool.open(segment);
       PGReplicationStream stream = open(c);
@@ -160,7 +160,7 @@ final class WalReceiver {
     } catch (SQLException e) {
       throw ReplicationErrors.failed(e, pg, position);
     } catch (IOException e) {
-      throw DbJobException.failed(
+      throw JobException.failed(
           "unable to archive WAL segment "
               + segment
               + ": "
@@ -211,7 +211,7 @@ final class WalReceiver {
     }
 
     /** One pass of the loop; false once the run is over. */
-    boolean pass(PGReplicationStream stream) throws DbJobException, IOException, SQLException {
+    boolean pass(PGReplicationStream stream) throws JobException, IOException, SQLException {
       if (target != null && !position.isBefore(target)) {
         return false;
       }
@@ -239,7 +239,7 @@ final class WalReceiver {
       Lsn end = new Lsn(stream.getLastReceiveLSN().asLong());
       Lsn start = end.plus(-buf.remaining());
       if (!start.equals(position)) {
-        throw DbJobException.failed(
+        throw JobException.failed(
             "the server sent WAL from " + start + " where " + position + " was expected", null);
       }
       write(buf, stream);
@@ -250,7 +250,7 @@ final class WalReceiver {
     private boolean beginStop() {
       try {
         target = PitrServer.read(pg).flushLsn();
-      } catch (DbJobException e) {
+      } catch (JobException e) {
         LOG.warn("stopping: unable to read the server's position ({})", e.getMessage());
         return false;
       }
@@ -261,9 +261,9 @@ final class WalReceiver {
     }
 
     /** Nothing pending: fails after the idle timeout, stores the partial when due, waits. */
-    private void idle(Instant now) throws DbJobException, IOException {
+    private void idle(Instant now) throws JobException, IOException {
       if (target != null && Duration.between(lastData, now).compareTo(idleTimeout) > 0) {
-        throw DbJobException.failed(
+        throw JobException.failed(
             "the server sent no WAL for "
                 + idleTimeout.toSeconds()
                 + " s while "

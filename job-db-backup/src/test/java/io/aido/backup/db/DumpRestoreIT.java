@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgRestore;
 import io.aido.backup.postgres.PgTools;
@@ -199,9 +199,9 @@ class DumpRestoreIT {
         "CREATE SCHEMA app; CREATE TABLE app.users (id int); INSERT INTO app.users VALUES (1)");
     PgRestore.Options noClean = new PgRestore.Options(false, false, false);
 
-    DbJobException refused =
+    JobException refused =
         catchThrowableOfType(
-            DbJobException.class,
+            JobException.class,
             () -> PgRestore.prepareTarget(conn, "occupied", noClean, dumped.owners()));
     assertThat(refused.exitCode()).isEqualTo(2);
     assertThat(refused.getMessage()).contains("already holds 1 table(s)").contains("--clean");
@@ -216,18 +216,18 @@ class DumpRestoreIT {
 
   @Test
   void prepareTarget_missingWithoutCreate_orExistingWithCreate_refused() {
-    DbJobException missing =
+    JobException missing =
         catchThrowableOfType(
-            DbJobException.class,
+            JobException.class,
             () ->
                 PgRestore.prepareTarget(
                     conn, "absent", new PgRestore.Options(false, false, false), List.of()));
     assertThat(missing.exitCode()).isEqualTo(2);
     assertThat(missing.getMessage()).contains("missing database 'absent'").contains("--create");
 
-    DbJobException exists =
+    JobException exists =
         catchThrowableOfType(
-            DbJobException.class,
+            JobException.class,
             () ->
                 PgRestore.prepareTarget(
                     conn, "rich", new PgRestore.Options(false, true, false), List.of()));
@@ -238,9 +238,9 @@ class DumpRestoreIT {
   @Test
   void prepareTarget_ownerRoleMissing_refusedAndCreatedDatabaseDropped_unlessNoOwner()
       throws Exception {
-    DbJobException refused =
+    JobException refused =
         catchThrowableOfType(
-            DbJobException.class,
+            JobException.class,
             () ->
                 PgRestore.prepareTarget(
                     conn,
@@ -268,9 +268,9 @@ class DumpRestoreIT {
     PgRestore.Options opts = new PgRestore.Options(false, true, false);
     boolean created = PgRestore.prepareTarget(conn, "half", opts, dumped.owners());
 
-    DbJobException e =
+    JobException e =
         catchThrowableOfType(
-            DbJobException.class,
+            JobException.class,
             () ->
                 PgRestore.restore(
                     conn, tools, new ByteArrayInputStream(half), "half", opts, created));
@@ -298,9 +298,9 @@ class DumpRestoreIT {
             });
     PgRestore.Options opts = new PgRestore.Options(false, false, false);
 
-    DbJobException e =
+    JobException e =
         catchThrowableOfType(
-            DbJobException.class,
+            JobException.class,
             () -> PgRestore.restore(conn, tools, failing, "broken_source", opts, false));
 
     assertThat(e.exitCode()).isEqualTo(1);

@@ -9,8 +9,8 @@ import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.crypto.WrappedDataKey;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.wal.ArchivedWal;
 import io.aido.backup.postgres.wal.BaseBackupFacts;
 import io.aido.backup.postgres.wal.Lsn;
@@ -164,10 +164,10 @@ class PitrPlanTest {
                     "20261126T020000Z-cccccc",
                     bases,
                     archive(Instant.EPOCH)))
-        .isInstanceOf(DbJobException.class)
+        .isInstanceOf(JobException.class)
         .hasMessage(
             "unable to restore missing base backup 20261126T020000Z-cccccc: no such db-base")
-        .extracting(e -> ((DbJobException) e).exitCode())
+        .extracting(e -> ((JobException) e).exitCode())
         .isEqualTo(ExitCodes.USAGE);
   }
 
@@ -195,13 +195,13 @@ class PitrPlanTest {
                     null,
                     bases,
                     archive(Instant.EPOCH, whole(5), whole(7))))
-        .isInstanceOf(DbJobException.class)
+        .isInstanceOf(JobException.class)
         .hasMessageContaining(
             "point-in-time recovery is impossible between "
                 + new WalSegment(1, 6, SIZE).start()
                 + " and "
                 + new WalSegment(1, 7, SIZE).start())
-        .extracting(e -> ((DbJobException) e).exitCode())
+        .extracting(e -> ((JobException) e).exitCode())
         .isEqualTo(ExitCodes.FAILED);
   }
 

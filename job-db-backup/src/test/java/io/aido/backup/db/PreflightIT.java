@@ -3,7 +3,7 @@ package io.aido.backup.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgTools;
 import io.aido.backup.postgres.Preflight;
@@ -66,9 +66,9 @@ class PreflightIT {
   @Test
   void check_missingSocket_exit1UnableToReach(@TempDir Path dir) {
     PgConnection socket = PgConnection.of(dir.toString(), pg.port(), PgCluster.SUPERUSER, null);
-    DbJobException e =
+    JobException e =
         catchThrowableOfType(
-            DbJobException.class,
+            JobException.class,
             () -> Preflight.check(socket, PgTools.in(pg.binDir()), List.of("todo")));
     assertThat(e.exitCode()).isEqualTo(1);
     assertThat(e.getMessage()).contains("unable to reach PostgreSQL server '" + dir);
@@ -76,9 +76,9 @@ class PreflightIT {
 
   @Test
   void check_wrongPassword_exit2WithoutThePassword() {
-    DbJobException e =
+    JobException e =
         catchThrowableOfType(
-            DbJobException.class,
+            JobException.class,
             () ->
                 Preflight.check(
                     connection("wrong-" + PASSWORD), PgTools.in(pg.binDir()), List.of("todo")));
@@ -92,9 +92,9 @@ class PreflightIT {
 
   @Test
   void check_noPassword_exit2() {
-    DbJobException e =
+    JobException e =
         catchThrowableOfType(
-            DbJobException.class,
+            JobException.class,
             () -> Preflight.check(connection(null), PgTools.in(pg.binDir()), List.of("todo")));
 
     assertThat(e.exitCode()).isEqualTo(2);
@@ -103,9 +103,9 @@ class PreflightIT {
 
   @Test
   void check_unknownSecondDatabase_exit2NamingIt() {
-    DbJobException e =
+    JobException e =
         catchThrowableOfType(
-            DbJobException.class,
+            JobException.class,
             () ->
                 Preflight.check(
                     connection(PASSWORD), PgTools.in(pg.binDir()), List.of("todo", "nope")));
@@ -117,9 +117,9 @@ class PreflightIT {
   @Test
   void check_nothingListening_exit1UnableToReach() {
     int closedPort = FreePort.find();
-    DbJobException e =
+    JobException e =
         catchThrowableOfType(
-            DbJobException.class,
+            JobException.class,
             () ->
                 Preflight.check(
                     PgConnection.of("127.0.0.1", closedPort, "postgres", PASSWORD),
@@ -140,9 +140,9 @@ class PreflightIT {
     Files.writeString(fake, "#!/bin/sh\necho 'pg_dump (PostgreSQL) 14.9'\n");
     Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
 
-    DbJobException e =
+    JobException e =
         catchThrowableOfType(
-            DbJobException.class,
+            JobException.class,
             () -> Preflight.check(connection(PASSWORD), PgTools.in(dir), List.of("todo")));
 
     assertThat(e.exitCode()).isEqualTo(2);

@@ -4,11 +4,11 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
-import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.pipeline.PartOutputStream;
 import io.aido.backup.core.repository.BackupWriter;
@@ -16,11 +16,9 @@ import io.aido.backup.core.repository.Repository;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -194,8 +192,8 @@ public final class ExportCommand extends ManifestCommand {
             excludeLabels,
             secretsMode);
     KeyEncryptionKey kek = repository.kek();
-    checkKeyUsable(kek);
-    Repository repo = openRepository(repository.openStore(), compression.pipelineSettings());
+    Repository repo =
+        openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
     try (KubernetesClient client = newClient()) {
       Exporter exporter = new Exporter(client, selection, pageSize);
       exporter.plan();
@@ -222,7 +220,7 @@ public final class ExportCommand extends ManifestCommand {
           ManifestArchive.Writer archive = new ManifestArchive.Writer(part, start);
           result = exporter.write(archive, writer.id().value(), start, cluster);
           archive.finish();
-        } catch (IOException | ManifestJobException | RuntimeException e) {
+        } catch (IOException | JobException | RuntimeException e) {
           part.abort(e);
           throw failed(writer.id().value(), e);
         }
@@ -233,7 +231,7 @@ public final class ExportCommand extends ManifestCommand {
         }
         BackupRecord record;
         try {
-          record = writer.commit(facts(result));
+          record = writer.commit(ManifestFacts.of(result).toFacts());
         } catch (IOException e) {
           throw failed(writer.id().value(), e);
         }
@@ -262,20 +260,6 @@ public final class ExportCommand extends ManifestCommand {
     }
   }
 
-  private static Map<String, Object> facts(Exporter.Result result) {
-    Map<String, Object> facts = new LinkedHashMap<>();
-    facts.put("archivePart", ManifestArchive.PART);
-    facts.put("objects", result.objects());
-    facts.put("counts", result.counts());
-    facts.put("skipped", result.skipped());
-    facts.put("namespaces", result.namespaces());
-    facts.put("helmReleases", result.helm());
-    if (!result.unavailable().isEmpty()) {
-      facts.put("unavailableApiGroups", result.unavailable());
-    }
-    return facts;
-  }
-
   private static String serverVersion(KubernetesClient client) {
     try {
       var v = client.getKubernetesVersion();
@@ -285,25 +269,12 @@ public final class ExportCommand extends ManifestCommand {
     }
   }
 
-  private static ManifestJobException failed(String id, Exception e) {
+  private static JobException failed(String id, Exception e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     String safe =
         message.contains("no record was written")
             ? ""
             : "; no record was written, earlier backups are untouched";
-    return ManifestJobException.failed("export " + id + ": " + message + safe, e);
-  }
-
-  /**
-   * Proves the key-encryption key works before any byte moves: a throwaway data key is wrapped and
-   * unwrapped with it (for Cloud KMS, this reaches KMS).
-   */
-  static void checkKeyUsable(KeyEncryptionKey kek) throws ManifestJobException {
-    try {
-      DataKey.unwrap(DataKey.generate().wrap(kek), kek);
-    } catch (GeneralSecurityException e) {
-      throw ManifestJobException.failed(
-          "unable to use key-encryption key '" + kek.id() + "': " + e.getMessage(), e);
-    }
+    return JobException.failed("export " + id + ": " + message + safe, e);
   }
 }

@@ -2,6 +2,7 @@ package io.aido.backup.manifests;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.kubernetes.ApiDiscovery;
 import io.aido.backup.kubernetes.ObjectCleaner;
 import io.aido.backup.kubernetes.ObjectYaml;
@@ -86,15 +87,15 @@ final class Exporter {
   /**
    * Discovers the types and resolves the namespaces.
    *
-   * @throws ManifestJobException exit 2 if a named namespace does not exist, exit 1 if the API
-   *     server cannot be reached
+   * @throws JobException exit 2 if a named namespace does not exist, exit 1 if the API server
+   *     cannot be reached
    */
-  void plan() throws ManifestJobException {
+  void plan() throws JobException {
     ApiDiscovery.Result discovered;
     try {
       discovered = ApiDiscovery.discover(client);
     } catch (KubernetesClientException e) {
-      throw ManifestJobException.failed(
+      throw JobException.failed(
           "unable to discover the API server's resource types at "
               + client.getMasterUrl()
               + ": "
@@ -121,7 +122,7 @@ final class Exporter {
     namespaces = resolveNamespaces();
   }
 
-  private List<String> resolveNamespaces() throws ManifestJobException {
+  private List<String> resolveNamespaces() throws JobException {
     try {
       if (!selection.namespaces().isEmpty()) {
         List<String> missing = new ArrayList<>();
@@ -131,7 +132,7 @@ final class Exporter {
           }
         }
         if (!missing.isEmpty()) {
-          throw ManifestJobException.badInput(
+          throw JobException.badInput(
               "namespace(s) "
                   + String.join(", ", missing)
                   + " do not exist in the cluster; nothing was written");
@@ -147,7 +148,7 @@ final class Exporter {
       }
       return List.copyOf(all);
     } catch (KubernetesClientException e) {
-      throw ManifestJobException.failed(
+      throw JobException.failed(
           "unable to list the namespaces: " + ManifestCommand.reason(e, false), e);
     }
   }
@@ -162,7 +163,7 @@ final class Exporter {
 
   /** Writes {@code types.json}, every object, the Helm trees and {@code index.json}. */
   Result write(ManifestArchive.Writer archive, String backupId, Instant startedAt, String cluster)
-      throws IOException, ManifestJobException {
+      throws IOException, JobException {
     List<Map<String, Object>> typeList = new ArrayList<>();
     for (ResourceType t : types) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -213,7 +214,7 @@ final class Exporter {
 
   private void exportSecrets(
       ManifestArchive.Writer archive, ResourceType type, Set<String> selected)
-      throws IOException, ManifestJobException {
+      throws IOException, JobException {
     if (selection.secrets() == SecretsMode.EXCLUDE) {
       return;
     }
@@ -237,7 +238,7 @@ final class Exporter {
       Set<String> selected,
       String selector,
       Predicate<GenericKubernetesResource> filter)
-      throws IOException, ManifestJobException {
+      throws IOException, JobException {
     if (!selection.namespaces().isEmpty()) {
       for (String ns : namespaces) {
         list(archive, type, ns, selector, filter);
@@ -259,7 +260,7 @@ final class Exporter {
       String namespace,
       String selector,
       Predicate<GenericKubernetesResource> filter)
-      throws IOException, ManifestJobException {
+      throws IOException, JobException {
     String token = null;
     long before = objects;
     do {
@@ -285,7 +286,7 @@ final class Exporter {
           unavailable.add(type.apiVersion() + " " + type.kind());
           return;
         }
-        throw ManifestJobException.failed(
+        throw JobException.failed(
             "unable to list "
                 + type.plural()
                 + (type.group().isEmpty() ? "" : "." + type.group())

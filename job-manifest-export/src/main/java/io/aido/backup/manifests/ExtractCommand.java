@@ -1,14 +1,14 @@
 package io.aido.backup.manifests;
 
-import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
+import io.aido.backup.core.config.BackupIdOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
-import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
@@ -18,7 +18,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
 import java.util.Map;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -42,11 +41,7 @@ public final class ExtractCommand extends ManifestCommand {
 
   @Mixin private RepositoryOptions repository;
 
-  @Option(
-      names = "--backup-id",
-      paramLabel = "ID|latest",
-      description = "The backup to read, or latest.")
-  private String backupId;
+  @Mixin BackupIdOptions backupId;
 
   @Option(
       names = "--out",
@@ -69,13 +64,6 @@ public final class ExtractCommand extends ManifestCommand {
 
   @Override
   protected void validate(ConfigProblems problems) {
-    if (backupId == null || backupId.isBlank()) {
-      problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
-    } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
-      problems.add(
-          EnvironmentDefaults.describe("--backup-id"),
-          "'" + backupId + "' is neither latest nor a backup id like 20261124T020000Z-a1b2c3");
-    }
     if (out == null) {
       problems.add(EnvironmentDefaults.describe("--out"), "not set (a new directory)");
     } else if (Files.exists(out) && !isEmptyDirectory(out)) {
@@ -104,41 +92,26 @@ public final class ExtractCommand extends ManifestCommand {
     BlobStore store = repository.openStore();
     Repository repo = openRepositoryToRead(store);
     BackupRecord record =
-        backupId.equals("latest")
+        backupId.latest()
             ? repo.catalog()
                 .latest(BackupKind.MANIFESTS)
                 .orElseThrow(
-                    () -> ManifestJobException.badInput("the repository holds no manifests backup"))
+                    () -> JobException.badInput("the repository holds no manifests backup"))
             : repo.catalog()
-                .find(new BackupId(backupId))
+                .find(backupId.id())
                 .filter(r -> r.kind() == BackupKind.MANIFESTS)
                 .orElseThrow(
                     () ->
-                        ManifestJobException.badInput(
+                        JobException.badInput(
                             "no manifests backup " + backupId + " in the repository"));
     PartRecord part =
         record
             .part(ManifestArchive.PART)
             .orElseThrow(
                 () ->
-                    ManifestJobException.failed(
+                    JobException.failed(
                         "backup " + record.id() + ": its record names no archive", null));
-    BackupReader reader;
-    try {
-      reader = repo.reader(record, repository.kek());
-    } catch (WrongKeyException e) {
-      throw ManifestJobException.badInput(
-          "unable to read backup "
-              + record.id()
-              + ": its data key was wrapped by key '"
-              + e.recordedKekId()
-              + "', not by the configured '"
-              + e.configuredKekId()
-              + "' (wrong key)");
-    } catch (GeneralSecurityException e) {
-      throw ManifestJobException.failed(
-          "unable to read backup " + record.id() + ": " + e.getMessage(), e);
-    }
+    BackupReader reader = openBackup(repo, record, repository.kek(), "read backup", "");
     audit(store)
         .record(
             AuditAction.READ,
@@ -157,7 +130,7 @@ public final class ExtractCommand extends ManifestCommand {
         }
         Path target = root.resolve(path).normalize();
         if (!target.startsWith(root)) {
-          throw ManifestJobException.failed(
+          throw JobException.failed(
               "backup " + record.id() + ": entry '" + path + "' points outside --out", null);
         }
         Files.createDirectories(target.getParent());

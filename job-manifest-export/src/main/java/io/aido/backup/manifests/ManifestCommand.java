@@ -1,26 +1,16 @@
 package io.aido.backup.manifests;
 
 import io.aido.backup.core.cli.JobCommand;
-import io.aido.backup.core.config.LogFormat;
-import io.aido.backup.core.config.Redaction;
-import io.aido.backup.core.pipeline.Pipeline;
-import io.aido.backup.core.pipeline.PipelineSettings;
-import io.aido.backup.core.repository.Repository;
-import io.aido.backup.core.storage.BlobStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.io.IOException;
 import java.util.List;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What export and restore share: the Kubernetes client, the repository, and one clear line with the
- * right exit code when a {@link ManifestJobException} ends the run.
+ * What export, restore and extract share: the Kubernetes client, its loggers kept quiet, and the
+ * API server's errors in one line.
  */
 abstract class ManifestCommand extends JobCommand {
-  private static final Logger LOG = LoggerFactory.getLogger(ManifestCommand.class);
-
   /** The name our writes carry in {@code managedFields}. */
   static final String FIELD_MANAGER = "aido-backup";
 
@@ -37,50 +27,15 @@ abstract class ManifestCommand extends JobCommand {
         logger.setLevel(ch.qos.logback.classic.Level.INFO);
       }
     }
-    try {
-      return runManifests();
-    } catch (ManifestJobException e) {
-      String line = Redaction.redact("error: " + e.getMessage());
-      if (runOptions().logFormat() == LogFormat.JSON) {
-        LOG.error(line);
-      }
-      context().err().println(line);
-      return e.exitCode();
-    }
+    return runManifests();
   }
 
-  /** Does the work; a {@link ManifestJobException} becomes its one line and exit code. */
+  /** Does the work, once the Kubernetes client's loggers were quietened. */
   protected abstract int runManifests() throws Exception;
 
   /** A new client from the job's configuration; the caller closes it. */
   protected final KubernetesClient newClient() {
     return ((Main) spec().root().userObject()).newClient();
-  }
-
-  /**
-   * The repository in {@code store} for a command that only reads (a restore): never created, so a
-   * mistyped or empty location fails as the bad {@code --storage-url} it is (exit 2) instead of
-   * becoming an empty repository that holds no backup.
-   */
-  protected final Repository openRepositoryToRead(BlobStore store) throws ManifestJobException {
-    try {
-      return openExistingRepository(store);
-    } catch (IOException e) {
-      throw ManifestJobException.failed(e.getMessage(), e);
-    }
-  }
-
-  /**
-   * The repository in {@code store}, written with {@code settings} (a writing command's
-   * compression).
-   */
-  protected final Repository openRepository(BlobStore store, PipelineSettings settings)
-      throws ManifestJobException {
-    try {
-      return Repository.open(store, new Pipeline(settings), clock());
-    } catch (IOException e) {
-      throw ManifestJobException.failed(e.getMessage(), e);
-    }
   }
 
   /**

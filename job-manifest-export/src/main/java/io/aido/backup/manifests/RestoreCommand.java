@@ -1,40 +1,26 @@
 package io.aido.backup.manifests;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
+import io.aido.backup.core.config.BackupIdOptions;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
-import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.repository.BackupReader;
-import io.aido.backup.core.repository.PartReadException;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
-import io.aido.backup.kubernetes.ObjectYaml;
-import io.aido.backup.kubernetes.ResourceType;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.io.InputStream;
-import java.security.GeneralSecurityException;
-import java.time.Duration;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,17 +52,11 @@ import picocli.CommandLine.Option;
       "Prints created / changed / unchanged / failed (with the reason of each failure)."
     })
 public final class RestoreCommand extends ManifestCommand {
-  private static final Logger LOG = LoggerFactory.getLogger(RestoreCommand.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern NS = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
   @Mixin private RepositoryOptions repository;
 
-  @Option(
-      names = "--backup-id",
-      paramLabel = "ID|latest",
-      description = "The backup to restore (like 20261124T020000Z-a1b2c3), or latest.")
-  private String backupId;
+  @Mixin BackupIdOptions backupId;
 
   @Option(
       names = "--dry-run",
@@ -120,13 +100,6 @@ public final class RestoreCommand extends ManifestCommand {
 
   @Override
   protected void validate(ConfigProblems problems) {
-    if (backupId == null || backupId.isBlank()) {
-      problems.add(EnvironmentDefaults.describe("--backup-id"), "not set (a backup id, or latest)");
-    } else if (!backupId.equals("latest") && !BackupId.isValid(backupId)) {
-      problems.add(
-          EnvironmentDefaults.describe("--backup-id"),
-          "'" + backupId + "' is neither latest nor a backup id like 20261124T020000Z-a1b2c3");
-    }
     if (namespaceMap != null) {
       for (String pair : namespaceMap) {
         String[] p = pair.strip().split("=", -1);
@@ -160,34 +133,14 @@ public final class RestoreCommand extends ManifestCommand {
     BackupRecord record = resolve(repo);
     PartRecord part =
         record
-            .part(String.valueOf(record.facts().getOrDefault("archivePart", ManifestArchive.PART)))
+            .part(archivePart(record))
             .orElseThrow(
                 () ->
-                    ManifestJobException.failed(
+                    JobException.failed(
                         "unable to restore backup " + record.id() + ": its record names no archive",
                         null));
     KeyEncryptionKey kek = repository.kek();
-    BackupReader reader;
-    try {
-      reader = repo.reader(record, kek);
-    } catch (WrongKeyException e) {
-      throw ManifestJobException.badInput(
-          "unable to restore backup "
-              + record.id()
-              + ": its data key was wrapped by key '"
-              + e.recordedKekId()
-              + "', not by the configured '"
-              + e.configuredKekId()
-              + "' (wrong key); nothing was restored");
-    } catch (GeneralSecurityException e) {
-      throw ManifestJobException.failed(
-          "unable to restore backup "
-              + record.id()
-              + ": unable to unwrap its data key: "
-              + e.getMessage()
-              + "; nothing was restored",
-          e);
-    }
+    BackupReader reader = openBackup(repo, record, kek, "restore backup", "nothing was restored");
     reader.checkStoredParts();
     // Applied objects stay applied: the whole archive is authenticated before the first write, so
     // a backup tampered at its end is refused with nothing applied.
@@ -208,7 +161,7 @@ public final class RestoreCommand extends ManifestCommand {
                 record.id(),
                 details);
       } catch (IOException e) {
-        throw ManifestJobException.failed(
+        throw JobException.failed(
             "unable to restore backup "
                 + record.id()
                 + ": unable to write its audit event: "
@@ -216,261 +169,44 @@ public final class RestoreCommand extends ManifestCommand {
                 + "; nothing was restored",
             e);
       }
-      return applyAll(client, reader, part, record);
+      new ManifestApply(
+              new Applier(client, dryRun, forceConflicts),
+              new ManifestRestorePlan(namespaces == null ? List.of() : namespaces, mapping),
+              dryRun,
+              crdTimeout,
+              out())
+          .run(reader, part, record);
+      return ExitCodes.DONE;
     }
   }
 
-  private int applyAll(
-      KubernetesClient client, BackupReader reader, PartRecord part, BackupRecord record)
-      throws Exception {
-    Applier applier = new Applier(client, dryRun, forceConflicts);
-    Map<Applier.Outcome, Integer> tally = new EnumMap<>(Applier.Outcome.class);
-    for (Applier.Outcome o : Applier.Outcome.values()) {
-      tally.put(o, 0);
-    }
-    Map<String, ResourceType> types = new HashMap<>();
-    long read = 0;
-    int skipped = 0;
-    long indexObjects = -1;
-    int lastRank = -1;
-    boolean crdsAwaited = false;
-    int toolkit = 0;
-    try (InputStream in = reader.openPart(part);
-        ManifestArchive.Reader archive = new ManifestArchive.Reader(in)) {
-      String path;
-      while ((path = archive.next()) != null) {
-        if (path.equals(ManifestArchive.TYPES)) {
-          for (JsonNode t : JSON.readTree(archive.content())) {
-            ResourceType type =
-                new ResourceType(
-                    t.path("group").asText(),
-                    t.path("version").asText(),
-                    t.path("kind").asText(),
-                    t.path("plural").asText(),
-                    t.path("namespaced").asBoolean(),
-                    List.of("get", "list", "create", "patch"));
-            types.put(type.group() + "/" + type.kind(), type);
-          }
-          continue;
-        }
-        if (path.equals(ManifestArchive.INDEX)) {
-          indexObjects = JSON.readTree(archive.content()).path("objects").asLong(-1);
-          continue;
-        }
-        if (!path.startsWith("namespaces/") && !path.startsWith("cluster/")) {
-          continue; // the Helm tree is for people; the release Secrets restore the history
-        }
-        read++;
-        GenericKubernetesResource object = ObjectYaml.read(archive.content());
-        String label = label(object);
-        ResourceType type =
-            types.get(SkipRules.group(object.getApiVersion()) + "/" + object.getKind());
-        if (type == null) {
-          tally.merge(Applier.Outcome.FAILED, 1, Integer::sum);
-          print("failed", label, "its type is not in the archive's types.json");
-          continue;
-        }
-        int rank = ApplyOrder.rank(type.group(), type.kind(), type.namespaced());
-        if (rank > ApplyOrder.CRDS && !crdsAwaited) {
-          crdsAwaited = true;
-          if (!dryRun) {
-            List<String> late = applier.awaitCrds(Duration.ofSeconds(crdTimeout));
-            for (String crd : late) {
-              tally.merge(Applier.Outcome.FAILED, 1, Integer::sum);
-              LOG.warn("CustomResourceDefinition {} not established after {} s", crd, crdTimeout);
-              print(
-                  "failed",
-                  "CustomResourceDefinition " + crd,
-                  "not established after " + crdTimeout + " s");
-            }
-          }
-        }
-        if (rank < lastRank) {
-          LOG.warn("{} comes after objects of a later rank; applied in archive order", label);
-        }
-        lastRank = Math.max(lastRank, rank);
-        if (!selected(type, object)) {
-          continue;
-        }
-        if (SkipRules.isToolkitObject(object)) {
-          toolkit++;
-          print("skipped", label, "the backup toolkit's own object, installed from k8s/");
-          continue;
-        }
-        String movedSubjects = subjectsMovedAwayFromTheOriginal(type, object);
-        if (movedSubjects != null) {
-          skipped++;
-          LOG.warn("{} skipped: {}", label, movedSubjects);
-          print("skipped", label, movedSubjects);
-          continue;
-        }
-        remap(type, object);
-        label = label(object);
-        Applier.Applied applied = applier.apply(type, object);
-        tally.merge(applied.outcome(), 1, Integer::sum);
-        switch (applied.outcome()) {
-          case CREATED -> print(dryRun ? "would create" : "created", label, null);
-          case UPDATED ->
-              print(
-                  dryRun ? "would change" : "changed", label, String.join(", ", applied.changes()));
-          case FAILED -> print("failed", label, applied.reason());
-          case UNCHANGED -> {}
-        }
-      }
-      archive.drain();
-    } catch (PartReadException e) {
-      int applied = tally.get(Applier.Outcome.CREATED) + tally.get(Applier.Outcome.UPDATED);
-      throw ManifestJobException.failed(
-          PartReadException.withoutOutcome(e)
-              + " (read a second time, after the whole archive had been authenticated: it changed"
-              + " in the store, or the store failed); "
-              + (applied == 0 || dryRun
-                  ? "nothing was restored"
-                  : applied
-                      + " object(s) were applied before and stay applied, nothing was deleted"),
-          e);
-    }
-    if (indexObjects >= 0 && indexObjects != read) {
-      throw ManifestJobException.failed(
-          "backup "
-              + record.id()
-              + ": the archive holds "
-              + read
-              + " object(s) but its index says "
-              + indexObjects
-              + "; what was applied stays applied",
-          null);
-    }
-    int failed = tally.get(Applier.Outcome.FAILED);
-    out()
-        .printf(
-            Locale.ROOT,
-            "%s %s: %d %s, %d %s, %d unchanged, %d failed%s%s%n",
-            dryRun ? "dry run of backup" : "restored backup",
-            record.id(),
-            tally.get(Applier.Outcome.CREATED),
-            dryRun ? "would be created" : "created",
-            tally.get(Applier.Outcome.UPDATED),
-            dryRun ? "would change" : "changed",
-            tally.get(Applier.Outcome.UNCHANGED),
-            failed,
-            skipped == 0 ? "" : ", " + skipped + " skipped",
-            toolkit == 0 ? "" : "; " + toolkit + " of the backup toolkit's own skipped");
-    LOG.info("{} {}: {}", dryRun ? "dry run of" : "restore of", record.id(), tally);
-    if (failed > 0) {
-      throw ManifestJobException.failed(
-          failed
-              + " object(s) of backup "
-              + record.id()
-              + " failed to apply (reasons above); the others were applied, nothing was deleted",
-          null);
-    }
-    return ExitCodes.DONE;
-  }
-
-  private boolean selected(ResourceType type, GenericKubernetesResource object) {
-    if (namespaces == null || namespaces.isEmpty()) {
-      return true;
-    }
-    if (type.group().isEmpty() && type.kind().equals("Namespace")) {
-      return namespaces.contains(object.getMetadata().getName());
-    }
-    return type.namespaced() && namespaces.contains(object.getMetadata().getNamespace());
-  }
-
-  /**
-   * Why {@code object} must not be applied under the mapping: it keeps its name and namespace (it
-   * is cluster-scoped, or its namespace is not mapped), so it is the original's own object, yet its
-   * subjects name a mapped namespace; mapping them would rewrite the original's binding and take it
-   * away from the original's service accounts. Null when it may be applied.
-   */
-  private String subjectsMovedAwayFromTheOriginal(
-      ResourceType type, GenericKubernetesResource object) {
-    if (mapping.isEmpty()
-        || !type.group().equals("rbac.authorization.k8s.io")
-        || (type.namespaced() && mapping.containsKey(object.getMetadata().getNamespace()))
-        || !(object.getAdditionalProperties().get("subjects") instanceof List<?> subjects)) {
-      return null;
-    }
-    for (Object s : subjects) {
-      if (s instanceof Map<?, ?> subject
-          && subject.get("namespace") instanceof String ns
-          && mapping.containsKey(ns)) {
-        return "it stays the original's own object but names subjects of namespace '"
-            + ns
-            + "', which --namespace-map moves; mapping them would take the binding away from the"
-            + " original (bind the new namespace's subjects by hand if they need it)";
-      }
-    }
-    return null;
-  }
-
-  private void remap(ResourceType type, GenericKubernetesResource object) {
-    if (mapping.isEmpty()) {
-      return;
-    }
-    if (type.group().isEmpty() && type.kind().equals("Namespace")) {
-      String to = mapping.get(object.getMetadata().getName());
-      if (to != null) {
-        object.getMetadata().setName(to);
-        Map<String, String> labels = object.getMetadata().getLabels();
-        if (labels != null && labels.containsKey("kubernetes.io/metadata.name")) {
-          labels.put("kubernetes.io/metadata.name", to);
-        }
-      }
-      return;
-    }
-    if (type.namespaced()) {
-      String to = mapping.get(object.getMetadata().getNamespace());
-      if (to != null) {
-        object.getMetadata().setNamespace(to);
-      }
-    }
-    if (type.group().equals("rbac.authorization.k8s.io")
-        && object.getAdditionalProperties().get("subjects") instanceof List<?> subjects) {
-      for (Object s : subjects) {
-        if (s instanceof Map<?, ?> subject && subject.get("namespace") instanceof String ns) {
-          Optional.ofNullable(mapping.get(ns))
-              .ifPresent(to -> castMap(subject).put("namespace", to));
-        }
-      }
+  private static String archivePart(BackupRecord record) throws JobException {
+    try {
+      return ManifestFacts.of(record).archivePart();
+    } catch (IllegalArgumentException e) {
+      throw JobException.failed(
+          "unable to restore backup " + record.id() + ": " + e.getMessage(), e);
     }
   }
 
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> castMap(Map<?, ?> map) {
-    return (Map<String, Object>) map;
-  }
-
-  private void print(String what, String label, String detail) {
-    out().println(what + " " + label + (detail == null || detail.isEmpty() ? "" : ": " + detail));
-  }
-
-  private static String label(GenericKubernetesResource o) {
-    String group = SkipRules.group(o.getApiVersion());
-    String kind = group.isEmpty() ? o.getKind() : o.getKind() + "." + group;
-    String ns = o.getMetadata().getNamespace();
-    return kind + " " + (ns == null ? "" : ns + "/") + o.getMetadata().getName();
-  }
-
-  private BackupRecord resolve(Repository repo) throws IOException, ManifestJobException {
-    if (backupId.equals("latest")) {
+  private BackupRecord resolve(Repository repo) throws IOException, JobException {
+    if (backupId.latest()) {
       return repo.catalog()
           .latest(BackupKind.MANIFESTS)
           .orElseThrow(
               () ->
-                  ManifestJobException.badInput(
+                  JobException.badInput(
                       "unable to restore latest backup: the repository holds no manifests backup"));
     }
     BackupRecord r =
         repo.catalog()
-            .find(new BackupId(backupId))
+            .find(backupId.id())
             .orElseThrow(
                 () ->
-                    ManifestJobException.badInput(
+                    JobException.badInput(
                         "unable to restore missing backup " + backupId + ": no such backup"));
     if (r.kind() != BackupKind.MANIFESTS) {
-      throw ManifestJobException.badInput(
+      throw JobException.badInput(
           "unable to restore backup "
               + backupId
               + ": it is a "

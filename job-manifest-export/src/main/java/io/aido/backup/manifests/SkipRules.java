@@ -105,13 +105,6 @@ final class SkipRules {
     return labels != null && TOOLKIT_LABEL_VALUE.equals(labels.get(TOOLKIT_LABEL));
   }
 
-  /** Whether a Secret is one of the Sealed Secrets controller's keys. */
-  static boolean isSealingKey(GenericKubernetesResource secret) {
-    Map<String, String> labels =
-        secret.getMetadata() == null ? null : secret.getMetadata().getLabels();
-    return labels != null && labels.containsKey(SEALED_SECRETS_KEY_LABEL);
-  }
-
   /** Whether a Secret holds one Helm release revision. */
   static boolean isHelmRelease(GenericKubernetesResource secret) {
     return HELM_RELEASE_TYPE.equals(secret.getAdditionalProperties().get("type"));

@@ -4,6 +4,7 @@ import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.crypto.KeyUnavailableException;
 import io.aido.backup.core.observability.AuditAction;
@@ -12,7 +13,6 @@ import io.aido.backup.core.observability.RunMetrics;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.core.verification.VerificationResults;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.LogicalDumpFacts;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -136,7 +136,7 @@ final class RestoreDrill {
           leftovers.add(outcome.leftover());
         }
       }
-    } catch (DbJobException e) {
+    } catch (JobException e) {
       if (e.exitCode() == ExitCodes.USAGE) {
         ConfigProblems scratch = new ConfigProblems();
         scratch.add("scratch server (PGHOST, PGPORT, PGUSER)", e.getMessage());

@@ -1,7 +1,7 @@
 package io.aido.backup.verify;
 
 import io.aido.backup.core.catalog.BackupId;
-import io.aido.backup.postgres.DbJobException;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgErrors;
 import io.aido.backup.postgres.PgRestore;
@@ -53,9 +53,9 @@ final class ScratchDatabases {
   /**
    * Claims {@code name} for this run until the returned claim is closed.
    *
-   * @throws DbJobException exit code 1 (2 for refused credentials) when the server cannot be used
+   * @throws JobException exit code 1 (2 for refused credentials) when the server cannot be used
    */
-  Claim claim(String name) throws DbJobException {
+  Claim claim(String name) throws JobException {
     Connection c;
     try {
       c = PgRestore.openMaintenance(pg);
@@ -77,9 +77,9 @@ final class ScratchDatabases {
    * Drops every database with our prefix that no running restore test claims.
    *
    * @return the names dropped
-   * @throws DbJobException when the server cannot be used or a drop fails
+   * @throws JobException when the server cannot be used or a drop fails
    */
-  List<String> dropLeftovers() throws DbJobException {
+  List<String> dropLeftovers() throws JobException {
     List<String> dropped = new ArrayList<>();
     try (Connection c = PgRestore.openMaintenance(pg)) {
       List<String> candidates = new ArrayList<>();
@@ -123,8 +123,8 @@ final class ScratchDatabases {
     }
   }
 
-  private DbJobException failed(String what, String name, SQLException e) {
-    return DbJobException.failed(
+  private JobException failed(String what, String name, SQLException e) {
+    return JobException.failed(
         "unable to "
             + what
             + (name.isEmpty() ? "" : " scratch database '" + name + "'")

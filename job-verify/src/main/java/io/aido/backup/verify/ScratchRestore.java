@@ -2,13 +2,13 @@ package io.aido.backup.verify;
 
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
+import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyUnavailableException;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.CorruptPartException;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.verification.VerificationResult;
-import io.aido.backup.postgres.DbJobException;
 import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgErrors;
@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * <p>Verdicts: a dump that does not restore (a corrupt part, a pg_restore error while the server
  * stays reachable), a count that differs, a table that cannot be sampled are problems of the
  * backup. A scratch server that cannot be reached or refuses to create a database is not a verdict
- * and is thrown as {@link DbJobException}; a key that cannot be used at all is thrown as {@link
+ * and is thrown as {@link JobException}; a key that cannot be used at all is thrown as {@link
  * KeyUnavailableException}.
  */
 final class ScratchRestore {
@@ -86,14 +86,14 @@ final class ScratchRestore {
    * Checks, before any restore, that {@code pg_restore} runs and the scratch server answers, and
    * learns the server's major version.
    *
-   * @throws DbJobException exit code 1 when the tool cannot run or the server cannot be reached, 2
+   * @throws JobException exit code 1 when the tool cannot run or the server cannot be reached, 2
    *     when it refuses the credentials
    */
-  void preflight() throws DbJobException {
+  void preflight() throws JobException {
     try {
       tools.version("pg_restore");
     } catch (IOException e) {
-      throw DbJobException.failed("unable to test-restore: " + e.getMessage(), e);
+      throw JobException.failed("unable to test-restore: " + e.getMessage(), e);
     }
     try (Connection c = PgRestore.openMaintenance(pg);
         Statement s = c.createStatement();
@@ -107,18 +107,18 @@ final class ScratchRestore {
   }
 
   /** Drops the scratch databases of earlier runs that were killed; see {@link ScratchDatabases}. */
-  List<String> dropLeftovers() throws DbJobException {
+  List<String> dropLeftovers() throws JobException {
     return scratch.dropLeftovers();
   }
 
   /**
    * Test-restores {@code record}.
    *
-   * @throws DbJobException when the scratch server cannot be used
+   * @throws JobException when the scratch server cannot be used
    * @throws KeyUnavailableException when the key cannot be used at all
    * @throws IOException when reading the dump from the store fails
    */
-  Outcome check(BackupRecord record) throws DbJobException, KeyUnavailableException, IOException {
+  Outcome check(BackupRecord record) throws JobException, KeyUnavailableException, IOException {
     long started = System.nanoTime();
     String backup = "backup " + record.id() + " (" + record.kind() + ")";
     List<String> problems = new ArrayList<>();
@@ -147,7 +147,7 @@ final class ScratchRestore {
     }
     int sourceMajor = major(record.source().serverVersion());
     if (reader != null && sourceMajor > scratchMajor) {
-      throw DbJobException.badInput(
+      throw JobException.badInput(
           "unable to test-restore "
               + backup
               + ": it was dumped from PostgreSQL "
@@ -205,7 +205,7 @@ final class ScratchRestore {
       boolean created,
       String backup,
       List<String> problems)
-      throws DbJobException, IOException {
+      throws JobException, IOException {
     IOException[] readFailure = new IOException[1];
     try (InputStream dump =
         new FilterInputStream(reader.openPart(part)) {
@@ -221,7 +221,7 @@ final class ScratchRestore {
         }) {
       PgRestore.restore(pg, tools, dump, name, OPTIONS, created);
       return true;
-    } catch (DbJobException e) {
+    } catch (JobException e) {
       if (readFailure[0] instanceof CorruptPartException corrupt) {
         problems.add(backup + " part " + part.name() + ": " + problemOf(corrupt));
         return false;
@@ -245,7 +245,7 @@ final class ScratchRestore {
   }
 
   private void compare(LogicalDumpFacts facts, String name, String backup, List<String> problems)
-      throws DbJobException {
+      throws JobException {
     Map<String, Long> restored = PgRestore.countRows(pg, name);
     RowCountComparison comparison = RowCountComparison.of(facts.rowCounts(), restored);
     for (RowCountComparison.Row row : comparison.differences()) {
@@ -314,7 +314,7 @@ final class ScratchRestore {
     try {
       PgRestore.dropDatabase(pg, name);
       return null;
-    } catch (DbJobException e) {
+    } catch (JobException e) {
       LOG.error("{}; the next restore test drops it", e.getMessage());
       return name + ": " + e.getMessage();
     }
@@ -323,7 +323,7 @@ final class ScratchRestore {
   private boolean reachable() {
     try (Connection c = PgRestore.openMaintenance(pg)) {
       return c.isValid(10);
-    } catch (SQLException | DbJobException e) {
+    } catch (SQLException | JobException e) {
       return false;
     }
   }

@@ -1,20 +1,28 @@
 package io.aido.backup.core.cli;
 
+import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.config.EnvironmentDefaults;
+import io.aido.backup.core.config.LogFormat;
+import io.aido.backup.core.config.Redaction;
 import io.aido.backup.core.config.RunOptions;
 import io.aido.backup.core.config.ValidatedOptions;
+import io.aido.backup.core.crypto.DataKey;
+import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.observability.RunMetrics;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
+import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.NoRepositoryException;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -35,8 +43,9 @@ import picocli.CommandLine.Spec;
  *       of this command and the shared {@link RunOptions}, then {@link #validate} of the subclass;
  *   <li>when there is any, throw {@link io.aido.backup.core.config.ConfigurationException} (exit
  *       {@value ExitCodes#USAGE}); nothing else has happened;
- *   <li>{@link #run}; its return value is the exit code; throw {@link VerificationFailedException}
- *       for {@value ExitCodes#VERIFICATION_FAILED}, anything else for {@value ExitCodes#FAILED};
+ *   <li>{@link #run}; its return value is the exit code; a {@link JobException} becomes its one
+ *       line "error: ..." and its exit code; throw {@link VerificationFailedException} for {@value
+ *       ExitCodes#VERIFICATION_FAILED}, anything else for {@value ExitCodes#FAILED};
  *   <li>when {@link #pushesMetrics()} and a Pushgateway is set, push {@link #metrics()}; a failed
  *       push is logged as a warning and changes no exit code.
  * </ol>
@@ -100,7 +109,12 @@ public abstract class JobCommand implements Callable<Integer> {
     metrics.started();
     boolean success = false;
     try {
-      int code = run();
+      int code;
+      try {
+        code = run();
+      } catch (JobException e) {
+        code = report(e);
+      }
       success = code == ExitCodes.DONE;
       return code;
     } finally {
@@ -118,6 +132,8 @@ public abstract class JobCommand implements Callable<Integer> {
    * Does the work, once the configuration is known to be good.
    *
    * @return the exit code, normally {@link ExitCodes#DONE}
+   * @throws JobException when the job cannot go on: its message becomes the one line "error: ..."
+   *     (no stack trace, even with {@code --debug}) and its exit code the run's
    * @throws VerificationFailedException when a verification found a bad backup
    * @throws Exception when the work failed; its message becomes the "error: ..." line
    */
@@ -165,6 +181,79 @@ public abstract class JobCommand implements Callable<Integer> {
    */
   protected final AuditLog audit(BlobStore store) {
     return new AuditLog(store, clock(), jobName(), AuditLog.actor(env()));
+  }
+
+  /**
+   * Opens the repository in {@code store} for a command that writes backups (created when the store
+   * is empty), written with {@code settings} (the command's compression), once {@code kek} was
+   * proven usable: a throwaway data key is wrapped and unwrapped with it (for Cloud KMS, this
+   * reaches KMS), so a bad key fails before any byte moves.
+   *
+   * @throws JobException exit {@value ExitCodes#FAILED} naming the key when it cannot be used, or
+   *     with the store's message when the repository cannot be opened or created
+   */
+  protected final Repository openRepositoryToWrite(
+      BlobStore store, PipelineSettings settings, KeyEncryptionKey kek) throws JobException {
+    try {
+      DataKey.unwrap(DataKey.generate().wrap(kek), kek);
+    } catch (GeneralSecurityException e) {
+      throw JobException.keyUnusable(kek, e);
+    }
+    try {
+      return Repository.open(store, new Pipeline(settings), clock());
+    } catch (IOException e) {
+      throw JobException.failed(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Opens the repository in {@code store} for a command that only reads (a restore, an extract):
+   * never created, so a mistyped or empty location fails as the bad {@code --storage-url} it is
+   * (exit {@value ExitCodes#USAGE}) instead of becoming an empty repository that holds no backup.
+   * The key is checked per backup, by {@link #openBackup}.
+   *
+   * @throws io.aido.backup.core.config.ConfigurationException when the store holds no repository
+   * @throws JobException exit {@value ExitCodes#FAILED} when the store fails
+   */
+  protected final Repository openRepositoryToRead(BlobStore store) throws JobException {
+    try {
+      return openExistingRepository(store);
+    } catch (IOException e) {
+      throw JobException.failed(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The reader of {@code record}'s parts, its data key unwrapped with {@code kek}. When {@code kek}
+   * did not wrap it, the one wrong-key message: "unable to {@code <action>} {@code <id>}: its data
+   * key was wrapped by key 'A', not by the configured 'B' (wrong key); {@code <safe>}".
+   *
+   * @param action what the command does with the backup, as in "restore backup" or "read backup"
+   * @param safe what is safe when it fails, as in "nothing was restored"; empty to say nothing
+   * @throws JobException exit {@value ExitCodes#USAGE} for a wrong key, {@value ExitCodes#FAILED}
+   *     when the data key cannot be unwrapped otherwise (KMS refused or unreachable)
+   * @throws IOException when the store fails
+   */
+  protected final BackupReader openBackup(
+      Repository repo, BackupRecord record, KeyEncryptionKey kek, String action, String safe)
+      throws JobException, IOException {
+    String prefix = "unable to " + action + " " + record.id() + ": ";
+    String suffix = safe.isEmpty() ? "" : "; " + safe;
+    try {
+      return repo.reader(record, kek);
+    } catch (WrongKeyException e) {
+      throw JobException.badInput(
+          prefix
+              + "its data key was wrapped by key '"
+              + e.recordedKekId()
+              + "', not by the configured '"
+              + e.configuredKekId()
+              + "' (wrong key)"
+              + suffix);
+    } catch (GeneralSecurityException e) {
+      throw JobException.failed(
+          prefix + "unable to unwrap its data key: " + e.getMessage() + suffix, e);
+    }
   }
 
   /**
@@ -223,6 +312,16 @@ public abstract class JobCommand implements Callable<Integer> {
       return main;
     }
     throw new IllegalStateException(spec.qualifiedName() + " is not under a JobMain");
+  }
+
+  /** The one line of a {@link JobException}, on stderr and in the JSON log; its exit code. */
+  private int report(JobException e) {
+    String line = Redaction.redact("error: " + e.getMessage());
+    if (runOptions().logFormat() == LogFormat.JSON) {
+      LOG.error(line);
+    }
+    context().err().println(line);
+    return e.exitCode();
   }
 
   private void pushMetrics() {
