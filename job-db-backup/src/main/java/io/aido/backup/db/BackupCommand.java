@@ -162,15 +162,7 @@ public final class BackupCommand extends DbCommand {
       LOG.info("backup {} of database '{}' started, snapshot {}", writer.id(), db, snapshot.id());
       // Counting reads every table once; it runs in the snapshot's own session while pg_dump
       // streams, so the two overlap instead of adding up.
-      CompletableFuture<Map<String, Long>> counts =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return snapshot.rowCounts();
-                } catch (SQLException e) {
-                  throw new CompletionException(e);
-                }
-              });
+      CompletableFuture<Map<String, Long>> counts = countRows(snapshot);
       PartRecord dump;
       try (PgDump pgDump = PgDump.database(pg(), tools, db, snapshot.id())) {
         dump = writer.writePart(dumpPart, pgDump.stream());
@@ -250,6 +242,18 @@ public final class BackupCommand extends DbCommand {
       }
     }
     return b.append(".dump").toString();
+  }
+
+  /** Counts every table's rows in the snapshot's own session, in the background. */
+  private static CompletableFuture<Map<String, Long>> countRows(ConsistentSnapshot snapshot) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return snapshot.rowCounts();
+          } catch (SQLException e) {
+            throw new CompletionException(e);
+          }
+        });
   }
 
   /** Why counting failed, if it already has; never waits for a count still running. */

@@ -73,25 +73,7 @@ public final class BaseBackupCommand extends DbCommand {
     PgTools tools = tools();
     PitrServer server = PitrServer.read(pg());
     server.checkReplicationPossible(pg().server(), pg().user());
-    PgTools.ToolVersion basebackup;
-    try {
-      basebackup = tools.version("pg_basebackup");
-    } catch (IOException e) {
-      throw JobException.failed(e.getMessage(), e);
-    }
-    if (basebackup.major() < server.serverMajor()) {
-      throw JobException.badInput(
-          "pg_basebackup major version "
-              + basebackup.major()
-              + " is older than the server's "
-              + server.serverMajor()
-              + " ('"
-              + pg().server()
-              + "'); point PG_BIN_DIR at"
-              + " PostgreSQL "
-              + server.serverMajor()
-              + "'s tools");
-    }
+    PgTools.ToolVersion basebackup = basebackupVersion(tools, server);
     KeyEncryptionKey kek = repository.kek();
     Repository repo =
         openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
@@ -150,6 +132,31 @@ public final class BaseBackupCommand extends DbCommand {
     } catch (GeneralSecurityException e) {
       throw JobException.failed("unable to start a base backup: " + e.getMessage(), e);
     }
+  }
+
+  /** pg_basebackup's version; refused if it is older than the server. */
+  private PgTools.ToolVersion basebackupVersion(PgTools tools, PitrServer server)
+      throws JobException {
+    PgTools.ToolVersion basebackup;
+    try {
+      basebackup = tools.version("pg_basebackup");
+    } catch (IOException e) {
+      throw JobException.failed(e.getMessage(), e);
+    }
+    if (basebackup.major() < server.serverMajor()) {
+      throw JobException.badInput(
+          "pg_basebackup major version "
+              + basebackup.major()
+              + " is older than the server's "
+              + server.serverMajor()
+              + " ('"
+              + pg().server()
+              + "'); point PG_BIN_DIR at"
+              + " PostgreSQL "
+              + server.serverMajor()
+              + "'s tools");
+    }
+    return basebackup;
   }
 
   private static BaseBackupFacts facts(

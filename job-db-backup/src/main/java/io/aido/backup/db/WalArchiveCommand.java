@@ -11,7 +11,6 @@ import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.core.observability.ByteSizes;
 import io.aido.backup.core.repository.Repository;
-import io.aido.backup.postgres.PgErrors;
 import io.aido.backup.postgres.wal.ArchivedWal;
 import io.aido.backup.postgres.wal.Lsn;
 import io.aido.backup.postgres.wal.WalArchive;
@@ -22,14 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.security.GeneralSecurityException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -75,7 +69,6 @@ import picocli.CommandLine.Option;
     })
 public final class WalArchiveCommand extends DbCommand {
   private static final Logger LOG = LoggerFactory.getLogger(WalArchiveCommand.class);
-  private static final Duration SLOT_RELEASE_WAIT = Duration.ofSeconds(15);
 
   @Mixin private RepositoryOptions repository;
 
@@ -157,14 +150,7 @@ public final class WalArchiveCommand extends DbCommand {
     KeyEncryptionKey kek = repository.kek();
     Repository repo =
         openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
-    DataKey dataKey;
-    WrappedDataKey wrapped;
-    try {
-      dataKey = DataKey.generate();
-      wrapped = dataKey.wrap(kek);
-    } catch (GeneralSecurityException e) {
-      throw JobException.keyUnusable(kek, e);
-    }
+    RunKey key = RunKey.of(kek);
     WalArchive archive = new WalArchive(repo.store(), repo.pipeline());
     long segmentSize = server.walSegmentSize();
     int timeline = server.timeline();
@@ -176,27 +162,8 @@ public final class WalArchiveCommand extends DbCommand {
       throw JobException.failed("unable to list the archived WAL: " + e.getMessage(), e);
     }
     checkSameCluster(archive, chain, server);
-    Lsn slotStart = ensureSlot();
-    WalSegment first =
-        chain
-            .newestWhole(timeline)
-            .map(WalSegment::next)
-            .orElse(WalSegment.containing(timeline, slotStart, segmentSize));
-    WalSegment slotSegment = WalSegment.containing(timeline, slotStart, segmentSize);
-    if (slotSegment.segno() > first.segno()) {
-      String gap =
-          "point-in-time recovery is impossible between " + first.start() + " and " + slotStart;
-      LOG.warn(
-          "the server no longer holds WAL from {} to {} (the slot '{}' starts at {}): {}; take a"
-              + " new base-backup",
-          first.start(),
-          slotSegment.start(),
-          slot,
-          slotStart,
-          gap);
-      context().err().println("warning: " + gap + "; take a new base-backup");
-      first = slotSegment;
-    }
+    Lsn slotStart = new ReplicationSlot(pg(), slot).ensure();
+    WalSegment first = firstSegment(chain, slotStart, timeline, segmentSize);
     Lsn target = server.flushLsn();
     Path spool = spoolDir != null ? spoolDir : Paths.get(System.getProperty("java.io.tmpdir"));
     WalReceiver receiver =
@@ -207,41 +174,15 @@ public final class WalArchiveCommand extends DbCommand {
             chain,
             first,
             server.systemIdentifier(),
-            dataKey,
-            wrapped,
+            key.dataKey(),
+            key.wrapped(),
             spool,
             clock(),
             idleTimeout);
     Instant started = clock().instant();
     ArchivedThrough through = new ArchivedThrough();
     through.serverAt(started, target);
-    WalReceiver.Result result;
-    if (follow) {
-      // SIGTERM (a pod stopping) runs this hook: it asks the receiver to store its partial
-      // segment and waits until the run has returned, so no received WAL is left unstored.
-      CountDownLatch finished = new CountDownLatch(1);
-      Thread hook =
-          new Thread(
-              () -> {
-                receiver.stop();
-                try {
-                  finished.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              },
-              "wal-archive-stop");
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
-        result =
-            receiver.follow(
-                partialInterval, metricsInterval, progress -> report(progress, through));
-      } finally {
-        finished.countDown();
-      }
-    } else {
-      result = receiver.catchUp(target);
-    }
+    WalReceiver.Result result = follow ? follow(receiver, through) : receiver.catchUp(target);
     Lsn serverNow = PitrServer.read(pg()).flushLsn();
     long behind = Math.max(0, serverNow.minus(result.end()));
     setWalMetrics(receiver.progress(), behind, through);
@@ -262,6 +203,77 @@ public final class WalArchiveCommand extends DbCommand {
             serverNow,
             ByteSizes.human(behind));
     return ExitCodes.DONE;
+  }
+
+  /**
+   * One data key for the run's segments, and it wrapped (one KMS call per run, not per segment).
+   */
+  private record RunKey(DataKey dataKey, WrappedDataKey wrapped) {
+    /** Wraps and at once unwraps again, so a key that cannot unwrap fails before streaming. */
+    static RunKey of(KeyEncryptionKey kek) throws JobException {
+      try {
+        DataKey dataKey = DataKey.generate();
+        WrappedDataKey wrapped = dataKey.wrap(kek);
+        DataKey.unwrap(wrapped, kek);
+        return new RunKey(dataKey, wrapped);
+      } catch (GeneralSecurityException e) {
+        throw JobException.failed(
+            "unable to use key-encryption key '" + kek.id() + "': " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Where this run starts: after the newest segment archived whole, or where the slot starts when
+   * the archive holds nothing (or the server no longer holds the WAL after it: then a gap, warned
+   * about).
+   */
+  private WalSegment firstSegment(WalChain chain, Lsn slotStart, int timeline, long segmentSize) {
+    WalSegment slotSegment = WalSegment.containing(timeline, slotStart, segmentSize);
+    WalSegment first = chain.newestWhole(timeline).map(WalSegment::next).orElse(slotSegment);
+    if (slotSegment.segno() > first.segno()) {
+      String gap =
+          "point-in-time recovery is impossible between " + first.start() + " and " + slotStart;
+      LOG.warn(
+          "the server no longer holds WAL from {} to {} (the slot '{}' starts at {}): {}; take a"
+              + " new base-backup",
+          first.start(),
+          slotSegment.start(),
+          slot,
+          slotStart,
+          gap);
+      context().err().println("warning: " + gap + "; take a new base-backup");
+      return slotSegment;
+    }
+    return first;
+  }
+
+  /**
+   * {@code --follow}: streams until stopped. SIGTERM (a pod stopping) runs a hook that asks the
+   * receiver to store its partial segment and waits until the run has returned, so no received WAL
+   * is left unstored.
+   */
+  private WalReceiver.Result follow(WalReceiver receiver, ArchivedThrough through)
+      throws JobException {
+    CountDownLatch finished = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              receiver.stop();
+              try {
+                finished.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "wal-archive-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return receiver.follow(
+          partialInterval, metricsInterval, progress -> report(progress, through));
+    } finally {
+      finished.countDown();
+    }
   }
 
   /** Refuses to mix two clusters' WAL in one repository: their segment names collide. */
@@ -349,127 +361,5 @@ public final class WalArchiveCommand extends DbCommand {
                         "backup_wal_archive_archived_through_timestamp_seconds",
                         "Every byte of WAL the server had flushed at this time is archived",
                         t.toEpochMilli() / 1000.0));
-  }
-
-  /**
-   * Creates the slot if it does not exist, refuses if it cannot serve, and returns where it keeps
-   * WAL from.
-   */
-  private Lsn ensureSlot() throws JobException {
-    try (Connection c = pg().open("postgres")) {
-      Optional<SlotState> state = SlotState.read(c, slot);
-      if (state.isEmpty()) {
-        try (PreparedStatement ps =
-            c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
-          ps.setString(1, slot);
-          ps.execute();
-        }
-        LOG.info("created physical replication slot '{}' on '{}'", slot, pg().server());
-        state = SlotState.read(c, slot);
-      }
-      SlotState s =
-          state.orElseThrow(
-              () -> JobException.failed("slot '" + slot + "' vanished after creation", null));
-      if (!s.type().equals("physical")) {
-        throw JobException.badInput(
-            "replication slot '"
-                + slot
-                + "' on '"
-                + pg().server()
-                + "' is a "
-                + s.type()
-                + " slot; name a physical one with --slot");
-      }
-      if ("lost".equals(s.walStatus()) || s.restartLsn() == null) {
-        throw JobException.failed(
-            "replication slot '"
-                + slot
-                + "' on '"
-                + pg().server()
-                + "' has lost WAL that was never archived (max_slot_wal_keep_size was exceeded):"
-                + " point-in-time recovery is impossible across that stretch. Drop the slot"
-                + " (SELECT pg_drop_replication_slot('"
-                + slot
-                + "')), run wal-archive again, and take a new base-backup",
-            null);
-      }
-      // A run killed a moment ago leaves its walsender until the server notices the broken
-      // connection: give it a little time before calling the slot busy.
-      long deadline = System.nanoTime() + SLOT_RELEASE_WAIT.toNanos();
-      while (s.activePid() != null && System.nanoTime() < deadline) {
-        try {
-          Thread.sleep(200);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-        s = SlotState.read(c, slot).orElse(s);
-      }
-      if (s.activePid() != null) {
-        throw JobException.failed(
-            "replication slot '"
-                + slot
-                + "' on '"
-                + pg().server()
-                + "' is in use by server process "
-                + s.activePid()
-                + " (another wal-archive still running?); nothing was archived",
-            null);
-      }
-      if ("unreserved".equals(s.walStatus())) {
-        LOG.warn(
-            "slot '{}' is about to lose WAL (wal_status unreserved): archive more often or raise"
-                + " max_slot_wal_keep_size",
-            slot);
-      }
-      return s.restartLsn();
-    } catch (SQLException e) {
-      if ("42501".equals(e.getSQLState())) {
-        throw JobException.badInput(
-            "user '"
-                + pg().user()
-                + "' may not create replication slot '"
-                + slot
-                + "': "
-                + PgErrors.firstLine(e.getMessage()));
-      }
-      if ("53400".equals(e.getSQLState())) {
-        throw JobException.badInput(
-            "unable to create replication slot '"
-                + slot
-                + "' on '"
-                + pg().server()
-                + "': "
-                + PgErrors.firstLine(e.getMessage())
-                + " (raise max_replication_slots)");
-      }
-      throw PgErrors.onConnect(e, pg(), "postgres");
-    }
-  }
-
-  /** A row of {@code pg_replication_slots}. */
-  private record SlotState(String type, Lsn restartLsn, String walStatus, Integer activePid) {
-    static Optional<SlotState> read(Connection c, String name) throws SQLException {
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "SELECT slot_type, restart_lsn::text, wal_status, active_pid"
-                  + " FROM pg_replication_slots WHERE slot_name = ?")) {
-        ps.setString(1, name);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            return Optional.empty();
-          }
-          String restart = rs.getString(2);
-          int pid = rs.getInt(4);
-          boolean noPid = rs.wasNull();
-          return Optional.of(
-              new SlotState(
-                  rs.getString(1),
-                  restart == null ? null : Lsn.parse(restart),
-                  rs.getString(3),
-                  noPid ? null : pid));
-        }
-      }
-    }
   }
 }

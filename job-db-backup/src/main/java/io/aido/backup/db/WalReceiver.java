@@ -4,7 +4,6 @@ import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.postgres.PgConnection;
-import io.aido.backup.postgres.PgErrors;
 import io.aido.backup.postgres.wal.ArchivedWal;
 import io.aido.backup.postgres.wal.Lsn;
 import io.aido.backup.postgres.wal.WalArchive;
@@ -12,10 +11,7 @@ import io.aido.backup.postgres.wal.WalChain;
 import io.aido.backup.postgres.wal.WalSegment;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -53,15 +49,13 @@ final class WalReceiver {
   private final String systemIdentifier;
   private final DataKey dataKey;
   private final WrappedDataKey wrapped;
-  private final Path spoolDir;
   private final Clock clock;
   private final Duration idleTimeout;
   private volatile boolean stopping;
 
   private WalSegment segment;
   private Lsn position;
-  private Path spool;
-  private FileChannel channel;
+  private final Spool spool;
   private int wholeSegments;
   private long storedBytes;
   private long plaintextBytes;
@@ -109,7 +103,7 @@ final class WalReceiver {
     this.systemIdentifier = systemIdentifier;
     this.dataKey = dataKey;
     this.wrapped = wrapped;
-    this.spoolDir = spoolDir;
+    this.spool = new Spool(spoolDir);
     this.clock = clock;
     this.idleTimeout = idleTimeout;
     this.segment = first;
@@ -155,89 +149,16 @@ final class WalReceiver {
       Lsn target, Duration partialInterval, Duration reportInterval, Consumer<Progress> report)
       throws JobException {
     try (Connection c = pg.openReplication()) {
-      openSpool();
-      PGReplicationStream stream =
-          c.unwrap(PGConnection.class)
-              .getReplicationAPI()
-              .replicationStream()
-              .physical()
-              .withSlotName(slot)
-              .withStartPosition(LogSequenceNumber.valueOf(position.value()))
-              .withStatusInterval(10, TimeUnit.SECONDS)
-              .withAutomaticFlush(false)
-              .start();
-      LOG.info("streaming WAL from slot '{}' at {}", slot, position);
-      Instant lastData = clock.instant();
-      Instant lastPartialAt = clock.instant();
-      Instant lastReport = clock.instant();
-      Lsn partialAt = position;
-      Instant stopDeadline = null;
-      while (true) {
-        if (target != null && !position.isBefore(target)) {
-          break;
-        }
-        if (target == null && stopping) {
-          // asked to stop: take what the server has flushed by now, for a few seconds at most
-          try {
-            target = PitrServer.read(pg).flushLsn();
-          } catch (JobException e) {
-            LOG.warn("stopping: unable to read the server's position ({})", e.getMessage());
-            break;
-          }
-          lastData = clock.instant();
-          stopDeadline = lastData.plus(STOP_CATCH_UP);
-          LOG.info("stopping: archiving up to the server's flushed position {}", target);
-          continue;
-        }
-        if (stopDeadline != null && clock.instant().isAfter(stopDeadline)) {
-          LOG.warn(
-              "stopping before {}: the server did not send it within {}", target, STOP_CATCH_UP);
-          break;
-        }
-        if (report != null
-            && Duration.between(lastReport, clock.instant()).compareTo(reportInterval) >= 0) {
-          // checked on every pass, not only when idle: under a steady load the stream may never
-          // run dry for a whole interval
-          report.accept(progress());
-          lastReport = clock.instant();
-        }
-        ByteBuffer buf = stream.readPending();
-        Instant now = clock.instant();
-        if (buf == null) {
-          if (target != null && Duration.between(lastData, now).compareTo(idleTimeout) > 0) {
-            throw JobException.failed(
-                "the server sent no WAL for "
-                    + idleTimeout.toSeconds()
-                    + " s while "
-                    + target
-                    + " was expected (archived up to "
-                    + position
-                    + ")",
-                null);
-          }
-          if (partialInterval != null
-              && position.isAfter(partialAt)
-              && Duration.between(lastPartialAt, now).compareTo(partialInterval) >= 0) {
-            storePartial();
-            partialAt = position;
-            lastPartialAt = now;
-          }
-          sleep();
-          continue;
-        }
-        lastData = now;
-        Lsn end = new Lsn(stream.getLastReceiveLSN().asLong());
-        Lsn start = end.plus(-buf.remaining());
-        if (!start.equals(position)) {
-          throw JobException.failed(
-              "the server sent WAL from " + start + " where " + position + " was expected", null);
-        }
-        write(buf, stream);
+      spool.open(segment);
+      PGReplicationStream stream = open(c);
+      Run run = new Run(target, partialInterval, reportInterval, report);
+      while (run.pass(stream)) {
+        // each pass receives, idles or reports once
       }
       storePartial();
       stream.close();
     } catch (SQLException e) {
-      throw replicationFailed(e);
+      throw ReplicationErrors.failed(e, pg, position);
     } catch (IOException e) {
       throw JobException.failed(
           "unable to archive WAL segment "
@@ -247,9 +168,120 @@ final class WalReceiver {
               + "; everything archived before it is kept and the next run continues from there",
           e);
     } finally {
-      closeSpool();
+      spool.close();
     }
     return result();
+  }
+
+  private PGReplicationStream open(Connection c) throws SQLException {
+    PGReplicationStream stream =
+        c.unwrap(PGConnection.class)
+            .getReplicationAPI()
+            .replicationStream()
+            .physical()
+            .withSlotName(slot)
+            .withStartPosition(LogSequenceNumber.valueOf(position.value()))
+            .withStatusInterval(10, TimeUnit.SECONDS)
+            .withAutomaticFlush(false)
+            .start();
+    LOG.info("streaming WAL from slot '{}' at {}", slot, position);
+    return stream;
+  }
+
+  /**
+   * One streaming run's pace: where it must get to (a target, or until stopped), when data last
+   * came, when the partial segment was last stored and when progress was last reported.
+   */
+  private final class Run {
+    private Lsn target;
+    private final Duration partialInterval;
+    private final Duration reportInterval;
+    private final Consumer<Progress> report;
+    private Instant lastData = clock.instant();
+    private Instant lastPartialAt = clock.instant();
+    private Instant lastReport = clock.instant();
+    private Lsn partialAt = position;
+    private Instant stopDeadline;
+
+    Run(Lsn target, Duration partialInterval, Duration reportInterval, Consumer<Progress> report) {
+      this.target = target;
+      this.partialInterval = partialInterval;
+      this.reportInterval = reportInterval;
+      this.report = report;
+    }
+
+    /** One pass of the loop; false once the run is over. */
+    boolean pass(PGReplicationStream stream) throws JobException, IOException, SQLException {
+      if (target != null && !position.isBefore(target)) {
+        return false;
+      }
+      if (target == null && stopping) {
+        return beginStop();
+      }
+      if (stopDeadline != null && clock.instant().isAfter(stopDeadline)) {
+        LOG.warn("stopping before {}: the server did not send it within {}", target, STOP_CATCH_UP);
+        return false;
+      }
+      if (report != null
+          && Duration.between(lastReport, clock.instant()).compareTo(reportInterval) >= 0) {
+        // checked on every pass, not only when idle: under a steady load the stream may never
+        // run dry for a whole interval
+        report.accept(progress());
+        lastReport = clock.instant();
+      }
+      ByteBuffer buf = stream.readPending();
+      Instant now = clock.instant();
+      if (buf == null) {
+        idle(now);
+        return true;
+      }
+      lastData = now;
+      Lsn end = new Lsn(stream.getLastReceiveLSN().asLong());
+      Lsn start = end.plus(-buf.remaining());
+      if (!start.equals(position)) {
+        throw JobException.failed(
+            "the server sent WAL from " + start + " where " + position + " was expected", null);
+      }
+      write(buf, stream);
+      return true;
+    }
+
+    /** Asked to stop: takes what the server has flushed by now, for a few seconds at most. */
+    private boolean beginStop() {
+      try {
+        target = PitrServer.read(pg).flushLsn();
+      } catch (JobException e) {
+        LOG.warn("stopping: unable to read the server's position ({})", e.getMessage());
+        return false;
+      }
+      lastData = clock.instant();
+      stopDeadline = lastData.plus(STOP_CATCH_UP);
+      LOG.info("stopping: archiving up to the server's flushed position {}", target);
+      return true;
+    }
+
+    /** Nothing pending: fails after the idle timeout, stores the partial when due, waits. */
+    private void idle(Instant now) throws JobException, IOException {
+      if (target != null && Duration.between(lastData, now).compareTo(idleTimeout) > 0) {
+        throw JobException.failed(
+            "the server sent no WAL for "
+                + idleTimeout.toSeconds()
+                + " s while "
+                + target
+                + " was expected (archived up to "
+                + position
+                + ")",
+            null);
+      }
+      if (partialInterval != null
+          && position.isAfter(partialAt)
+          && Duration.between(lastPartialAt, now).compareTo(partialInterval) >= 0) {
+        storePartial();
+        partialAt = position;
+        lastPartialAt = now;
+      }
+      sleep();
+    }
   }
 
   private Result result() {
@@ -262,9 +294,7 @@ final class WalReceiver {
       int n = (int) Math.min(room, buf.remaining());
       ByteBuffer slice = buf.slice();
       slice.limit(n);
-      while (slice.hasRemaining()) {
-        channel.write(slice);
-      }
+      spool.write(slice);
       buf.position(buf.position() + n);
       position = position.plus(n);
       if (position.equals(segment.end())) {
@@ -289,7 +319,7 @@ final class WalReceiver {
     stream.forceUpdateStatus();
     removePartials(segment, Long.MAX_VALUE);
     segment = segment.next();
-    openSpool();
+    spool.open(segment);
   }
 
   private void storePartial() throws IOException {
@@ -302,7 +332,7 @@ final class WalReceiver {
         && lastPartial.validBytes() == valid) {
       return;
     }
-    channel.force(false);
+    spool.force();
     ArchivedWal partial = ArchivedWal.partial(segment, valid);
     store(partial);
     storedEnd = position;
@@ -314,7 +344,7 @@ final class WalReceiver {
 
   private WalArchive.Outcome store(ArchivedWal wal) throws IOException {
     WalArchive.Outcome outcome =
-        archive.store(wal, spool, systemIdentifier, dataKey, wrapped, clock.instant());
+        archive.store(wal, spool.path(), systemIdentifier, dataKey, wrapped, clock.instant());
     lastStoredAt = clock.instant();
     if (outcome == WalArchive.Outcome.STORED) {
       plaintextBytes += wal.validBytes();
@@ -338,80 +368,6 @@ final class WalReceiver {
       }
     }
     knownPartials.removeAll(gone);
-  }
-
-  private void openSpool() throws IOException {
-    closeSpool();
-    try {
-      spool = Files.createTempFile(spoolDir, "wal-" + segment.name() + "-", ".spool");
-      channel = FileChannel.open(spool, StandardOpenOption.WRITE, StandardOpenOption.READ);
-    } catch (IOException e) {
-      throw new IOException(
-          "unable to create a spool file in '" + spoolDir + "': " + e.getMessage(), e);
-    }
-  }
-
-  private void closeSpool() {
-    if (channel != null) {
-      try {
-        channel.close();
-      } catch (IOException e) {
-        LOG.debug("closing spool: {}", e.getMessage());
-      }
-      channel = null;
-    }
-    if (spool != null) {
-      try {
-        Files.deleteIfExists(spool);
-      } catch (IOException e) {
-        LOG.warn("unable to remove spool file '{}': {}", spool, e.getMessage());
-      }
-      spool = null;
-    }
-  }
-
-  private JobException replicationFailed(SQLException e) {
-    String msg = PgErrors.firstLine(e.getMessage());
-    if (msg.contains("pg_hba.conf") || "28000".equals(e.getSQLState())) {
-      return JobException.badInput(
-          "server '"
-              + pg.server()
-              + "' refuses replication connections from user '"
-              + pg.user()
-              + "': "
-              + msg
-              + "; add a line like 'host replication "
-              + pg.user()
-              + " <archiver address>/32 scram-sha-256' to pg_hba.conf and reload");
-    }
-    if (msg.contains("requested WAL segment") && msg.contains("has already been removed")) {
-      return JobException.failed(
-          "server '"
-              + pg.server()
-              + "' no longer holds WAL from "
-              + position
-              + ": "
-              + msg
-              + "; point-in-time recovery is impossible across it, take a new base-backup",
-          e);
-    }
-    if ("28P01".equals(e.getSQLState())) {
-      return JobException.badInput(
-          "unable to open a replication connection to '"
-              + pg.server()
-              + "': authentication failed for user '"
-              + pg.user()
-              + "'");
-    }
-    return JobException.failed(
-        "WAL streaming from '"
-            + pg.server()
-            + "' failed at "
-            + position
-            + ": "
-            + msg
-            + "; everything archived before it is kept",
-        e);
   }
 
   private static void sleep() {

@@ -12,6 +12,9 @@ import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.JobContext;
 import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.WrappedDataKey;
+import io.aido.backup.core.pipeline.Pipeline;
+import io.aido.backup.core.pipeline.PipelineSettings;
+import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
@@ -46,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The job as a user runs it: {@code retention apply} against a {@code file://} repository whose
- * backups were committed through the real {@link Catalog}, checked object by object afterwards.
+ * backups were committed through the real {@link Repository}, checked object by object afterwards.
  * Skipped, saying so, while the catalog or the URL-to-store wiring is missing from the branch.
  */
 class ApplyCommandIT {
@@ -92,6 +95,12 @@ class ApplyCommandIT {
     return code;
   }
 
+  /** Commits {@code record} through the repository, as a backup job does. */
+  private void commit(BackupRecord record) throws IOException {
+    Repository.open(store, new Pipeline(PipelineSettings.defaults()), Clock.systemUTC())
+        .commit(record);
+  }
+
   /** One backup a day, newest first, each with two parts, committed through the catalog. */
   private List<BackupRecord> daily(int days) throws IOException {
     List<BackupRecord> newestFirst = new ArrayList<>();
@@ -117,7 +126,7 @@ class ApplyCommandIT {
               parts,
               new WrappedDataKey("test-kek", "AES256_GCM_HKDF_1MB", "AAAA"),
               Map.of());
-      new Catalog(store).commit(store, record);
+      commit(record);
       newestFirst.add(record);
     }
     return newestFirst;
@@ -176,7 +185,7 @@ class ApplyCommandIT {
                   new PartRecord("base.tar", key.name(), info.size(), 100, "0".repeat(64), "zstd")),
               new WrappedDataKey("test-kek", "AES256_GCM_HKDF_1MB", "AAAA"),
               baseFacts(new WalSegment(1, segno, 16L << 20).start().plus(40)));
-      new Catalog(store).commit(store, record);
+      commit(record);
       newestFirst.add(record);
     }
     for (long segno = 1; segno <= 65; segno++) {

@@ -3,7 +3,6 @@ package io.aido.backup.retention;
 import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
-import io.aido.backup.core.catalog.Catalog;
 import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.catalog.Source;
@@ -66,7 +65,7 @@ final class ReplicaFixture {
   /** A committed backup whose record has no stored SHA-256, as records before it was added. */
   BackupRecord oldStyleBackup(BlobStore store) throws IOException {
     Clock clock = tick();
-    Repository.open(store, new Pipeline(PipelineSettings.defaults()), clock);
+    Repository repo = Repository.open(store, new Pipeline(PipelineSettings.defaults()), clock);
     BackupId id = BackupId.generate(clock.instant(), random);
     ObjectKey key = Layout.part(BackupKind.DB_LOGICAL, id, "todo.dump");
     ObjectInfo info = store.create(key, new ByteArrayInputStream(content(5000)));
@@ -84,7 +83,7 @@ final class ReplicaFixture {
                 new PartRecord("todo.dump", key.name(), info.size(), 5000, "0".repeat(64), "zstd")),
             new WrappedDataKey("test-kek", "AES256_GCM_HKDF_1MB", "AAAA"),
             Map.of());
-    new Catalog(store).commit(store, record);
+    repo.commit(record);
     return record;
   }
 

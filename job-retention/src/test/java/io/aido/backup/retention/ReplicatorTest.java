@@ -7,11 +7,10 @@ import io.aido.backup.core.catalog.Catalog;
 import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.storage.BlobStore;
-import io.aido.backup.core.storage.ObjectInfo;
+import io.aido.backup.core.storage.FaultInjectingBlobStore;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.local.LocalBlobStore;
 import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -20,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -140,7 +138,9 @@ class ReplicatorTest {
   @Test
   void replicate_secondaryCorruptsOnWrite_failsWithNoRecordAndNextRunCompletes() throws Exception {
     BackupRecord a = fixture.backup(primary, 30_000);
-    BlobStore flipping = new BitFlippingStore(secondary);
+    BlobStore flipping =
+        new FaultInjectingBlobStore(secondary)
+            .corruptUploads(FaultInjectingBlobStore.under(Layout.DATA));
 
     Replicator.Report report = replicate(flipping);
 
@@ -205,61 +205,5 @@ class ReplicatorTest {
   private static String sha256(byte[] b) throws Exception {
     return java.util.HexFormat.of()
         .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
-  }
-
-  /** A store that flips one bit of every data object it is given: a faulty disk or network. */
-  private static final class BitFlippingStore implements BlobStore {
-    private final BlobStore delegate;
-
-    BitFlippingStore(BlobStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public ObjectInfo create(ObjectKey key, InputStream content) throws IOException {
-      if (!key.startsWith(Layout.DATA)) {
-        return delegate.create(key, content);
-      }
-      return delegate.create(
-          key,
-          new FilterInputStream(content) {
-            private boolean flipped;
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-              int n = super.read(b, off, len);
-              if (n > 0 && !flipped) {
-                b[off] ^= 1;
-                flipped = true;
-              }
-              return n;
-            }
-          });
-    }
-
-    @Override
-    public void delete(ObjectKey key) throws IOException {
-      delegate.delete(key);
-    }
-
-    @Override
-    public InputStream open(ObjectKey key, long offset, long length) throws IOException {
-      return delegate.open(key, offset, length);
-    }
-
-    @Override
-    public Optional<ObjectInfo> stat(ObjectKey key) throws IOException {
-      return delegate.stat(key);
-    }
-
-    @Override
-    public List<ObjectInfo> list(String prefix) throws IOException {
-      return delegate.list(prefix);
-    }
-
-    @Override
-    public String describe() {
-      return delegate.describe();
-    }
   }
 }

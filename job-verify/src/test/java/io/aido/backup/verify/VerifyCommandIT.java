@@ -12,12 +12,11 @@ import io.aido.backup.core.crypto.FakeCloudKms;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.crypto.TestKeysets;
-import io.aido.backup.core.pipeline.FailingBlobStore;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
-import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.storage.FaultInjectingBlobStore;
 import io.aido.backup.core.storage.local.LocalBlobStore;
 import io.aido.backup.core.verification.VerificationResults;
 import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
@@ -25,9 +24,6 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -271,26 +267,12 @@ class VerifyCommandIT {
     BackupRecord first = byStart.compare(a, b) < 0 ? a : b;
     BackupRecord second = first == a ? b : a;
     List<String> secondParts = second.parts().stream().map(p -> p.object()).toList();
-    // A test double for a store that drops the connection: no real store fails on demand.
+    // a store that drops the connection: no real store fails on demand
     VerifyCommand outage =
         new VerifyCommand(
             inner ->
-                new FailingBlobStore(inner, "nothing-is-uploaded/", 0) {
-                  @Override
-                  public InputStream open(ObjectKey key, long offset, long length)
-                      throws IOException {
-                    InputStream real = super.open(key, offset, length);
-                    if (!secondParts.contains(key.name())) {
-                      return real;
-                    }
-                    return new FilterInputStream(real) {
-                      @Override
-                      public int read(byte[] buf, int off, int len) throws IOException {
-                        throw new IOException("connection reset by peer");
-                      }
-                    };
-                  }
-                },
+                new FaultInjectingBlobStore(inner)
+                    .failReadsAfter(secondParts::contains, 0, "connection reset by peer"),
             null);
 
     int code = verifyWith(keyset, outage);

@@ -1,7 +1,6 @@
 package io.aido.backup.core.catalog;
 
 import io.aido.backup.core.storage.BlobReader;
-import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.ObjectNotFoundException;
@@ -11,22 +10,20 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The backup records of one repository.
+ * The backup records of one repository, read-only: records are written only by {@link
+ * io.aido.backup.core.repository.Repository#commit}.
  *
  * <p>Guarantees: a backup exists for the catalog exactly when its record exists; payload without a
- * record is never listed. {@link #commit} writes create-only and only after checking that every
- * part the record names exists with the stored size. Lists are sorted oldest first by start instant
- * (an id names only the start second, so two backups started in the same second are told apart by
- * the instant their records hold), and {@link #latest} is the last of them.
+ * record is never listed. Lists are sorted oldest first by start instant (an id names only the
+ * start second, so two backups started in the same second are told apart by the instant their
+ * records hold), and {@link #latest} is the last of them.
  *
  * <p>Unreadable records: {@link #list} skips a record file that cannot be read (corrupt JSON, a
  * format newer than this tool) and logs a warning naming it, because one damaged file must not hide
@@ -35,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * backup that exists (its payload is not an orphan). {@link #find} of the unreadable id throws.
  *
  * <pre>{@code
- * Catalog catalog = new Catalog(store);
+ * Catalog catalog = repository.catalog();
  * BackupRecord r = catalog.resolve("latest", BackupKind.DB_LOGICAL);
  * }</pre>
  */
@@ -68,63 +65,6 @@ public final class Catalog {
       records = List.copyOf(records);
       unreadable = List.copyOf(unreadable);
     }
-  }
-
-  /**
-   * Makes a backup visible by writing its record, last.
-   *
-   * @throws IOException if a part is missing or has another size (nothing is written), or storing
-   *     the record fails
-   * @throws io.aido.backup.core.storage.ObjectExistsException if a record with this id exists
-   */
-  public void commit(BlobStore store, BackupRecord record) throws IOException {
-    ObjectKey key = Layout.record(record.kind(), record.id());
-    if (record.format() != BackupRecord.FORMAT || !BackupRecord.COMPLETE.equals(record.status())) {
-      throw new IllegalArgumentException(
-          "backup "
-              + record.id()
-              + ": only a complete format-"
-              + BackupRecord.FORMAT
-              + " record can be committed");
-    }
-    Set<String> names = new HashSet<>();
-    for (PartRecord part : record.parts()) {
-      if (!names.add(part.name())) {
-        throw new IllegalArgumentException(
-            "backup " + record.id() + ": part '" + part.name() + "' appears twice");
-      }
-      ObjectKey object = ObjectKey.of(part.object());
-      Optional<ObjectInfo> info = store.stat(object);
-      if (info.isEmpty()) {
-        throw new IOException(
-            "unable to commit backup "
-                + record.id()
-                + ": part '"
-                + part.name()
-                + "' (object '"
-                + object
-                + "') is missing in "
-                + store.describe()
-                + "; no record was written, the backup stays invisible");
-      }
-      if (info.get().size() != part.storedSize()) {
-        throw new IOException(
-            "unable to commit backup "
-                + record.id()
-                + ": part '"
-                + part.name()
-                + "' (object '"
-                + object
-                + "') has "
-                + info.get().size()
-                + " bytes in "
-                + store.describe()
-                + " but "
-                + part.storedSize()
-                + " were written; no record was written, the backup stays invisible");
-      }
-    }
-    store.create(key, new ByteArrayInputStream(RecordJson.write(record)));
   }
 
   /**

@@ -5,6 +5,7 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Catalog;
 import io.aido.backup.core.catalog.Layout;
+import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.catalog.RecordJson;
 import io.aido.backup.core.catalog.RepositoryFormat;
 import io.aido.backup.core.catalog.Source;
@@ -14,6 +15,7 @@ import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.DeletionRefusedException;
 import io.aido.backup.core.storage.ObjectExistsException;
+import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.ObjectNotFoundException;
 import io.aido.backup.core.storage.StorageMessages;
@@ -24,8 +26,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * One backup repository: a store, its catalog, and the pipeline that writes into it. What jobs use.
@@ -178,6 +183,7 @@ public final class Repository {
     return format;
   }
 
+  /** The catalog, to read; {@link #commit} is the only way to add a record to it. */
   public Catalog catalog() {
     return new Catalog(store);
   }
@@ -202,6 +208,68 @@ public final class Repository {
         clock.instant(),
         dataKey,
         dataKey.wrap(kek, Layout.keyBinding(kind, id)));
+  }
+
+  /**
+   * Makes a backup visible by writing its record, last: the one way a record enters the catalog.
+   * The record is written create-only and only after every part it names was found with the stored
+   * size.
+   *
+   * @throws IOException if a part is missing or has another size (nothing is written), or storing
+   *     the record fails
+   * @throws io.aido.backup.core.storage.ObjectExistsException if a record with this id exists
+   * @throws IllegalArgumentException if the record is not a complete one of the current format, or
+   *     names a part twice
+   */
+  public void commit(BackupRecord record) throws IOException {
+    Objects.requireNonNull(record, "record");
+    ObjectKey key = Layout.record(record.kind(), record.id());
+    if (record.format() != BackupRecord.FORMAT || !BackupRecord.COMPLETE.equals(record.status())) {
+      throw new IllegalArgumentException(
+          "backup "
+              + record.id()
+              + ": only a complete format-"
+              + BackupRecord.FORMAT
+              + " record can be committed");
+    }
+    Set<String> names = new HashSet<>();
+    for (PartRecord part : record.parts()) {
+      if (!names.add(part.name())) {
+        throw new IllegalArgumentException(
+            "backup " + record.id() + ": part '" + part.name() + "' appears twice");
+      }
+      ObjectKey object = ObjectKey.of(part.object());
+      Optional<ObjectInfo> info = store.stat(object);
+      if (info.isEmpty()) {
+        throw new IOException(
+            "unable to commit backup "
+                + record.id()
+                + ": part '"
+                + part.name()
+                + "' (object '"
+                + object
+                + "') is missing in "
+                + store.describe()
+                + "; no record was written, the backup stays invisible");
+      }
+      if (info.get().size() != part.storedSize()) {
+        throw new IOException(
+            "unable to commit backup "
+                + record.id()
+                + ": part '"
+                + part.name()
+                + "' (object '"
+                + object
+                + "') has "
+                + info.get().size()
+                + " bytes in "
+                + store.describe()
+                + " but "
+                + part.storedSize()
+                + " were written; no record was written, the backup stays invisible");
+      }
+    }
+    store.create(key, new ByteArrayInputStream(RecordJson.write(record)));
   }
 
   /**

@@ -155,7 +155,7 @@ final class RepositoryBackupWriter implements BackupWriter {
             wrapped,
             facts);
     try {
-      repo.catalog().commit(repo.store(), record);
+      repo.commit(record);
     } catch (IOException | RuntimeException e) {
       failure = e;
       throw e;

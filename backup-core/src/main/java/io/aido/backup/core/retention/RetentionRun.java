@@ -4,6 +4,7 @@ import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Layout;
+import io.aido.backup.core.storage.AbandonedUploads;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.DeletionRefusedException;
 import io.aido.backup.core.storage.ObjectInfo;
@@ -40,7 +41,7 @@ import java.util.TreeMap;
  * Objects under {@code data/<kind>/<id>/}, {@code verify/<kind>/<id>/} or {@code
  * lease/<kind>/<id>/} whose record does not exist, and whose newest object is older than the grace
  * period, are removed, and so are the store's own remains of uploads that never finished ({@link
- * BlobStore#removeAbandonedUploads}). The grace period protects a backup that is still being
+ * AbandonedUploads#removeAbandonedUploads}). The grace period protects a backup that is still being
  * written. Names that are not a known kind and a well-formed id are never touched. Write probes
  * ({@link Layout#PROBE}) older than the grace period are removed too: a writer whose credential may
  * create objects but not delete them (the backup accounts of the gke overlay) leaves one behind per
@@ -154,7 +155,9 @@ public final class RetentionRun {
     }
     List<Removal> leftovers = sweepLeftovers(now, handled, listener);
     if (!dryRun) {
-      store.removeAbandonedUploads(now.minus(grace));
+      if (store instanceof AbandonedUploads uploads) {
+        uploads.removeAbandonedUploads(now.minus(grace));
+      }
       removeOldProbes(now.minus(grace));
     }
     return new RetentionReport(dryRun, plans, removals, leftovers);

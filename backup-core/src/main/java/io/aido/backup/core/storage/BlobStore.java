@@ -2,7 +2,6 @@ package io.aido.backup.core.storage;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Instant;
 
 /**
  * A place that holds named, immutable objects: a directory tree or a bucket prefix.
@@ -47,17 +46,4 @@ public interface BlobStore extends BlobReader {
    * @throws IOException if the store fails
    */
   void delete(ObjectKey key) throws IOException;
-
-  /**
-   * Removes what uploads that never finished left behind, if this store keeps any, when it is older
-   * than {@code olderThan}: a filesystem keeps the temporary file of a process killed mid-write. A
-   * bucket needs nothing here (an unfinished resumable upload is never an object, and expires on
-   * its own). Retention calls this with its grace period, so an upload still running is left alone.
-   *
-   * @return the bytes freed
-   * @throws IOException if the store fails
-   */
-  default long removeAbandonedUploads(Instant olderThan) throws IOException {
-    return 0;
-  }
 }

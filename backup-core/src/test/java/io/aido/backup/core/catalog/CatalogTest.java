@@ -3,12 +3,15 @@ package io.aido.backup.core.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.aido.backup.core.storage.ObjectExistsException;
+import io.aido.backup.core.pipeline.Pipeline;
+import io.aido.backup.core.pipeline.PipelineSettings;
+import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.memory.MemoryBlobStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -19,13 +22,18 @@ class CatalogTest {
 
   private final MemoryBlobStore store = new MemoryBlobStore();
   private final Catalog catalog = new Catalog(store);
+  private final Repository repo;
+
+  CatalogTest() throws IOException {
+    repo = Repository.open(store, new Pipeline(PipelineSettings.defaults()), Clock.systemUTC());
+  }
 
   /** Stores a payload of {@code size} bytes and commits a record naming it. */
   private BackupRecord backup(BackupKind kind, String id, int size) throws IOException {
     PartRecord part = Records.part(kind, id, "payload", size);
     store.create(ObjectKey.of(part.object()), new ByteArrayInputStream(new byte[size]));
     BackupRecord r = Records.record(kind, id, List.of(part));
-    catalog.commit(store, r);
+    repo.commit(r);
     return r;
   }
 
@@ -40,8 +48,7 @@ class CatalogTest {
       store.create(ObjectKey.of(part.object()), new ByteArrayInputStream(new byte[4]));
       BackupRecord r = Records.record(BackupKind.DB_LOGICAL, b[0], List.of(part));
       java.time.Instant start = Records.at("2026-11-24T02:00:0" + b[1] + "Z");
-      catalog.commit(
-          store,
+      repo.commit(
           new BackupRecord(
               r.format(),
               r.id(),
@@ -60,43 +67,6 @@ class CatalogTest {
         .extracting(r -> r.id().value())
         .containsExactly(earlier, later);
     assertThat(catalog.latest(BackupKind.DB_LOGICAL).orElseThrow().id().value()).isEqualTo(later);
-  }
-
-  @Test
-  void commit_thenFind_returnsRecord() throws IOException {
-    BackupRecord r = backup(BackupKind.DAPR, MID, 10);
-    assertThat(catalog.find(new BackupId(MID))).contains(r);
-    assertThat(store.stat(Layout.record(BackupKind.DAPR, new BackupId(MID)))).isPresent();
-  }
-
-  @Test
-  void commit_missingPart_writesNothing() {
-    BackupRecord r =
-        Records.record(BackupKind.DAPR, MID, List.of(Records.part(BackupKind.DAPR, MID, "p", 10)));
-    assertThatThrownBy(() -> catalog.commit(store, r))
-        .hasMessageContaining("unable to commit backup " + MID)
-        .hasMessageContaining("part 'p'")
-        .hasMessageContaining("is missing");
-    assertThat(store.list("catalog/")).isEmpty();
-  }
-
-  @Test
-  void commit_partOfAnotherSize_writesNothing() throws IOException {
-    PartRecord part = Records.part(BackupKind.DAPR, MID, "p", 10);
-    store.create(ObjectKey.of(part.object()), new ByteArrayInputStream(new byte[9]));
-    BackupRecord r = Records.record(BackupKind.DAPR, MID, List.of(part));
-
-    assertThatThrownBy(() -> catalog.commit(store, r))
-        .hasMessageContaining("has 9 bytes")
-        .hasMessageContaining("but 10 were written");
-    assertThat(store.list("catalog/")).isEmpty();
-  }
-
-  @Test
-  void commit_twice_refusedAndKeepsOriginal() throws IOException {
-    BackupRecord r = backup(BackupKind.DAPR, MID, 10);
-    assertThatThrownBy(() -> catalog.commit(store, r)).isInstanceOf(ObjectExistsException.class);
-    assertThat(catalog.list(null)).containsExactly(r);
   }
 
   @Test

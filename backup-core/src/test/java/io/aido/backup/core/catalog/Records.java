@@ -5,11 +5,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** Records for catalog tests: the data key is a placeholder, never used for decryption here. */
-final class Records {
+/**
+ * Records for catalog and commit tests: the data key is a placeholder, never used for decryption
+ * here.
+ */
+public final class Records {
   private Records() {}
 
-  static BackupRecord record(BackupKind kind, String id, List<PartRecord> parts) {
+  public static BackupRecord record(BackupKind kind, String id, List<PartRecord> parts) {
     BackupId backupId = new BackupId(id);
     return new BackupRecord(
         BackupRecord.FORMAT,
@@ -25,7 +28,7 @@ final class Records {
         Map.of("rowCounts", Map.of("todo", 3), "tables", 1));
   }
 
-  static PartRecord part(BackupKind kind, String id, String name, long storedSize) {
+  public static PartRecord part(BackupKind kind, String id, String name, long storedSize) {
     return new PartRecord(
         name,
         Layout.part(kind, new BackupId(id), name).name(),
@@ -35,7 +38,7 @@ final class Records {
         "zstd");
   }
 
-  static Instant at(String iso) {
+  public static Instant at(String iso) {
     return Instant.parse(iso);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.core.storage.FaultInjectingBlobStore;
 import io.aido.backup.core.storage.ObjectExistsException;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.ObjectNotFoundException;
@@ -150,7 +151,9 @@ class PipelineTest {
 
   @Test
   void store_storeFailsMidUpload_abortsNamingUploadStage() {
-    BlobStore failing = new FailingBlobStore(store, "data/", 100_000);
+    BlobStore failing =
+        new FaultInjectingBlobStore(store)
+            .failUploadsAfter(FaultInjectingBlobStore.under("data/"), 100_000);
     InputStream source = new ByteArrayInputStream(TestData.bytes(2_000_000, 4));
 
     assertThatThrownBy(() -> pipeline.store(source, failing, KEY, dataKey))
@@ -163,7 +166,9 @@ class PipelineTest {
 
   @Test
   void writer_storeFails_writeThrowsAndNothingVisible() throws IOException {
-    BlobStore failing = new FailingBlobStore(store, "data/", 10_000);
+    BlobStore failing =
+        new FaultInjectingBlobStore(store)
+            .failUploadsAfter(FaultInjectingBlobStore.under("data/"), 10_000);
     PartOutputStream w = pipeline.writer(failing, KEY, dataKey);
     byte[] chunk = TestData.bytes(100_000, 5);
 
@@ -239,26 +244,9 @@ class PipelineTest {
   void load_downloadFailsMidway_namesDownloadNotDecrypt() throws IOException {
     pipeline.store(new ByteArrayInputStream(TestData.bytes(3_000_000, 13)), store, KEY, dataKey);
     // a test double: a connection that drops after some bytes
-    FailingBlobStore dropping =
-        new FailingBlobStore(store, "nothing/", 0) {
-          @Override
-          public InputStream open(ObjectKey key, long offset, long length) throws IOException {
-            InputStream real = super.open(key, offset, length);
-            return new java.io.FilterInputStream(real) {
-              private int count;
-
-              @Override
-              public int read(byte[] b, int off, int len) throws IOException {
-                if (count > 1_000_000) {
-                  throw new IOException("connection reset by peer");
-                }
-                int n = in.read(b, off, len);
-                count += Math.max(n, 0);
-                return n;
-              }
-            };
-          }
-        };
+    FaultInjectingBlobStore dropping =
+        new FaultInjectingBlobStore(store)
+            .failReadsAfter(FaultInjectingBlobStore.every(), 1_000_000, "connection reset by peer");
 
     assertThatThrownBy(() -> pipeline.load(dropping, KEY, dataKey, OutputStream.nullOutputStream()))
         .isInstanceOf(PipelineException.class)

@@ -16,11 +16,11 @@ import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.crypto.TestKeysets;
 import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.core.crypto.WrongKeyException;
-import io.aido.backup.core.pipeline.FailingBlobStore;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.storage.AtomicReplace;
 import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.core.storage.FaultInjectingBlobStore;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.StorageMessages;
@@ -334,7 +334,7 @@ class KeyRewrapTest {
     backup(current(), 1);
     KeyEncryptionKeys.rotateKeysetFile(keyset);
     // create-only, as every store's core contract: no way to swap a record in one step
-    BlobStore createOnly = new FailingBlobStore(store, "nothing/", Long.MAX_VALUE);
+    BlobStore createOnly = new FaultInjectingBlobStore(store);
 
     assertThatThrownBy(
             () ->
@@ -371,11 +371,12 @@ class KeyRewrapTest {
   }
 
   /** A store whose replace always fails, as a full disk or a refused upload would. */
-  private static final class RefusingReplace extends FailingBlobStore implements AtomicReplace {
+  private static final class RefusingReplace extends FaultInjectingBlobStore
+      implements AtomicReplace {
     private final LocalBlobStore inner;
 
     RefusingReplace(LocalBlobStore inner) {
-      super(inner, "nothing/", Long.MAX_VALUE);
+      super(inner);
       this.inner = inner;
     }
 

@@ -1,5 +1,6 @@
 package io.aido.backup.core.repository;
 
+import static io.aido.backup.core.storage.FaultInjectingBlobStore.under;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,12 +15,13 @@ import io.aido.backup.core.catalog.UnsupportedFormatException;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.crypto.WrongKeyException;
-import io.aido.backup.core.pipeline.FailingBlobStore;
 import io.aido.backup.core.pipeline.PartOutputStream;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineException;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.pipeline.TestData;
+import io.aido.backup.core.storage.FaultInjectingBlobStore;
+import io.aido.backup.core.storage.FaultInjectingBlobStore.Operation;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.memory.MemoryBlobStore;
 import java.io.ByteArrayInputStream;
@@ -97,17 +99,15 @@ class RepositoryTest {
   void open_anotherJobCreatesFormatFirst_usesTheirs() throws IOException {
     RepositoryFormat theirs = new RepositoryFormat(1, Instant.parse("2026-01-01T00:00:00Z"), "0.9");
     // a test double: the race between stat and create cannot be timed with a real store
-    FailingBlobStore racing =
-        new FailingBlobStore(store, "nothing-fails/", 0) {
-          @Override
-          public io.aido.backup.core.storage.ObjectInfo create(ObjectKey key, InputStream content)
-              throws IOException {
-            if (key.equals(Layout.format()) && store.stat(key).isEmpty()) {
-              store.create(key, new ByteArrayInputStream(RecordJson.write(theirs)));
-            }
-            return super.create(key, content);
-          }
-        };
+    FaultInjectingBlobStore racing =
+        new FaultInjectingBlobStore(store)
+            .before(
+                Operation.CREATE,
+                key -> {
+                  if (key.equals(Layout.format()) && store.stat(key).isEmpty()) {
+                    store.create(key, new ByteArrayInputStream(RecordJson.write(theirs)));
+                  }
+                });
 
     Repository repo = Repository.open(racing, pipeline, CLOCK);
 
@@ -128,7 +128,10 @@ class RepositoryTest {
     Repository.open(store, pipeline, CLOCK);
     // a store failing every probe write, as a read-only credential would
     Repository repo =
-        Repository.open(new FailingBlobStore(store, Layout.PROBE, 0), pipeline, CLOCK);
+        Repository.open(
+            new FaultInjectingBlobStore(store).failUploadsAfter(under(Layout.PROBE), 0),
+            pipeline,
+            CLOCK);
 
     assertThatThrownBy(repo::checkWritable)
         .isInstanceOf(IOException.class)
@@ -246,7 +249,10 @@ class RepositoryTest {
   @Test
   void writePart_storeFails_backupFailsWithoutRecordOrObject() throws Exception {
     Repository repo =
-        Repository.open(new FailingBlobStore(store, "data/", 50_000), pipeline, CLOCK);
+        Repository.open(
+            new FaultInjectingBlobStore(store).failUploadsAfter(under("data/"), 50_000),
+            pipeline,
+            CLOCK);
     try (BackupWriter w = repo.begin(BackupKind.DB_LOGICAL, SOURCE, kek)) {
       assertThatThrownBy(
               () ->
@@ -361,22 +367,9 @@ class RepositoryTest {
     Repository repo = Repository.open(store, pipeline, CLOCK);
     BackupRecord r = backup(repo, TestData.bytes(2_000_000, 7));
     // a test double: a connection that drops part-way
-    FailingBlobStore dropping =
-        new FailingBlobStore(store, "nothing/", 0) {
-          @Override
-          public InputStream open(ObjectKey key, long offset, long length) throws IOException {
-            InputStream real = super.open(key, offset, length);
-            if (!key.startsWith("data/")) {
-              return real;
-            }
-            return new java.io.FilterInputStream(real) {
-              @Override
-              public int read(byte[] b, int off, int len) throws IOException {
-                throw new IOException("connection reset by peer");
-              }
-            };
-          }
-        };
+    FaultInjectingBlobStore dropping =
+        new FaultInjectingBlobStore(store)
+            .failReadsAfter(under("data/"), 0, "connection reset by peer");
     Repository flaky = Repository.open(dropping, pipeline, CLOCK);
 
     assertThatThrownBy(

@@ -7,6 +7,8 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.core.storage.FaultInjectingBlobStore;
+import io.aido.backup.core.storage.FaultInjectingBlobStore.Operation;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -101,13 +103,14 @@ abstract class RetentionRunStoreContract {
   void apply_crashAfterRecordDeletion_leavesNothingVisibleAndTheNextDaysRunFinishes()
       throws IOException {
     List<BackupRecord> records = daily(DAYS);
-    FaultyStore faulty = new FaultyStore(repo.store);
-    faulty.fault =
+    FaultInjectingBlobStore faulty = new FaultInjectingBlobStore(repo.store);
+    faulty.before(
+        Operation.DELETE,
         key -> {
           if (key.startsWith(Layout.DATA)) {
             throw new IllegalStateException("injected crash before deleting " + key);
           }
-        };
+        });
 
     assertThatThrownBy(() -> run(faulty, false).apply(records, now))
         .hasMessageStartingWith("injected crash");
@@ -117,7 +120,7 @@ abstract class RetentionRunStoreContract {
         .doesNotContain(Layout.record(oldest.kind(), oldest.id()).name())
         .contains(oldest.parts().get(0).object());
     List<BackupRecord> listed = new ArrayList<>(records.subList(0, DAYS - 1));
-    faulty.fault = key -> {};
+    faulty.clear();
 
     RetentionReport sameDay = run(faulty, false).apply(listed, now);
     assertThat(sameDay.leftovers()).as("leftovers younger than the grace period stay").isEmpty();

@@ -7,6 +7,8 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.storage.DeletionRefusedException;
+import io.aido.backup.core.storage.FaultInjectingBlobStore;
+import io.aido.backup.core.storage.FaultInjectingBlobStore.Operation;
 import io.aido.backup.core.storage.ObjectKey;
 import java.io.IOException;
 import java.time.Duration;
@@ -93,14 +95,15 @@ class RetentionRunTest {
   @Test
   void apply_crashAfterRecordDeletion_leavesNothingVisibleAndTheNextRunFinishes()
       throws IOException {
-    FaultyStore faulty = new FaultyStore(repo.store);
+    FaultInjectingBlobStore faulty = new FaultInjectingBlobStore(repo.store);
     List<BackupRecord> records = daily(40);
-    faulty.fault =
+    faulty.before(
+        Operation.DELETE,
         key -> {
           if (key.startsWith(Layout.DATA)) {
             throw new IllegalStateException("injected crash before deleting " + key);
           }
-        };
+        });
     RetentionRun run = new RetentionRun(faulty, RetentionPolicy.DEFAULT, GRACE, false);
 
     assertThatThrownBy(() -> run.apply(records, NOW)).hasMessageStartingWith("injected crash");
@@ -110,7 +113,7 @@ class RetentionRunTest {
     assertThat(repo.store.list(Layout.dataPrefix(oldest.kind(), oldest.id()))).hasSize(2);
     List<BackupRecord> stillListed =
         records.stream().filter(r -> !r.id().equals(oldest.id())).toList();
-    faulty.fault = key -> {};
+    faulty.clear();
 
     RetentionReport next = run.apply(stillListed, NOW);
 
@@ -129,16 +132,17 @@ class RetentionRunTest {
   @Test
   void apply_storeRefusesARecordDeletion_keepsThatBackupWholeAndRemovesTheRest()
       throws IOException {
-    FaultyStore faulty = new FaultyStore(repo.store);
+    FaultInjectingBlobStore faulty = new FaultInjectingBlobStore(repo.store);
     List<BackupRecord> records = daily(35);
     BackupRecord locked = records.get(0);
     ObjectKey lockedRecord = Layout.record(locked.kind(), locked.id());
-    faulty.fault =
+    faulty.before(
+        Operation.DELETE,
         key -> {
           if (key.equals(lockedRecord)) {
             throw new DeletionRefusedException(key, "memory://test", "object hold");
           }
-        };
+        });
 
     RetentionReport report =
         new RetentionRun(faulty, RetentionPolicy.DEFAULT, GRACE, false).apply(records, NOW);
@@ -156,16 +160,17 @@ class RetentionRunTest {
 
   @Test
   void apply_storeRefusesADataDeletion_removesTheRecordAndReportsTheLeftover() throws IOException {
-    FaultyStore faulty = new FaultyStore(repo.store);
+    FaultInjectingBlobStore faulty = new FaultInjectingBlobStore(repo.store);
     List<BackupRecord> records = daily(35);
     BackupRecord held = records.get(0);
     ObjectKey heldPart = ObjectKey.of(held.parts().get(1).object());
-    faulty.fault =
+    faulty.before(
+        Operation.DELETE,
         key -> {
           if (key.equals(heldPart)) {
             throw new DeletionRefusedException(key, "memory://test", "retention policy");
           }
-        };
+        });
 
     RetentionReport report =
         new RetentionRun(faulty, RetentionPolicy.DEFAULT, GRACE, false).apply(records, NOW);
@@ -183,14 +188,15 @@ class RetentionRunTest {
 
   @Test
   void apply_storeFailsOnADeletion_reportsFailureAndTheNextRunFinishes() throws IOException {
-    FaultyStore faulty = new FaultyStore(repo.store);
+    FaultInjectingBlobStore faulty = new FaultInjectingBlobStore(repo.store);
     List<BackupRecord> records = daily(35);
-    faulty.fault =
+    faulty.before(
+        Operation.DELETE,
         key -> {
           if (key.startsWith(Layout.DATA)) {
             throw new IOException("connection reset");
           }
-        };
+        });
     RetentionRun run = new RetentionRun(faulty, RetentionPolicy.DEFAULT, GRACE, false);
 
     RetentionReport failed = run.apply(records, NOW);
@@ -201,7 +207,7 @@ class RetentionRunTest {
             r ->
                 assertThat(r.message())
                     .contains("unable to delete", "connection reset", "next run removes it"));
-    faulty.fault = key -> {};
+    faulty.clear();
     Set<String> left = repo.names();
     List<BackupRecord> listed =
         records.stream()
@@ -251,10 +257,11 @@ class RetentionRunTest {
     List<BackupRecord> records = daily(32);
     BackupRecord first = records.get(0);
     BackupRecord second = records.get(1);
-    FaultyStore leasing = new FaultyStore(repo.store);
+    FaultInjectingBlobStore leasing = new FaultInjectingBlobStore(repo.store);
     // removals go oldest first; the lease on the second is written while the first is removed,
     // after the plan was made
-    leasing.fault =
+    leasing.before(
+        Operation.DELETE,
         key -> {
           if (key.equals(Layout.record(first.kind(), first.id()))) {
             Leases.acquire(
@@ -266,7 +273,7 @@ class RetentionRunTest {
                 Duration.ofHours(1),
                 NOW);
           }
-        };
+        });
 
     RetentionReport report =
         new RetentionRun(leasing, new RetentionPolicy(0, 30, 0, 0, ZoneOffset.UTC), GRACE, false)
@@ -373,14 +380,15 @@ class RetentionRunTest {
 
   @Test
   void apply_probeDeletionRefusedOrFailing_keepsTheProbeAndFailsNothing() throws IOException {
-    FaultyStore faulty = new FaultyStore(repo.store);
+    FaultInjectingBlobStore faulty = new FaultInjectingBlobStore(repo.store);
     List<BackupRecord> records = daily(3);
     ObjectKey locked = Layout.probe(NOW.minus(Duration.ofDays(3)), "0a0b0c");
     ObjectKey unreachable = Layout.probe(NOW.minus(Duration.ofDays(2)), "0d0e0f");
     repo.clock.set(NOW.minus(Duration.ofDays(3)));
     TestRepository.put(repo.store, locked, "write probe");
     TestRepository.put(repo.store, unreachable, "write probe");
-    faulty.fault =
+    faulty.before(
+        Operation.DELETE,
         key -> {
           if (key.equals(locked)) {
             throw new DeletionRefusedException(key, "memory://test", "retention policy");
@@ -388,14 +396,14 @@ class RetentionRunTest {
           if (key.equals(unreachable)) {
             throw new IOException("connection reset");
           }
-        };
+        });
 
     RetentionReport report =
         new RetentionRun(faulty, RetentionPolicy.DEFAULT, GRACE, false).apply(records, NOW);
 
     assertThat(report.failed()).isFalse();
     assertThat(repo.names()).contains(locked.name(), unreachable.name());
-    faulty.fault = key -> {};
+    faulty.clear();
     new RetentionRun(faulty, RetentionPolicy.DEFAULT, GRACE, false).apply(records, NOW);
     assertThat(repo.names()).doesNotContain(locked.name(), unreachable.name());
   }

@@ -1,5 +1,6 @@
 package io.aido.backup.core.storage.local;
 
+import io.aido.backup.core.storage.AbandonedUploads;
 import io.aido.backup.core.storage.AtomicReplace;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.DeletionRefusedException;
@@ -62,7 +63,7 @@ import java.util.Optional;
  * store.create(ObjectKey.of("format.json"), in);
  * }</pre>
  */
-public final class LocalBlobStore implements BlobStore, AtomicReplace {
+public final class LocalBlobStore implements BlobStore, AtomicReplace, AbandonedUploads {
 
   /** The directory under the root that holds uploads in progress; never a valid key segment. */
   public static final String INCOMING = ".incoming\\";

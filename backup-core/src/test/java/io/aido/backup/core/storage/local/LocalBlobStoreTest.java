@@ -3,6 +3,7 @@ package io.aido.backup.core.storage.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.aido.backup.core.storage.AbandonedUploads;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.BlobStoreContract;
 import io.aido.backup.core.storage.BlobStores;
@@ -59,7 +60,8 @@ class LocalBlobStoreTest extends BlobStoreContract {
     Files.setLastModifiedTime(old, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
     Path running = Files.writeString(incoming.resolve("2.part"), "still uploading");
 
-    long freed = store.removeAbandonedUploads(Instant.now().minus(Duration.ofDays(1)));
+    long freed =
+        ((AbandonedUploads) store).removeAbandonedUploads(Instant.now().minus(Duration.ofDays(1)));
 
     assertThat(freed).isEqualTo("killed two days ago".length());
     assertThat(old).doesNotExist();
@@ -92,7 +94,7 @@ class LocalBlobStoreTest extends BlobStoreContract {
 
   @Test
   void removeAbandonedUploads_nothingEverUploaded_freesNothing() throws IOException {
-    assertThat(store.removeAbandonedUploads(Instant.now())).isZero();
+    assertThat(((AbandonedUploads) store).removeAbandonedUploads(Instant.now())).isZero();
   }
 
   @Test
