@@ -1,7 +1,6 @@
 package io.aido.backup.core.storage.gcs;
 
 import com.google.cloud.ReadChannel;
-import com.google.cloud.WriteChannel;
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
@@ -26,7 +25,6 @@ import io.aido.backup.core.storage.ServerSideCopy;
 import io.aido.backup.core.storage.StorageMessages;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -76,13 +74,12 @@ public final class GcsBlobStore implements BlobStore, AtomicReplace, ServerSideC
   /** GCS accepts resumable chunks only in multiples of this. */
   public static final int CHUNK_GRANULARITY = 256 * 1024;
 
-  private static final int COPY_BUFFER = 64 * 1024;
-
   private final Storage storage;
   private final String bucket;
   private final String prefix;
   private final int chunkSize;
   private final String description;
+  private final GcsFailures failures;
 
   /**
    * A store with the {@link #DEFAULT_CHUNK_SIZE}; see {@link #GcsBlobStore(Storage, String, String,
@@ -121,6 +118,7 @@ public final class GcsBlobStore implements BlobStore, AtomicReplace, ServerSideC
             + (this.prefix.isEmpty()
                 ? ""
                 : "/" + this.prefix.substring(0, this.prefix.length() - 1));
+    this.failures = new GcsFailures(description);
   }
 
   private static String normalizePrefix(String prefix) {
@@ -147,7 +145,13 @@ public final class GcsBlobStore implements BlobStore, AtomicReplace, ServerSideC
       throw new ObjectExistsException(key, description);
     }
     BlobInfo info = BlobInfo.newBuilder(id).setContentType("application/octet-stream").build();
-    upload(key, info, content, BlobWriteOption.doesNotExist(), this::createFailed);
+    GcsUpload.write(
+        storage,
+        info,
+        chunkSize,
+        content,
+        BlobWriteOption.doesNotExist(),
+        e -> failures.create(key, e));
     Blob blob = statBlob(key, "create");
     if (blob == null) {
       throw new IOException(
@@ -155,44 +159,6 @@ public final class GcsBlobStore implements BlobStore, AtomicReplace, ServerSideC
               "create", key, description, "the upload finished but the object is not there"));
     }
     return infoOf(key, blob);
-  }
-
-  /**
-   * Streams {@code content} into a new generation of {@code info} and finalizes it only when the
-   * whole content was written: on any failure the upload is deliberately not closed, since closing
-   * would publish a partial object. Failures are told by {@code failed}.
-   */
-  private void upload(
-      ObjectKey key,
-      BlobInfo info,
-      InputStream content,
-      BlobWriteOption precondition,
-      java.util.function.BiFunction<ObjectKey, Exception, IOException> failed)
-      throws IOException {
-    WriteChannel upload;
-    try {
-      upload = storage.writer(info, precondition);
-    } catch (StorageException e) {
-      throw failed.apply(key, e);
-    }
-    upload.setChunkSize(chunkSize);
-    byte[] buffer = new byte[COPY_BUFFER];
-    try {
-      int n;
-      while ((n = content.read(buffer)) != -1) {
-        ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
-        while (chunk.hasRemaining()) {
-          upload.write(chunk);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      throw failed.apply(key, e);
-    }
-    try {
-      upload.close();
-    } catch (IOException | RuntimeException e) {
-      throw failed.apply(key, e);
-    }
   }
 
   /**
@@ -216,7 +182,13 @@ public final class GcsBlobStore implements BlobStore, AtomicReplace, ServerSideC
         BlobInfo.newBuilder(BlobId.of(bucket, blob.getName(), blob.getGeneration()))
             .setContentType("application/octet-stream")
             .build();
-    upload(key, info, content, BlobWriteOption.generationMatch(), this::replaceFailed);
+    GcsUpload.write(
+        storage,
+        info,
+        chunkSize,
+        content,
+        BlobWriteOption.generationMatch(),
+        e -> failures.replace(key, e));
     Blob replaced = statBlob(key, "replace");
     if (replaced == null) {
       throw new IOException(
@@ -224,18 +196,6 @@ public final class GcsBlobStore implements BlobStore, AtomicReplace, ServerSideC
               "replace", key, description, "the upload finished but the object is not there"));
     }
     return infoOf(key, replaced);
-  }
-
-  private IOException replaceFailed(ObjectKey key, Exception e) {
-    StorageException se = storageException(e);
-    if (se != null && se.getCode() == 412) {
-      return new ObjectChangedException(key, description);
-    }
-    if (se != null && se.getCode() == 403) {
-      return new DeletionRefusedException(key, description, StorageMessages.cause(e));
-    }
-    return new IOException(
-        StorageMessages.failed("replace", key, description, StorageMessages.cause(e)), e);
   }
 
   @Override
@@ -267,7 +227,7 @@ public final class GcsBlobStore implements BlobStore, AtomicReplace, ServerSideC
       // the rewrite goes on, call after call, until GCS reports it done; only then is it visible
       storage.copy(request).getResult();
     } catch (StorageException e) {
-      throw createFailed(key, e);
+      throw failures.create(key, e);
     }
     Blob blob = statBlob(key, "create");
     if (blob == null) {
@@ -295,27 +255,6 @@ public final class GcsBlobStore implements BlobStore, AtomicReplace, ServerSideC
       return Optional.of("the bucket's retention policy until " + until.toInstant());
     }
     return Optional.empty();
-  }
-
-  private IOException createFailed(ObjectKey key, Exception e) {
-    StorageException se = storageException(e);
-    if (se != null && se.getCode() == 412) {
-      return new ObjectExistsException(key, description);
-    }
-    return new IOException(
-        StorageMessages.failed("create", key, description, StorageMessages.cause(e)), e);
-  }
-
-  /**
-   * The client reports HTTP failures as a StorageException, sometimes wrapped in an IOException.
-   */
-  private static StorageException storageException(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof StorageException se) {
-        return se;
-      }
-    }
-    return null;
   }
 
   @Override

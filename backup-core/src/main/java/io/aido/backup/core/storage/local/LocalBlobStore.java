@@ -12,18 +12,15 @@ import io.aido.backup.core.storage.ObjectNotFoundException;
 import io.aido.backup.core.storage.StorageMessages;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -68,15 +65,6 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace, Abandoned
   /** The directory under the root that holds uploads in progress; never a valid key segment. */
   public static final String INCOMING = ".incoming\\";
 
-  private static final int BUFFER_SIZE = 64 * 1024;
-
-  /**
-   * Bytes written between two flushes to disk while an object is written: the page cache then
-   * writes back as the content arrives, instead of all of it in the final force, which for a dump
-   * of hundreds of MiB added a second or more after the last byte.
-   */
-  static final long FLUSH_INTERVAL = 32L << 20;
-
   private final Path root;
   private final String description;
 
@@ -116,7 +104,7 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace, Abandoned
     Path incoming = root.resolve(INCOMING);
     Path temp;
     try {
-      createDirectories(incoming);
+      DurableFiles.createDirectories(incoming);
       temp = Files.createTempFile(incoming, "", ".part");
     } catch (IOException e) {
       throw failed("create", key, e);
@@ -126,7 +114,7 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace, Abandoned
       publish(key, temp, target);
       return new ObjectInfo(key, size, Files.getLastModifiedTime(target).toInstant());
     } finally {
-      deleteTemporary(temp);
+      DurableFiles.deleteQuietly(temp);
     }
   }
 
@@ -144,7 +132,7 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace, Abandoned
     Path incoming = root.resolve(INCOMING);
     Path temp;
     try {
-      createDirectories(incoming);
+      DurableFiles.createDirectories(incoming);
       temp = Files.createTempFile(incoming, "", ".part");
     } catch (IOException e) {
       throw failed("replace", key, e);
@@ -154,7 +142,7 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace, Abandoned
       checkUnchanged(key, expected);
       try {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        forceDirectory(target.getParent());
+        DurableFiles.forceDirectory(target.getParent());
       } catch (AccessDeniedException e) {
         throw new DeletionRefusedException(key, description, "permission denied");
       } catch (IOException e) {
@@ -162,7 +150,7 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace, Abandoned
       }
       return new ObjectInfo(key, size, Files.getLastModifiedTime(target).toInstant());
     } finally {
-      deleteTemporary(temp);
+      DurableFiles.deleteQuietly(temp);
     }
   }
 
@@ -203,37 +191,9 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace, Abandoned
     return freed;
   }
 
-  /**
-   * Best-effort removal during cleanup: a failure here must not hide the failure or success being
-   * reported (a temporary file left in INCOMING is never listed).
-   */
-  private static void deleteTemporary(Path path) {
-    try {
-      Files.deleteIfExists(path);
-    } catch (IOException e) {
-      // nothing more to do; see above
-    }
-  }
-
   private long writeDurably(ObjectKey key, InputStream content, Path temp) throws IOException {
-    try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-      byte[] buffer = new byte[BUFFER_SIZE];
-      long size = 0;
-      long flushed = 0;
-      int n;
-      while ((n = content.read(buffer)) != -1) {
-        ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
-        while (chunk.hasRemaining()) {
-          out.write(chunk);
-        }
-        size += n;
-        if (size - flushed >= FLUSH_INTERVAL) {
-          out.force(false);
-          flushed = size;
-        }
-      }
-      out.force(true);
-      return size;
+    try {
+      return DurableFiles.write(content, temp);
     } catch (IOException e) {
       throw failed("create", key, e);
     }
@@ -242,7 +202,7 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace, Abandoned
   private void publish(ObjectKey key, Path temp, Path target) throws IOException {
     for (int attempt = 1; ; attempt++) {
       try {
-        createDirectories(target.getParent());
+        DurableFiles.createDirectories(target.getParent());
       } catch (IOException e) {
         throw failed("create", key, e);
       }
@@ -261,39 +221,12 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace, Abandoned
       }
     }
     try {
-      forceDirectory(target.getParent());
+      DurableFiles.forceDirectory(target.getParent());
     } catch (IOException e) {
       // the name may not survive a crash, so take it back rather than report a visible object as
       // failed
-      deleteTemporary(target);
+      DurableFiles.deleteQuietly(target);
       throw failed("create", key, e);
-    }
-  }
-
-  /** Creates missing directories and forces each new entry into its parent directory. */
-  private void createDirectories(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      return;
-    }
-    Path parent = dir.getParent();
-    if (parent != null) {
-      createDirectories(parent);
-    }
-    try {
-      Files.createDirectory(dir);
-      if (parent != null) {
-        forceDirectory(parent);
-      }
-    } catch (FileAlreadyExistsException e) {
-      if (!Files.isDirectory(dir)) {
-        throw e;
-      }
-    }
-  }
-
-  private static void forceDirectory(Path dir) throws IOException {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
     }
   }
 
@@ -358,7 +291,7 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace, Abandoned
       // a walk does not descend into a symbolic link, so start from the real directory: the
       // repository root is often a link to a mounted volume
       Files.walkFileTree(
-          start.toRealPath(), new Collector(start.toRealPath(), base, prefix, found));
+          start.toRealPath(), new PrefixCollector(start.toRealPath(), base, prefix, found));
     } catch (NoSuchFileException e) {
       return List.of();
     } catch (IOException e) {
@@ -367,75 +300,6 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace, Abandoned
     }
     Collections.sort(found, (a, b) -> a.key().compareTo(b.key()));
     return found;
-  }
-
-  /** Gathers the regular files under a prefix, pruning directories that cannot match it. */
-  private static final class Collector extends SimpleFileVisitor<Path> {
-    private final Path start;
-    private final String base;
-    private final String prefix;
-    private final List<ObjectInfo> found;
-
-    /**
-     * @param start the real directory the walk begins in
-     * @param base the object name of {@code start}, empty for the root
-     */
-    Collector(Path start, String base, String prefix, List<ObjectInfo> found) {
-      this.start = start;
-      this.base = base;
-      this.prefix = prefix;
-      this.found = found;
-    }
-
-    @Override
-    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-      if (dir.equals(start)) {
-        return FileVisitResult.CONTINUE;
-      }
-      String name = nameOf(dir) + "/";
-      boolean reachable = name.startsWith(prefix) || prefix.startsWith(name);
-      // INCOMING and any other name with a backslash can hold no object
-      return reachable && !name.contains("\\")
-          ? FileVisitResult.CONTINUE
-          : FileVisitResult.SKIP_SUBTREE;
-    }
-
-    @Override
-    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-      if (!attrs.isRegularFile()) {
-        return FileVisitResult.CONTINUE;
-      }
-      String name = nameOf(file);
-      if (name.startsWith(prefix)) {
-        try {
-          found.add(
-              new ObjectInfo(
-                  ObjectKey.of(name), attrs.size(), attrs.lastModifiedTime().toInstant()));
-        } catch (IllegalArgumentException e) {
-          // a stray file whose name no key can have (control character, backslash) is no object
-        }
-      }
-      return FileVisitResult.CONTINUE;
-    }
-
-    @Override
-    public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-      if (e instanceof NoSuchFileException) {
-        return FileVisitResult.CONTINUE; // deleted while we walked
-      }
-      throw e;
-    }
-
-    private String nameOf(Path p) {
-      StringBuilder b = new StringBuilder(base);
-      for (Path segment : start.relativize(p)) {
-        if (b.length() > 0) {
-          b.append('/');
-        }
-        b.append(segment);
-      }
-      return b.toString();
-    }
   }
 
   @Override
