@@ -34,11 +34,6 @@ public record DaprComponent(
     return namespace + "/" + name;
   }
 
-  /** Whether this Component is a state store. */
-  public boolean isStateStore() {
-    return type != null && type.startsWith("state.");
-  }
-
   /** A metadata value, from a Secret or not (Dapr names are case-insensitive). */
   public Optional<String> value(String key) {
     for (Map.Entry<String, Secret> e : secrets.entrySet()) {

@@ -202,51 +202,7 @@ public final class PostgresStateStore implements StateStore {
                   + " live key(s) in the restore's scope; give --clean to replace them");
         }
         removed = deleteScope(c, quoted, filter);
-        try (OutputStream copy =
-            new PGCopyOutputStream(
-                c.unwrap(PGConnection.class),
-                layout == Layout.V1
-                    ? "COPY "
-                        + quoted
-                        + " (key, value, isbinary, insertdate, updatedate, expiredate) FROM STDIN"
-                        + " (FORMAT binary)"
-                    : "COPY "
-                        + quoted
-                        + " (key, value, etag, created_at, updated_at, expires_at) FROM STDIN"
-                        + " (FORMAT binary)")) {
-          PgBinaryCopy.RowWriter rows = new PgBinaryCopy.RowWriter(copy);
-          for (StateEntry e = in.next(); e != null; e = in.next()) {
-            DaprKey dk = DaprKey.classify(e.keyText());
-            if (!filter.all() && !filter.matches(dk)) {
-              continue;
-            }
-            if (e.expiredAt(now)) {
-              expired++;
-              continue;
-            }
-            Instant created = e.createdAt() == null ? now : e.createdAt();
-            if (layout == Layout.V1) {
-              rows.row(
-                  e.key(),
-                  PgBinaryCopy.jsonb(e.value()),
-                  PgBinaryCopy.bool(e.binary()),
-                  PgBinaryCopy.timestamp(created),
-                  PgBinaryCopy.timestamp(e.updatedAt()),
-                  PgBinaryCopy.timestamp(e.expiresAt()));
-            } else {
-              UUID etag = e.etag() == null ? UUID.randomUUID() : UUID.fromString(e.etag());
-              rows.row(
-                  e.key(),
-                  e.value(),
-                  PgBinaryCopy.uuid(etag),
-                  PgBinaryCopy.timestamp(created),
-                  PgBinaryCopy.timestamp(e.updatedAt()),
-                  PgBinaryCopy.timestamp(e.expiresAt()));
-            }
-            counts.add(dk);
-          }
-          rows.finish();
-        }
+        expired = copyIn(c, quoted, in, filter, now, counts);
         c.commit();
       } catch (IOException | LiveDataException | SQLException | RuntimeException e) {
         c.rollback();
@@ -256,6 +212,68 @@ public final class PostgresStateStore implements StateStore {
       throw failed("write", e);
     }
     return new RestoreStats(counts, expired, removed, layout == Layout.V2);
+  }
+
+  /**
+   * Writes the snapshot's entries in scope with binary COPY; counts them into {@code counts}.
+   *
+   * @return how many had expired since the snapshot and were left out
+   */
+  private long copyIn(
+      Connection c,
+      String quoted,
+      SnapshotFormat.Reader in,
+      KeyFilter filter,
+      Instant now,
+      KeyCounts counts)
+      throws IOException, SQLException {
+    long expired = 0;
+    try (OutputStream copy =
+        new PGCopyOutputStream(
+            c.unwrap(PGConnection.class),
+            layout == Layout.V1
+                ? "COPY "
+                    + quoted
+                    + " (key, value, isbinary, insertdate, updatedate, expiredate) FROM STDIN"
+                    + " (FORMAT binary)"
+                : "COPY "
+                    + quoted
+                    + " (key, value, etag, created_at, updated_at, expires_at) FROM STDIN"
+                    + " (FORMAT binary)")) {
+      PgBinaryCopy.RowWriter rows = new PgBinaryCopy.RowWriter(copy);
+      for (StateEntry e = in.next(); e != null; e = in.next()) {
+        DaprKey dk = DaprKey.classify(e.keyText());
+        if (!filter.all() && !filter.matches(dk)) {
+          continue;
+        }
+        if (e.expiredAt(now)) {
+          expired++;
+          continue;
+        }
+        Instant created = e.createdAt() == null ? now : e.createdAt();
+        if (layout == Layout.V1) {
+          rows.row(
+              e.key(),
+              PgBinaryCopy.jsonb(e.value()),
+              PgBinaryCopy.bool(e.binary()),
+              PgBinaryCopy.timestamp(created),
+              PgBinaryCopy.timestamp(e.updatedAt()),
+              PgBinaryCopy.timestamp(e.expiresAt()));
+        } else {
+          UUID etag = e.etag() == null ? UUID.randomUUID() : UUID.fromString(e.etag());
+          rows.row(
+              e.key(),
+              e.value(),
+              PgBinaryCopy.uuid(etag),
+              PgBinaryCopy.timestamp(created),
+              PgBinaryCopy.timestamp(e.updatedAt()),
+              PgBinaryCopy.timestamp(e.expiresAt()));
+        }
+        counts.add(dk);
+      }
+      rows.finish();
+    }
+    return expired;
   }
 
   @Override

@@ -16,12 +16,10 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -67,13 +65,6 @@ public final class RestoreCommand extends DaprCommand {
       description = "Remove the live keys in the restore's scope from each store first.")
   private boolean clean;
 
-  /** One recorded store and where it goes. */
-  private record Target(Map<String, Object> recorded, PartRecord part, StateStore store) {
-    String id() {
-      return recorded.get("namespace") + "/" + recorded.get("name");
-    }
-  }
-
   @Override
   protected int run() throws Exception {
     BlobStore blobs = repository.openStore();
@@ -87,149 +78,77 @@ public final class RestoreCommand extends DaprCommand {
     KeyEncryptionKey kek = repository.kek();
     BackupReader reader = openBackup(repo, record, kek, "restore backup", "nothing was restored");
     reader.checkStoredParts();
-    KeyFilter filter = keyFilter();
-    List<Map<String, Object>> recordedStores = schedulerOnly() ? List.of() : recordedStores(record);
-    Map<String, Object> recordedScheduler = recordedScheduler(record);
-    if (recordedStores.isEmpty() && recordedScheduler == null) {
+    DaprRestorePlan plan;
+    try {
+      plan =
+          DaprRestorePlan.of(
+              record.id().value(),
+              DaprSnapshotFacts.of(record),
+              keyFilter(),
+              schedulerOnly(),
+              this::storeSelected,
+              storeOption(),
+              namespaceOption());
+    } catch (IllegalArgumentException e) {
+      throw JobException.failed(
+          "unable to restore backup " + record.id() + ": " + e.getMessage(), e);
+    }
+    List<DaprRestore.Target> targets = new ArrayList<>();
+    if (!plan.stores().isEmpty()) {
+      findStores(record, plan.stores(), targets);
+    }
+    SchedulerAccess.Target scheduler = findScheduler(record, plan);
+    try (SchedulerAccess.Target ignored = scheduler) {
+      DaprRestore steps = new DaprRestore(record, reader, plan, clean, out(), clock());
+      steps.check(targets, scheduler);
+      audit(blobs, record, targets, scheduler, plan.filter());
+      steps.restore(targets, scheduler);
+      return ExitCodes.DONE;
+    }
+  }
+
+  /**
+   * The running Scheduler to restore the backup's Scheduler part into, or null when it holds none
+   * or {@code --scheduler off}.
+   */
+  private SchedulerAccess.Target findScheduler(BackupRecord record, DaprRestorePlan plan)
+      throws JobException {
+    if (plan.scheduler().isEmpty()) {
+      return null;
+    }
+    SchedulerAccess.Found found = scheduler(true, "nothing was restored");
+    if (found.target().isEmpty() && !found.absent().equals("--scheduler off")) {
+      throw JobException.failed(
+          "unable to restore backup "
+              + record.id()
+              + ": it holds Dapr Scheduler reminders and jobs, but there is no Scheduler to"
+              + " write them to ("
+              + found.absent()
+              + "); give --scheduler off to restore the state stores without them; nothing"
+              + " was restored",
+          null);
+    }
+    if (plan.schedulerOutOfScope()) {
+      found.target().ifPresent(SchedulerAccess.Target::close);
       throw JobException.badInput(
           "unable to restore backup "
               + record.id()
-              + ": it holds no state store in scope"
-              + (schedulerOnly() ? " and no Dapr Scheduler part" : "")
-              + (storeOption().isEmpty()
-                  ? ""
-                  : " (--store " + String.join(",", storeOption()) + ")"));
+              + ": its Scheduler part holds none of the namespaces "
+              + String.join(",", namespaceOption())
+              + "; nothing was restored");
     }
-
-    List<Target> targets = new ArrayList<>();
-    if (!recordedStores.isEmpty()) {
-      findStores(record, recordedStores, targets);
-    }
-    SchedulerAccess.Target scheduler = null;
-    List<String> schedulerNamespaces = List.of();
-    if (recordedScheduler != null) {
-      SchedulerAccess.Found found = scheduler(true, "nothing was restored");
-      if (found.target().isEmpty() && !found.absent().equals("--scheduler off")) {
-        throw JobException.failed(
-            "unable to restore backup "
-                + record.id()
-                + ": it holds Dapr Scheduler reminders and jobs, but there is no Scheduler to"
-                + " write them to ("
-                + found.absent()
-                + "); give --scheduler off to restore the state stores without them; nothing"
-                + " was restored",
-            null);
-      }
-      schedulerNamespaces = schedulerNamespaces(recordedScheduler);
-      if (!namespaceOption().isEmpty()) {
-        schedulerNamespaces =
-            schedulerNamespaces.stream().filter(namespaceOption()::contains).toList();
-        if (schedulerNamespaces.isEmpty()) {
-          found.target().ifPresent(SchedulerAccess.Target::close);
-          throw JobException.badInput(
-              "unable to restore backup "
-                  + record.id()
-                  + ": its Scheduler part holds none of the namespaces "
-                  + String.join(",", namespaceOption())
-                  + "; nothing was restored");
-        }
-      }
-      scheduler = found.target().orElse(null);
-    }
-    try (SchedulerAccess.Target ignored = scheduler) {
-      return restore(
-          blobs,
-          record,
-          reader,
-          filter,
-          targets,
-          scheduler,
-          recordedScheduler,
-          schedulerNamespaces);
-    }
+    return found.target().orElse(null);
   }
 
-  private void findStores(
-      BackupRecord record, List<Map<String, Object>> recordedStores, List<Target> targets)
-      throws JobException {
-    try (KubernetesClient client = kubernetes()) {
-      DaprDiscovery discovery = new DaprDiscovery(client);
-      ResourceDefinitionContext components;
-      try {
-        components = discovery.servedKinds().get("Component");
-      } catch (IOException e) {
-        throw JobException.failed(e.getMessage() + "; nothing was restored", e);
-      }
-      if (components == null) {
-        throw JobException.failed(
-            "the cluster serves no dapr.io Component kind; nothing was restored", null);
-      }
-      for (Map<String, Object> s : recordedStores) {
-        targets.add(target(discovery, components, record, s));
-      }
-    }
-  }
-
-  private int restore(
+  private void audit(
       BlobStore blobs,
       BackupRecord record,
-      BackupReader reader,
-      KeyFilter filter,
-      List<Target> targets,
+      List<DaprRestore.Target> targets,
       SchedulerAccess.Target scheduler,
-      Map<String, Object> recordedScheduler,
-      List<String> schedulerNamespaces)
-      throws JobException, IOException {
-    for (Target t : targets) {
-      long live = t.store().liveKeys(filter);
-      if (live > 0 && !clean) {
-        throw JobException.badInput(
-            "unable to restore backup "
-                + record.id()
-                + ": state store "
-                + t.id()
-                + " holds "
-                + live
-                + " live key(s) in the restore's scope; give --clean to replace them; nothing"
-                + " was restored");
-      }
-    }
-
-    if (scheduler != null) {
-      long live;
-      try {
-        live = scheduler.store().liveEntries(schedulerNamespaces, filter);
-      } catch (IOException e) {
-        throw JobException.failed(e.getMessage() + "; nothing was restored", e);
-      }
-      if (live > 0 && !clean) {
-        throw JobException.badInput(
-            "unable to restore backup "
-                + record.id()
-                + ": the Dapr Scheduler at "
-                + scheduler.where()
-                + " holds "
-                + live
-                + " reminder, job or counter entries in the restore's scope; give --clean to"
-                + " replace them; nothing was restored");
-      }
-    }
-
-    // Stores are written one after the other and Redis key by key: every part is authenticated
-    // in full first, so a backup tampered at its end is refused before the first write.
-    for (Target t : targets) {
-      reader.checkPart(t.part());
-    }
-    if (scheduler != null && recordedScheduler != null) {
-      Optional<PartRecord> schedulerPart =
-          record.part(String.valueOf(recordedScheduler.get("part")));
-      if (schedulerPart.isPresent()) {
-        reader.checkPart(schedulerPart.get());
-      }
-    }
-
+      KeyFilter filter)
+      throws JobException {
     Map<String, String> details = new LinkedHashMap<>();
-    details.put("stores", String.join(",", targets.stream().map(Target::id).toList()));
+    details.put("stores", String.join(",", targets.stream().map(DaprRestore.Target::id).toList()));
     details.put("scheduler", Boolean.toString(scheduler != null));
     details.put("clean", Boolean.toString(clean));
     details.put("appIds", String.join(",", filter.appIds()));
@@ -245,207 +164,42 @@ public final class RestoreCommand extends DaprCommand {
               + "; nothing was restored",
           e);
     }
-
-    List<String> differing = new ArrayList<>();
-    for (Target t : targets) {
-      StateStore.RestoreStats stats;
-      try (StateStore store = t.store();
-          InputStream in = reader.openPart(t.part());
-          SnapshotFormat.Reader snapshot = new SnapshotFormat.Reader(in, t.part().name())) {
-        stats = store.restore(snapshot, filter, clean);
-      } catch (StateStore.LiveDataException e) {
-        throw JobException.badInput(
-            "unable to restore state store "
-                + t.id()
-                + " (written to since the check): "
-                + e.getMessage());
-      } catch (IOException e) {
-        throw JobException.failed(
-            "unable to restore backup "
-                + record.id()
-                + " into state store "
-                + t.id()
-                + ": "
-                + e.getMessage(),
-            e);
-      }
-      KeyCounts recorded = KeyCounts.fromFacts(t.recorded().get("counts"));
-      Optional<Long> expected = expected(recorded, filter);
-      long restored = stats.counts().total();
-      boolean matches =
-          expected.map(x -> x == restored + stats.expiredSinceSnapshot()).orElse(true);
-      out()
-          .printf(
-              "state store %s: recorded %s, restored %d %s, %d expired since the snapshot, %d"
-                  + " removed by --clean%s%s%n",
-              t.id(),
-              expected.map(Object::toString).orElse("(not known for this filter)"),
-              restored,
-              stats.counts().byKind(),
-              stats.expiredSinceSnapshot(),
-              stats.removed(),
-              stats.etagsKept() ? "" : "; ETags are new (PostgreSQL v1 ETags are transaction ids)",
-              matches ? "" : "  DIFFERS");
-      if (!matches) {
-        differing.add(t.id());
-      }
-    }
-    if (scheduler != null
-        && !restoreScheduler(
-            record, reader, filter, scheduler, recordedScheduler, schedulerNamespaces)) {
-      differing.add("the Dapr Scheduler");
-    }
-    if (!differing.isEmpty()) {
-      throw JobException.failed(
-          "restored backup "
-              + record.id()
-              + ", but the key count of "
-              + String.join(", ", differing)
-              + " differs from the record",
-          null);
-    }
-    out()
-        .printf(
-            "restored backup %s into %d state store(s)%s%n",
-            record.id(), targets.size(), scheduler == null ? "" : " and the Dapr Scheduler");
-    return ExitCodes.DONE;
   }
 
-  /** Restores the Scheduler part; whether its counts match the record. */
-  private boolean restoreScheduler(
+  private void findStores(
       BackupRecord record,
-      BackupReader reader,
-      KeyFilter filter,
-      SchedulerAccess.Target scheduler,
-      Map<String, Object> recorded,
-      List<String> namespaces)
+      List<DaprSnapshotFacts.Store> recordedStores,
+      List<DaprRestore.Target> targets)
       throws JobException {
-    String partName = String.valueOf(recorded.get("part"));
-    PartRecord part =
-        record
-            .part(partName)
-            .orElseThrow(
-                () ->
-                    JobException.failed(
-                        "unable to restore backup "
-                            + record.id()
-                            + ": its record names no part "
-                            + partName,
-                        null));
-    SchedulerStore.RestoreStats stats;
-    try (InputStream in = reader.openPart(part);
-        SnapshotFormat.Reader snapshot = new SnapshotFormat.Reader(in, partName)) {
-      stats = scheduler.store().restore(snapshot, namespaces, filter, clean, clock().instant());
-    } catch (StateStore.LiveDataException e) {
-      throw JobException.badInput(
-          "unable to restore the Dapr Scheduler (written to since the check): " + e.getMessage());
-    } catch (IOException e) {
-      throw JobException.failed(
-          "unable to restore backup "
-              + record.id()
-              + " into the Dapr Scheduler at "
-              + scheduler.where()
-              + ": "
-              + e.getMessage(),
-          e);
-    }
-    SchedulerCounts counts = SchedulerCounts.fromFacts(recorded.get("counts"));
-    Optional<Long> expected = expectedScheduler(counts, filter, namespaces, recorded);
-    long restored = stats.counts().reminders() + stats.counts().jobs();
-    boolean matches = expected.map(x -> x == restored + stats.expiredSinceSnapshot()).orElse(true);
-    out()
-        .printf(
-            "Dapr Scheduler %s: recorded %s reminder(s) and job(s), restored %d (%s), %d due"
-                + " while away (the Scheduler fires them now), %d expired since the snapshot,"
-                + " %d removed by --clean%s%n",
-            scheduler.where(),
-            expected.map(Object::toString).orElse("(not known for this filter)"),
-            restored,
-            stats.counts(),
-            stats.duePassed(),
-            stats.expiredSinceSnapshot(),
-            stats.removed(),
-            matches ? "" : "  DIFFERS");
-    return matches;
-  }
-
-  /** The recorded reminders and jobs in scope, when the record's counts can tell. */
-  static Optional<Long> expectedScheduler(
-      SchedulerCounts recorded,
-      KeyFilter filter,
-      List<String> namespaces,
-      Map<String, Object> facts) {
-    List<String> all = schedulerNamespaces(facts);
-    if (!namespaces.containsAll(all)) {
-      if (!filter.all()) {
-        return Optional.empty();
+    try (KubernetesClient client = kubernetes()) {
+      DaprDiscovery discovery = new DaprDiscovery(client);
+      ResourceDefinitionContext components;
+      try {
+        components = discovery.servedKinds().get("Component");
+      } catch (IOException e) {
+        throw JobException.failed(e.getMessage() + "; nothing was restored", e);
       }
-      return Optional.of(
-          namespaces.stream().mapToLong(n -> recorded.byNamespace().getOrDefault(n, 0L)).sum());
-    }
-    if (filter.all()) {
-      return Optional.of(recorded.reminders() + recorded.jobs());
-    }
-    if (filter.actorTypes().isEmpty()) {
-      return Optional.of(
-          filter.appIds().stream().mapToLong(a -> recorded.byApp().getOrDefault(a, 0L)).sum());
-    }
-    if (filter.appIds().isEmpty()) {
-      return Optional.of(
-          filter.actorTypes().stream()
-              .mapToLong(a -> recorded.byActorType().getOrDefault(a, 0L))
-              .sum());
-    }
-    return Optional.of(0L);
-  }
-
-  /** The record's Scheduler facts, or null if it holds no Scheduler part. */
-  private static Map<String, Object> recordedScheduler(BackupRecord record) {
-    if (record.facts().get("scheduler") instanceof Map<?, ?> m && m.get("part") != null) {
-      Map<String, Object> f = new LinkedHashMap<>();
-      m.forEach((k, v) -> f.put(String.valueOf(k), v));
-      return f;
-    }
-    return null;
-  }
-
-  /** The recorded namespaces. */
-  private static List<String> schedulerNamespaces(Map<String, Object> facts) {
-    List<String> recorded = new ArrayList<>();
-    if (facts.get("namespaces") instanceof List<?> l) {
-      l.forEach(n -> recorded.add(String.valueOf(n)));
-    }
-    return recorded;
-  }
-
-  /** The recorded stores selected by {@code --store}. */
-  private List<Map<String, Object>> recordedStores(BackupRecord record) {
-    List<Map<String, Object>> stores = new ArrayList<>();
-    if (record.facts().get("stores") instanceof List<?> l) {
-      for (Object o : l) {
-        if (o instanceof Map<?, ?> m) {
-          Map<String, Object> s = new LinkedHashMap<>();
-          m.forEach((k, v) -> s.put(String.valueOf(k), v));
-          if (storeSelected(String.valueOf(s.get("namespace")), String.valueOf(s.get("name")))) {
-            stores.add(s);
-          }
-        }
+      if (components == null) {
+        throw JobException.failed(
+            "the cluster serves no dapr.io Component kind; nothing was restored", null);
+      }
+      for (DaprSnapshotFacts.Store s : recordedStores) {
+        targets.add(target(discovery, components, record, s));
       }
     }
-    return stores;
   }
 
-  private Target target(
+  private DaprRestore.Target target(
       DaprDiscovery discovery,
       ResourceDefinitionContext components,
       BackupRecord record,
-      Map<String, Object> s)
+      DaprSnapshotFacts.Store s)
       throws JobException {
-    String ns = String.valueOf(s.get("namespace"));
-    String name = String.valueOf(s.get("name"));
+    String ns = s.namespace();
+    String name = s.name();
     PartRecord part =
         record
-            .part(String.valueOf(s.get("part")))
+            .part(s.part())
             .orElseThrow(
                 () ->
                     JobException.failed(
@@ -480,32 +234,11 @@ public final class RestoreCommand extends DaprCommand {
         throw JobException.badInput(
             "unable to restore state store " + ns + "/" + name + ": " + opening.unsupported());
       }
-      return new Target(s, part, opening.store().get());
+      return new DaprRestore.Target(s, part, opening.store().get());
     } catch (IOException e) {
       throw JobException.failed(e.getMessage() + "; nothing was restored", e);
     } catch (IllegalArgumentException e) {
       throw JobException.badInput(e.getMessage() + "; nothing was restored");
     }
-  }
-
-  /**
-   * How many keys the record says are in scope: all of them, the sum for the app ids, or the sum
-   * for the actor types; unknown for both filters at once.
-   */
-  static Optional<Long> expected(KeyCounts recorded, KeyFilter filter) {
-    if (filter.all()) {
-      return Optional.of(recorded.total());
-    }
-    if (filter.actorTypes().isEmpty()) {
-      return Optional.of(
-          filter.appIds().stream().mapToLong(a -> recorded.byApp().getOrDefault(a, 0L)).sum());
-    }
-    if (filter.appIds().isEmpty()) {
-      return Optional.of(
-          filter.actorTypes().stream()
-              .mapToLong(a -> recorded.byActorType().getOrDefault(a, 0L))
-              .sum());
-    }
-    return Optional.empty();
   }
 }

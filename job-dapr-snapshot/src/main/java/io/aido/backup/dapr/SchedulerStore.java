@@ -1,6 +1,5 @@
 package io.aido.backup.dapr;
 
-import com.google.protobuf.CodedInputStream;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
@@ -31,9 +30,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The reminders and jobs in the Dapr Scheduler's etcd ({@link SchedulerKey} has the key layout),
@@ -262,7 +258,7 @@ public final class SchedulerStore implements AutoCloseable {
       }
       if (key.get().counter()) {
         duePassed.remove(key.get().jobName());
-      } else if (dueTime(e.value()).map(t -> t.isBefore(now)).orElse(false)) {
+      } else if (StoredJob.dueTime(e.value()).map(t -> t.isBefore(now)).orElse(false)) {
         duePassed.add(key.get().jobName());
       }
       ByteSequence k = ByteSequence.from(e.key());
@@ -298,39 +294,6 @@ public final class SchedulerStore implements AutoCloseable {
     }
     ifs.clear();
     puts.clear();
-  }
-
-  /**
-   * When a stored job (go-etcd-cron {@code stored.Job}: field 2 {@code start}, field 3 {@code
-   * due_time}, both {@code google.protobuf.Timestamp}) is first due; empty if the value is not such
-   * a message.
-   */
-  static Optional<Instant> dueTime(byte[] value) {
-    try {
-      CodedInputStream in = CodedInputStream.newInstance(value);
-      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-        int field = tag >>> 3;
-        if ((field == 2 || field == 3) && (tag & 7) == 2) {
-          CodedInputStream ts = CodedInputStream.newInstance(in.readByteArray());
-          long seconds = 0;
-          int nanos = 0;
-          for (int t = ts.readTag(); t != 0; t = ts.readTag()) {
-            if (t == 8) {
-              seconds = ts.readInt64();
-            } else if (t == 16) {
-              nanos = ts.readInt32();
-            } else {
-              ts.skipField(t);
-            }
-          }
-          return Optional.of(Instant.ofEpochSecond(seconds, nanos));
-        }
-        in.skipField(tag);
-      }
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty();
-    }
-    return Optional.empty();
   }
 
   private List<ByteSequence> liveKeys(Collection<String> namespaces, KeyFilter filter)
@@ -410,33 +373,7 @@ public final class SchedulerStore implements AutoCloseable {
   }
 
   private <T> T get(CompletableFuture<T> f, String what) throws IOException {
-    try {
-      return f.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new IOException(
-          "unable to " + what + " in the Dapr Scheduler's etcd at " + where + ": " + message(cause),
-          cause);
-    } catch (TimeoutException e) {
-      f.cancel(true);
-      throw new IOException(
-          "unable to "
-              + what
-              + " in the Dapr Scheduler's etcd at "
-              + where
-              + ": no answer within "
-              + TIMEOUT.toSeconds()
-              + " s",
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while waiting for the Dapr Scheduler's etcd", e);
-    }
-  }
-
-  private static String message(Throwable t) {
-    String m = t.getMessage();
-    return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    return EtcdCalls.get(f, what, where, TIMEOUT);
   }
 
   @Override

@@ -8,18 +8,14 @@ import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
-import io.aido.backup.core.pipeline.PartOutputStream;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -87,7 +83,7 @@ public final class SnapshotCommand extends DaprCommand {
     List<GenericKubernetesResource> resources = new ArrayList<>();
     Map<String, Long> perKind = new TreeMap<>();
     List<Target> targets = new ArrayList<>();
-    List<Map<String, Object>> skipped = new ArrayList<>();
+    List<DaprSnapshotFacts.Skipped> skipped = new ArrayList<>();
     List<String> namespaces;
     try (KubernetesClient client = kubernetes()) {
       namespaces = namespaces(client);
@@ -116,16 +112,16 @@ public final class SnapshotCommand extends DaprCommand {
         }
       }
     }
-    for (Map<String, Object> s : skipped) {
+    for (DaprSnapshotFacts.Skipped s : skipped) {
       String line =
           "state store "
-              + s.get("namespace")
+              + s.namespace()
               + "/"
-              + s.get("name")
+              + s.name()
               + " ("
-              + s.get("type")
+              + s.type()
               + ") skipped: "
-              + s.get("reason");
+              + s.reason();
       LOG.warn("{}", line);
       context().err().println("warning: " + line);
     }
@@ -170,11 +166,12 @@ public final class SnapshotCommand extends DaprCommand {
             "dapr_snapshot_skipped_stores",
             "State stores the last snapshot skipped as unsupported.",
             skipped.size());
-    KeyCounts total = KeyCounts.fromFacts(record.facts().get("counts"));
+    DaprSnapshotFacts facts = DaprSnapshotFacts.of(record);
+    KeyCounts total = facts.counts();
     metrics().gauge("dapr_snapshot_keys", "Keys in the last snapshot.", total.total());
     String schedulerLine = "";
-    if (record.facts().get("scheduler") instanceof Map<?, ?> sf && sf.containsKey("counts")) {
-      SchedulerCounts sc = SchedulerCounts.fromFacts(sf.get("counts"));
+    if (facts.scheduler().taken()) {
+      SchedulerCounts sc = facts.scheduler().counts();
       metrics()
           .gauge(
               "dapr_snapshot_scheduler_entries",
@@ -202,7 +199,7 @@ public final class SnapshotCommand extends DaprCommand {
       DaprDiscovery discovery,
       GenericKubernetesResource r,
       List<Target> targets,
-      List<Map<String, Object>> skipped)
+      List<DaprSnapshotFacts.Skipped> skipped)
       throws JobException {
     String ns = r.getMetadata().getNamespace();
     String name = r.getMetadata().getName();
@@ -237,12 +234,7 @@ public final class SnapshotCommand extends DaprCommand {
         throw JobException.badInput(e.getMessage() + "; nothing was written");
       }
     }
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("namespace", ns);
-    s.put("name", name);
-    s.put("type", type.toString());
-    s.put("reason", reason);
-    skipped.add(s);
+    skipped.add(new DaprSnapshotFacts.Skipped(ns, name, type.toString(), reason));
   }
 
   private BackupRecord write(
@@ -253,7 +245,7 @@ public final class SnapshotCommand extends DaprCommand {
       List<GenericKubernetesResource> resources,
       Map<String, Long> perKind,
       List<Target> targets,
-      List<Map<String, Object>> skipped,
+      List<DaprSnapshotFacts.Skipped> skipped,
       SchedulerAccess.Target scheduler,
       String schedulerAbsent)
       throws JobException {
@@ -266,150 +258,43 @@ public final class SnapshotCommand extends DaprCommand {
             Map.of());
     try (BackupWriter writer = repo.begin(BackupKind.DAPR, source, kek);
         MDC.MDCCloseable ignored = MDC.putCloseable("backup_id", writer.id().value())) {
-      String id = writer.id().value();
       LOG.info(
           "backup {}: {} Dapr resource(s), {} state store(s)",
-          id,
+          writer.id(),
           resources.size(),
           targets.size());
-      try (PartOutputStream part = writer.openPart(RESOURCES_PART)) {
-        for (GenericKubernetesResource r : resources) {
-          String doc = Serialization.asYaml(r);
-          part.write(
-              ((doc.startsWith("---") ? "" : "---\n") + doc + (doc.endsWith("\n") ? "" : "\n"))
-                  .getBytes(StandardCharsets.UTF_8));
-        }
-      } catch (IOException e) {
-        throw failed(id, RESOURCES_PART, e);
-      }
-      List<Map<String, Object>> stores = new ArrayList<>();
+      SnapshotParts parts = new SnapshotParts(writer, clock());
+      parts.resources(resources);
+      List<DaprSnapshotFacts.Store> stores = new ArrayList<>();
       KeyCounts total = new KeyCounts();
       for (Target t : targets) {
-        DaprComponent c = t.component();
-        String partName = partName(c.namespace(), c.name());
-        StateStore.SnapshotStats stats;
-        Map<String, Object> header = new LinkedHashMap<>(t.store().describe());
-        header.put("namespace", c.namespace());
-        header.put("store", c.name());
-        header.put("version", c.version());
-        header.put("takenAt", clock().instant().toString());
-        try (StateStore store = t.store();
-            PartOutputStream part = writer.openPart(partName)) {
-          try {
-            SnapshotFormat.Writer out = new SnapshotFormat.Writer(part, header);
-            stats = store.snapshot(filter, out);
-            out.finish();
-          } catch (IOException | RuntimeException e) {
-            // a part cut short must not be stored as if whole, even in a backup never committed
-            part.abort(e);
-            throw e;
-          }
-        } catch (IOException e) {
-          throw failed(id, partName, e);
-        }
-        total.addAll(stats.counts());
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("namespace", c.namespace());
-        s.put("name", c.name());
-        s.put("type", c.type());
-        s.put("version", c.version() == null ? "" : c.version());
-        s.putAll(t.store().describe());
-        s.put("part", partName);
-        s.put("counts", stats.counts().facts());
-        s.put("expiredLeftOut", stats.expiredLeftOut());
-        if (t.store() instanceof RedisStateStore redis) {
-          s.put("notHashesLeftOut", redis.notHashesLeftOut());
-        }
-        stores.add(s);
-        LOG.info(
-            "state store {}/{}: {} key(s) {}",
-            c.namespace(),
-            c.name(),
-            stats.counts().total(),
-            stats.counts().byKind());
+        DaprSnapshotFacts.Store store = parts.store(t.component(), t.store(), filter);
+        total.addAll(store.counts());
+        stores.add(store);
       }
-      Map<String, Object> schedulerFacts = new LinkedHashMap<>();
-      if (scheduler == null) {
-        schedulerFacts.put("skipped", schedulerAbsent);
-      } else {
-        schedulerFacts.putAll(snapshotScheduler(writer, id, scheduler, namespaces, filter));
-      }
-      Map<String, Object> facts = new LinkedHashMap<>();
-      facts.put("snapshotFormat", SnapshotFormat.VERSION);
-      facts.put("namespaces", namespaces);
-      facts.put("resourcesPart", RESOURCES_PART);
-      facts.put("resources", perKind);
-      facts.put("stores", stores);
-      facts.put("skipped", skipped);
-      facts.put("counts", total.facts());
-      facts.put("scheduler", schedulerFacts);
-      Map<String, Object> filters = new LinkedHashMap<>();
-      filters.put("appIds", filter.appIds().stream().sorted().toList());
-      filters.put("actorTypes", filter.actorTypes().stream().sorted().toList());
-      filters.put("stores", storeOption());
-      facts.put("filters", filters);
+      DaprSnapshotFacts facts =
+          new DaprSnapshotFacts(
+              SnapshotFormat.VERSION,
+              namespaces,
+              RESOURCES_PART,
+              perKind,
+              stores,
+              skipped,
+              total,
+              scheduler == null
+                  ? DaprSnapshotFacts.Scheduler.skipped(schedulerAbsent)
+                  : parts.scheduler(scheduler, namespaces, filter),
+              new DaprSnapshotFacts.Filters(
+                  filter.appIds().stream().sorted().toList(),
+                  filter.actorTypes().stream().sorted().toList(),
+                  storeOption()));
       try {
-        return writer.commit(facts);
+        return writer.commit(facts.toFacts());
       } catch (IOException e) {
-        throw failed(id, "record", e);
+        throw parts.failed("record", e);
       }
     } catch (IOException | GeneralSecurityException e) {
       throw JobException.failed("unable to start the Dapr backup: " + e.getMessage(), e);
     }
-  }
-
-  /**
-   * Writes part {@value #SCHEDULER_PART}: the Scheduler's reminders and jobs of {@code namespaces}
-   * at one etcd revision; returns the record facts.
-   */
-  private Map<String, Object> snapshotScheduler(
-      BackupWriter writer,
-      String id,
-      SchedulerAccess.Target scheduler,
-      List<String> namespaces,
-      KeyFilter filter)
-      throws JobException {
-    SchedulerStore.SnapshotStats stats;
-    Map<String, Object> header = new LinkedHashMap<>(scheduler.store().describe());
-    header.put("namespaces", namespaces);
-    header.put("takenAt", clock().instant().toString());
-    try (PartOutputStream part = writer.openPart(SCHEDULER_PART)) {
-      try {
-        SnapshotFormat.Writer out = new SnapshotFormat.Writer(part, header);
-        stats = scheduler.store().snapshot(namespaces, filter, out, clock().instant());
-        out.finish();
-      } catch (IOException | RuntimeException e) {
-        part.abort(e);
-        throw e;
-      }
-    } catch (IOException e) {
-      throw failed(id, SCHEDULER_PART, e);
-    }
-    LOG.info(
-        "Dapr Scheduler at {}: {} at revision {}",
-        scheduler.where(),
-        stats.counts(),
-        stats.revision());
-    Map<String, Object> f = new LinkedHashMap<>();
-    f.put("part", SCHEDULER_PART);
-    f.put("from", scheduler.where());
-    f.put("revision", stats.revision());
-    f.put("namespaces", namespaces);
-    f.put("counts", stats.counts().facts());
-    f.put("leased", stats.leased());
-    f.put("expiredLeftOut", stats.expired());
-    return f;
-  }
-
-  private static JobException failed(String id, String part, IOException e) {
-    return JobException.failed(
-        "backup "
-            + id
-            + " part "
-            + part
-            + ": "
-            + e.getMessage()
-            + "; no record was written, earlier backups are untouched",
-        e);
   }
 }

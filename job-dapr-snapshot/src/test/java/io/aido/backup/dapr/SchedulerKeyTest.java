@@ -62,10 +62,10 @@ class SchedulerKeyTest {
   void dueTime_storedJobWithDueTimeOrStart_read_otherBytesEmpty() throws IOException {
     Instant t = Instant.parse("2026-11-24T09:00:00.5Z");
 
-    assertThat(SchedulerStore.dueTime(SchedulerIT.storedJob(3, t, "spec"))).contains(t);
-    assertThat(SchedulerStore.dueTime(SchedulerIT.storedJob(2, t, "spec"))).contains(t);
-    assertThat(SchedulerStore.dueTime("not a protobuf".getBytes(StandardCharsets.UTF_8))).isEmpty();
-    assertThat(SchedulerStore.dueTime(new byte[0])).isEmpty();
+    assertThat(StoredJob.dueTime(SchedulerIT.storedJob(3, t, "spec"))).contains(t);
+    assertThat(StoredJob.dueTime(SchedulerIT.storedJob(2, t, "spec"))).contains(t);
+    assertThat(StoredJob.dueTime("not a protobuf".getBytes(StandardCharsets.UTF_8))).isEmpty();
+    assertThat(StoredJob.dueTime(new byte[0])).isEmpty();
   }
 
   @Test
@@ -87,18 +87,18 @@ class SchedulerKeyTest {
       c.add(SchedulerKey.classify(k).orElseThrow());
     }
     SchedulerCounts read = SchedulerCounts.fromFacts(c.facts());
-    java.util.Map<String, Object> facts = java.util.Map.of("namespaces", List.of("a", "b"));
+    List<String> facts = List.of("a", "b");
 
-    assertThat(RestoreCommand.expectedScheduler(read, KeyFilter.ALL, List.of("a", "b"), facts))
+    assertThat(DaprRestorePlan.expectedScheduler(read, KeyFilter.ALL, List.of("a", "b"), facts))
         .contains(3L);
-    assertThat(RestoreCommand.expectedScheduler(read, KeyFilter.ALL, List.of("a"), facts))
+    assertThat(DaprRestorePlan.expectedScheduler(read, KeyFilter.ALL, List.of("a"), facts))
         .contains(2L);
     assertThat(
-            RestoreCommand.expectedScheduler(
+            DaprRestorePlan.expectedScheduler(
                 read, new KeyFilter(Set.of(), Set.of("T")), List.of("a", "b"), facts))
         .contains(2L);
     assertThat(
-            RestoreCommand.expectedScheduler(
+            DaprRestorePlan.expectedScheduler(
                 read, new KeyFilter(Set.of("app"), Set.of()), List.of("a"), facts))
         .isEmpty();
   }

@@ -103,11 +103,13 @@ class StateStoresTest {
     c.add(DaprKey.classify("b||T||1||k"));
     c.add(DaprKey.classify("actors||T"));
 
-    assertThat(RestoreCommand.expected(c, KeyFilter.ALL)).contains(4L);
-    assertThat(RestoreCommand.expected(c, KeyFilter.of(java.util.List.of("a"), null))).contains(2L);
-    assertThat(RestoreCommand.expected(c, KeyFilter.of(null, java.util.List.of("T")))).contains(3L);
+    assertThat(DaprRestorePlan.expected(c, KeyFilter.ALL)).contains(4L);
+    assertThat(DaprRestorePlan.expected(c, KeyFilter.of(java.util.List.of("a"), null)))
+        .contains(2L);
+    assertThat(DaprRestorePlan.expected(c, KeyFilter.of(null, java.util.List.of("T"))))
+        .contains(3L);
     assertThat(
-            RestoreCommand.expected(
+            DaprRestorePlan.expected(
                 c, KeyFilter.of(java.util.List.of("a"), java.util.List.of("T"))))
         .isEmpty();
   }

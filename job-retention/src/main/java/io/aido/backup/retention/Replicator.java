@@ -17,16 +17,11 @@ import io.aido.backup.core.storage.StorageMessages;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -76,15 +71,12 @@ import org.slf4j.MDC;
  */
 final class Replicator {
   private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
-  private static final int BUFFER = 1 << 20;
 
   private final BlobReader primary;
   private final BlobStore secondary;
   private final Instant now;
-  private final boolean serverSide;
+  private final CheckedCopy copier;
   private final Consumer<String> progress;
-  private long objects;
-  private long bytes;
 
   /**
    * @param primary the repository copied from; only read
@@ -98,7 +90,7 @@ final class Replicator {
     this.secondary = Objects.requireNonNull(secondary, "secondary");
     this.now = Objects.requireNonNull(now, "now");
     this.progress = Objects.requireNonNull(progress, "progress");
-    this.serverSide = secondary instanceof ServerSideCopy c && c.canCopyFrom(primary);
+    this.copier = new CheckedCopy(primary, secondary);
   }
 
   /**
@@ -198,7 +190,15 @@ final class Replicator {
         newestLeft == null || newestLeft.isAfter(now)
             ? Duration.ZERO
             : Duration.between(newestLeft, now);
-    return new Report(copied, wal, objects, bytes, failures, walFailures, lag, serverSide);
+    return new Report(
+        copied,
+        wal,
+        copier.objects(),
+        copier.bytes(),
+        failures,
+        walFailures,
+        lag,
+        copier.serverSide());
   }
 
   /**
@@ -215,8 +215,7 @@ final class Replicator {
       RecordJson.readFormat(new ByteArrayInputStream(format), primary.describe() + "/" + key);
       try {
         secondary.create(key, new ByteArrayInputStream(format));
-        objects++;
-        bytes += format.length;
+        copier.counted(format.length);
       } catch (ObjectExistsException e) {
         // another run created it meanwhile; checked below
       }
@@ -289,7 +288,7 @@ final class Replicator {
         return Optional.of("part '" + part.name() + "' names no valid object");
       }
       try {
-        partBytes += copyChecked(key, part.storedSize(), part.storedSha256());
+        partBytes += copier.copy(key, part.storedSize(), part.storedSha256());
       } catch (ObjectNotFoundException e) {
         if (removedMeanwhile(m)) {
           LOG.info(
@@ -314,7 +313,7 @@ final class Replicator {
       }
     }
     try {
-      copyRecord(m.record(), recordBytes);
+      copier.copyRecord(m.record(), recordBytes);
     } catch (IOException e) {
       return Optional.of(
           "unable to write its record in " + secondary.describe() + ": " + e.getMessage());
@@ -340,96 +339,6 @@ final class Replicator {
     }
   }
 
-  /** The record, byte for byte, created last; a record already there (a racing run) is accepted. */
-  private void copyRecord(ObjectKey key, byte[] content) throws IOException {
-    try {
-      secondary.create(key, new ByteArrayInputStream(content));
-      objects++;
-      bytes += content.length;
-    } catch (ObjectExistsException e) {
-      // another run wrote it since the listing: accepted when it is the same record
-    }
-    byte[] back;
-    try (InputStream in = secondary.open(key)) {
-      back = in.readNBytes(RecordJson.MAX_BYTES + 1);
-    }
-    if (!Arrays.equals(back, content)) {
-      throw new IOException(
-          StorageMessages.failed(
-              "check", key, secondary.describe(), "it reads back different from the primary's"));
-    }
-  }
-
-  /**
-   * Copies {@code key} (or accepts the copy an earlier run left) and proves the secondary's bytes.
-   *
-   * @param size the expected stored size
-   * @param sha256 the expected stored bytes' SHA-256, or null when the record predates it (then the
-   *     primary's bytes, hashed as they are read, are the reference)
-   * @return bytes created in the secondary by this call (0 when the object was already there)
-   */
-  private long copyChecked(ObjectKey key, long size, String sha256) throws IOException {
-    Optional<ObjectInfo> existing = secondary.stat(key);
-    if (existing.isPresent()) {
-      String reference = sha256 != null ? sha256 : hashOf(primary, key).sha256();
-      Hashed there = hashOf(secondary, key);
-      if (there.size() == size && there.sha256().equals(reference)) {
-        return 0;
-      }
-      LOG.warn(
-          "object '{}' in {} does not match the primary's ({} bytes, SHA-256 {}); replacing it",
-          key,
-          secondary.describe(),
-          there.size(),
-          there.sha256());
-      secondary.delete(key);
-    }
-    String copied;
-    ObjectInfo info;
-    try {
-      if (serverSide) {
-        info = ((ServerSideCopy) secondary).copyFrom(primary, key);
-        copied = sha256 != null ? sha256 : hashOf(primary, key).sha256();
-      } else {
-        MessageDigest digest = sha256();
-        try (InputStream in = primary.open(key)) {
-          info = secondary.create(key, new DigestInputStream(in, digest));
-        }
-        copied = HexFormat.of().formatHex(digest.digest());
-      }
-    } catch (ObjectExistsException e) {
-      throw new IOException(
-          e.getMessage() + " (another replicate run is writing the same repository)", e);
-    }
-    objects++;
-    bytes += info.size();
-    String problem = null;
-    if (sha256 != null && !copied.equals(sha256)) {
-      problem =
-          "the primary's bytes have SHA-256 "
-              + copied
-              + " but the record says "
-              + sha256
-              + " (the primary's object is damaged)";
-    } else {
-      Hashed back = hashOf(secondary, key);
-      if (back.size() != size) {
-        problem = "it reads back with " + back.size() + " bytes, the record says " + size;
-      } else if (!back.sha256().equals(copied)) {
-        problem = "it reads back with SHA-256 " + back.sha256() + ", expected " + copied;
-      }
-    }
-    if (problem != null) {
-      try {
-        secondary.delete(key);
-      } catch (IOException e) {
-        problem += "; deleting the bad copy failed too: " + StorageMessages.cause(e);
-      }
-      throw new IOException(StorageMessages.failed("copy", key, secondary.describe(), problem));
-    }
-    return info.size();
-  }
-
   /** Copies the WAL objects the secondary lacks, oldest name first. */
   private int copyWal(List<String> failures) throws IOException {
     Set<ObjectKey> present = keys(secondary.list(Layout.WAL));
@@ -440,7 +349,7 @@ final class Replicator {
         continue;
       }
       try {
-        walBytes += copyChecked(info.key(), info.size(), null);
+        walBytes += copier.copy(info.key(), info.size(), null);
         copied++;
       } catch (ObjectNotFoundException e) {
         // removed by the primary's retention since the listing: nothing to copy
@@ -461,29 +370,5 @@ final class Replicator {
       keys.add(o.key());
     }
     return keys;
-  }
-
-  private record Hashed(long size, String sha256) {}
-
-  private static Hashed hashOf(BlobReader store, ObjectKey key) throws IOException {
-    MessageDigest digest = sha256();
-    long size = 0;
-    byte[] buffer = new byte[BUFFER];
-    try (InputStream in = store.open(key)) {
-      int n;
-      while ((n = in.read(buffer)) != -1) {
-        digest.update(buffer, 0, n);
-        size += n;
-      }
-    }
-    return new Hashed(size, HexFormat.of().formatHex(digest.digest()));
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
   }
 }

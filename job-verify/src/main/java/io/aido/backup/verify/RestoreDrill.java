@@ -92,37 +92,7 @@ final class RestoreDrill {
           LOG.warn("backup {}: not test-restored, its newest verification failed", record.id());
           continue;
         }
-        ScratchRestore.Outcome outcome;
-        try (var c = MDC.putCloseable("backup_id", record.id().value());
-            var k = MDC.putCloseable("kind", record.kind().id())) {
-          try {
-            outcome = restore.check(record);
-          } catch (KeyUnavailableException e) {
-            throw VerifyCommand.keyUnavailable(record, e);
-          }
-          VerificationResult r = outcome.result();
-          audit.record(
-              AuditAction.READ,
-              record.kind(),
-              record.id(),
-              Map.of(
-                  "level",
-                  r.level(),
-                  "outcome",
-                  r.ok() ? "ok" : "bad",
-                  "bytes",
-                  Long.toString(r.bytesChecked()),
-                  "server",
-                  server));
-          VerificationResults.write(store, r);
-          results.put(record.id(), r);
-          LOG.info(
-              "backup {} ({}): restore test {} (restore took {} ms)",
-              record.id(),
-              record.kind(),
-              r.ok() ? "ok" : "bad",
-              r.restoreMillis());
-        }
+        ScratchRestore.Outcome outcome = test(record, results, store);
         VerificationResult r = outcome.result();
         tested++;
         bytes += r.bytesChecked();
@@ -157,5 +127,43 @@ final class RestoreDrill {
     } catch (IllegalArgumentException e) {
       return r.id().value();
     }
+  }
+
+  /** Test-restores one backup, writes and audits its result and puts it into {@code results}. */
+  private ScratchRestore.Outcome test(
+      BackupRecord record, Map<BackupId, VerificationResult> results, BlobStore store)
+      throws Exception {
+    ScratchRestore.Outcome outcome;
+    try (var c = MDC.putCloseable("backup_id", record.id().value());
+        var k = MDC.putCloseable("kind", record.kind().id())) {
+      try {
+        outcome = restore.check(record);
+      } catch (KeyUnavailableException e) {
+        throw VerifyCommand.keyUnavailable(record, e);
+      }
+      VerificationResult r = outcome.result();
+      audit.record(
+          AuditAction.READ,
+          record.kind(),
+          record.id(),
+          Map.of(
+              "level",
+              r.level(),
+              "outcome",
+              r.ok() ? "ok" : "bad",
+              "bytes",
+              Long.toString(r.bytesChecked()),
+              "server",
+              server));
+      VerificationResults.write(store, r);
+      results.put(record.id(), r);
+      LOG.info(
+          "backup {} ({}): restore test {} (restore took {} ms)",
+          record.id(),
+          record.kind(),
+          r.ok() ? "ok" : "bad",
+          r.restoreMillis());
+    }
+    return outcome;
   }
 }

@@ -74,7 +74,7 @@ public final class DataKey {
    * @throws GeneralSecurityException if Tink cannot generate the key (a broken JCE provider)
    */
   public static DataKey generate() throws GeneralSecurityException {
-    KeyEncryptionKeys.init();
+    TinkRegistration.register();
     KeysetHandle handle =
         KeysetHandle.generateNew(PredefinedStreamingAeadParameters.AES256_GCM_HKDF_1MB);
     return new DataKey(
@@ -154,7 +154,7 @@ public final class DataKey {
    */
   public static DataKey unwrap(WrappedDataKey wrapped, KeyEncryptionKey kek, String expectedBinding)
       throws GeneralSecurityException {
-    KeyEncryptionKeys.init();
+    TinkRegistration.register();
     String binding = wrapped.boundTo();
     if (binding != null && expectedBinding != null && !binding.equals(expectedBinding)) {
       throw WrongKeyException.misplaced(wrapped.describeKek(), binding, expectedBinding);

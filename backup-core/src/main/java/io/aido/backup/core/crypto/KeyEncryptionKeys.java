@@ -1,22 +1,12 @@
 package io.aido.backup.core.crypto;
 
-import com.google.api.client.googleapis.javanet.GoogleNetHttpTransport;
-import com.google.api.client.http.HttpRequestInitializer;
-import com.google.api.client.json.gson.GsonFactory;
-import com.google.api.services.cloudkms.v1.CloudKMS;
-import com.google.api.services.cloudkms.v1.CloudKMSScopes;
-import com.google.auth.http.HttpCredentialsAdapter;
-import com.google.auth.oauth2.GoogleCredentials;
 import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.InsecureSecretKeyAccess;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
-import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
-import com.google.crypto.tink.integration.gcpkms.GcpKmsAead;
 import com.google.crypto.tink.proto.KeysetInfo;
-import com.google.crypto.tink.streamingaead.StreamingAeadConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -41,7 +31,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Opens and creates key-encryption keys.
@@ -75,31 +64,13 @@ public final class KeyEncryptionKeys {
   /** A keyset file is a few hundred bytes; anything much larger is not one. */
   private static final int MAX_KEYSET_FILE_BYTES = 64 * 1024;
 
-  private static final Pattern KMS_KEY_NAME =
-      Pattern.compile(
-          "projects/[^/]+/locations/[a-zA-Z0-9_-]{1,63}/keyRings/[a-zA-Z0-9_-]{1,63}"
-              + "/cryptoKeys/[a-zA-Z0-9_-]{1,63}");
-
   private static final Object ROTATION = new Object();
 
-  private static final int KMS_CONNECT_TIMEOUT_MILLIS = 10_000;
-  private static final int KMS_READ_TIMEOUT_MILLIS = 30_000;
-
   static {
-    try {
-      AeadConfig.register();
-      StreamingAeadConfig.register();
-    } catch (GeneralSecurityException e) {
-      throw new ExceptionInInitializerError(e);
-    }
+    TinkRegistration.register();
   }
 
   private KeyEncryptionKeys() {}
-
-  /** Makes sure Tink's primitives are registered; cheap after the first call. */
-  public static void init() {
-    // Loading this class runs the static initializer, which is all there is to do.
-  }
 
   /**
    * Opens the key a URI names.
@@ -115,7 +86,7 @@ public final class KeyEncryptionKeys {
               + " file)");
     }
     if (uri.startsWith(GCP_KMS_PREFIX)) {
-      return openKms(uri);
+      return KmsKeys.open(uri);
     }
     return openKeysetFile(keysetPath(uri));
   }
@@ -316,66 +287,6 @@ public final class KeyEncryptionKeys {
       ids.add(KEYSET_ID_PREFIX + Integer.toUnsignedString(rotated.getAt(i).getId()));
     }
     return new KeysetRotation(before.id(), openKeysetFile(file), ids);
-  }
-
-  private static KeyEncryptionKey openKms(String uri) throws GeneralSecurityException {
-    kmsKeyName(uri);
-    GoogleCredentials credentials;
-    try {
-      credentials = GoogleCredentials.getApplicationDefault();
-    } catch (IOException e) {
-      // The cause's message stays out: a broken credentials file can show up in it.
-      throw new GeneralSecurityException(
-          "unable to open key-encryption key '"
-              + uri
-              + "': no Google Cloud application default credentials found (set"
-              + " GOOGLE_APPLICATION_CREDENTIALS to a service account key file, or run with"
-              + " Workload Identity)",
-          e);
-    }
-    if (credentials.createScopedRequired()) {
-      credentials = credentials.createScoped(CloudKMSScopes.all());
-    }
-    HttpCredentialsAdapter adapter = new HttpCredentialsAdapter(credentials);
-    HttpRequestInitializer initializer =
-        request -> {
-          adapter.initialize(request);
-          request.setConnectTimeout(KMS_CONNECT_TIMEOUT_MILLIS);
-          request.setReadTimeout(KMS_READ_TIMEOUT_MILLIS);
-        };
-    CloudKMS client;
-    try {
-      client =
-          new CloudKMS.Builder(
-                  GoogleNetHttpTransport.newTrustedTransport(),
-                  GsonFactory.getDefaultInstance(),
-                  initializer)
-              .setApplicationName("aido-backup")
-              .build();
-    } catch (IOException e) {
-      throw new GeneralSecurityException(
-          "unable to open key-encryption key '" + uri + "': " + e.getMessage(), e);
-    }
-    return openKms(uri, client);
-  }
-
-  /** A Cloud KMS key reached through {@code client}; tests point the client at a fake server. */
-  static KeyEncryptionKey openKms(String uri, CloudKMS client) throws GeneralSecurityException {
-    String keyName = kmsKeyName(uri);
-    Aead aead = GcpKmsAead.builder().setCloudKms(client).setKeyName(keyName).build();
-    return new KeyEncryptionKey(uri, aead, true, client, keyName);
-  }
-
-  private static String kmsKeyName(String uri) throws GeneralSecurityException {
-    String keyName = uri.substring(GCP_KMS_PREFIX.length());
-    if (!KMS_KEY_NAME.matcher(keyName).matches()) {
-      throw new GeneralSecurityException(
-          "unable to open key-encryption key '"
-              + uri
-              + "': not a Cloud KMS key name (expected"
-              + " gcp-kms://projects/P/locations/L/keyRings/R/cryptoKeys/K)");
-    }
-    return keyName;
   }
 
   private static byte[] readSmallFile(Path file) throws IOException {

@@ -65,7 +65,7 @@ public final class FakeCloudKms implements AutoCloseable {
 
   /** Opens the key {@code uri} through this server, without credentials. */
   public KeyEncryptionKey open(String uri) throws GeneralSecurityException {
-    return KeyEncryptionKeys.openKms(uri, client("http://localhost:" + server.port() + "/"));
+    return KmsKeys.open(uri, client("http://localhost:" + server.port() + "/"));
   }
 
   static CloudKMS client(String rootUrl) {

@@ -153,7 +153,7 @@ class KeyEncryptionKeysTest {
 
   @Test
   void open_streamingAeadKeyset_failsNamingFileAndKeyTypeWithoutKeyMaterial() throws Exception {
-    KeyEncryptionKeys.init();
+    TinkRegistration.register();
     Path file =
         writeKeyset(
             KeysetHandle.generateNew(PredefinedStreamingAeadParameters.AES256_GCM_HKDF_1MB));

@@ -236,8 +236,7 @@ class KeyWrappingTest {
       closedPort = socket.getLocalPort();
     }
     KeyEncryptionKey unreachable =
-        KeyEncryptionKeys.openKms(
-            KMS_KEY, FakeCloudKms.client("http://localhost:" + closedPort + "/"));
+        KmsKeys.open(KMS_KEY, FakeCloudKms.client("http://localhost:" + closedPort + "/"));
 
     assertThatThrownBy(() -> DataKey.unwrap(wrapped, unreachable))
         .isInstanceOf(KeyUnavailableException.class)
