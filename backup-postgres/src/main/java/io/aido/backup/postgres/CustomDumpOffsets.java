@@ -105,6 +105,22 @@ public final class CustomDumpOffsets {
   /** Reads the whole archive through {@code tee}; returns the offset size. */
   private static int parse(Tee tee, Map<Integer, Long> offsetFields, Map<Integer, Long> blocks)
       throws IOException, Unparseable {
+    Header header = header(tee);
+    long entries = header.ints().read(tee);
+    if (entries < 0 || entries > 100_000_000) {
+      throw new Unparseable("entry count " + entries);
+    }
+    for (long e = 0; e < entries; e++) {
+      entry(tee, header, offsetFields);
+    }
+    dataBlocks(tee, header.ints(), blocks);
+    return header.offSize();
+  }
+
+  /** What the archive header says about how the rest is written. */
+  private record Header(int version, Ints ints, int offSize) {}
+
+  private static Header header(Tee tee) throws IOException, Unparseable {
     byte[] magic = new byte[5];
     for (int i = 0; i < 5; i++) {
       magic[i] = (byte) tee.readByte();
@@ -133,51 +149,55 @@ public final class CustomDumpOffsets {
     skipString(tee, ints); // database name
     skipString(tee, ints); // server version
     skipString(tee, ints); // pg_dump version
+    return new Header(version, ints, offSize);
+  }
 
-    long entries = ints.read(tee);
-    if (entries < 0 || entries > 100_000_000) {
-      throw new Unparseable("entry count " + entries);
+  /** One table-of-contents entry; remembers where its data offset is when it is not set yet. */
+  private static void entry(Tee tee, Header header, Map<Integer, Long> offsetFields)
+      throws IOException, Unparseable {
+    Ints ints = header.ints();
+    long dumpId = ints.read(tee);
+    if (dumpId <= 0 || dumpId > Integer.MAX_VALUE) {
+      throw new Unparseable("entry id " + dumpId);
     }
-    for (long e = 0; e < entries; e++) {
-      long dumpId = ints.read(tee);
-      if (dumpId <= 0 || dumpId > Integer.MAX_VALUE) {
-        throw new Unparseable("entry id " + dumpId);
-      }
-      ints.read(tee); // had a data dumper
-      for (int s = 0; s < 4; s++) {
-        skipString(tee, ints); // table oid, oid, tag, description
-      }
-      ints.read(tee); // section
-      for (int s = 0; s < 5; s++) {
-        skipString(tee, ints); // definition, drop, copy, namespace, tablespace
-      }
-      if (version >= V_1_14) {
-        skipString(tee, ints); // table access method
-      }
-      if (version >= V_1_16) {
-        ints.read(tee); // relkind
-      }
-      skipString(tee, ints); // owner
-      skipString(tee, ints); // with oids
-      while (skipString(tee, ints) >= 0) {
-        // dependencies, up to a null string
-      }
-      long field = tee.position;
-      int flag = tee.readByte();
-      if (flag != K_OFFSET_POS_NOT_SET && flag != K_OFFSET_POS_SET && flag != K_OFFSET_NO_DATA) {
-        throw new Unparseable("offset flag " + flag);
-      }
-      tee.copy(offSize);
-      if (flag == K_OFFSET_POS_NOT_SET) {
-        offsetFields.put((int) dumpId, field);
-      }
+    ints.read(tee); // had a data dumper
+    for (int s = 0; s < 4; s++) {
+      skipString(tee, ints); // table oid, oid, tag, description
     }
+    ints.read(tee); // section
+    for (int s = 0; s < 5; s++) {
+      skipString(tee, ints); // definition, drop, copy, namespace, tablespace
+    }
+    if (header.version() >= V_1_14) {
+      skipString(tee, ints); // table access method
+    }
+    if (header.version() >= V_1_16) {
+      ints.read(tee); // relkind
+    }
+    skipString(tee, ints); // owner
+    skipString(tee, ints); // with oids
+    while (skipString(tee, ints) >= 0) {
+      // dependencies, up to a null string
+    }
+    long field = tee.position;
+    int flag = tee.readByte();
+    if (flag != K_OFFSET_POS_NOT_SET && flag != K_OFFSET_POS_SET && flag != K_OFFSET_NO_DATA) {
+      throw new Unparseable("offset flag " + flag);
+    }
+    tee.copy(header.offSize());
+    if (flag == K_OFFSET_POS_NOT_SET) {
+      offsetFields.put((int) dumpId, field);
+    }
+  }
 
+  /** The data blocks after the table of contents, each one's start by dump id. */
+  private static void dataBlocks(Tee tee, Ints ints, Map<Integer, Long> blocks)
+      throws IOException, Unparseable {
     while (true) {
       long start = tee.position;
       int type = tee.readByteOrEnd();
       if (type < 0) {
-        return offSize;
+        return;
       }
       long id = ints.read(tee);
       if (type == BLK_DATA) {

@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -74,7 +73,7 @@ public final class PgRestore {
       throws JobException {
     boolean created = false;
     if (options.create()) {
-      createDatabase(pg, target);
+      Databases.create(pg, target);
       created = true;
     }
     try (Connection c = pg.open(target)) {
@@ -249,70 +248,6 @@ public final class PgRestore {
     }
   }
 
-  /**
-   * Refuses a database named {@code target} that already exists.
-   *
-   * @throws JobException exit code 2 when it exists, 1 when the server cannot be asked
-   */
-  public static void requireAbsent(PgConnection pg, String target) throws JobException {
-    try (Connection c = openMaintenance(pg)) {
-      if (exists(c, target)) {
-        throw JobException.badInput(
-            "unable to create database '"
-                + target
-                + "' on server '"
-                + pg.server()
-                + "': it already exists; leave out --create to restore into it");
-      }
-    } catch (SQLException e) {
-      throw JobException.failed(
-          "unable to look for database '"
-              + target
-              + "' on server '"
-              + pg.server()
-              + "': "
-              + PgErrors.firstLine(e.getMessage()),
-          e);
-    }
-  }
-
-  /**
-   * Renames {@code from} to {@code to}; {@code to} must not exist and nobody may be connected to
-   * {@code from}.
-   *
-   * @throws JobException exit code 1 when the server refuses
-   */
-  public static void renameDatabase(PgConnection pg, String from, String to) throws JobException {
-    try (Connection c = openMaintenance(pg);
-        Statement s = c.createStatement()) {
-      s.execute(
-          "ALTER DATABASE "
-              + RowCounts.quoteIdent(from)
-              + " RENAME TO "
-              + RowCounts.quoteIdent(to));
-    } catch (SQLException e) {
-      throw JobException.failed(
-          "unable to rename database '"
-              + from
-              + "' to '"
-              + to
-              + "' on server '"
-              + pg.server()
-              + "': "
-              + PgErrors.firstLine(e.getMessage()),
-          e);
-    }
-  }
-
-  private static boolean exists(Connection c, String database) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-      ps.setString(1, database);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    }
-  }
-
   /** Exact row counts of every user table in {@code database} (see {@link RowCounts}). */
   public static Map<String, Long> countRows(PgConnection pg, String database) throws JobException {
     try (Connection c = pg.open(database)) {
@@ -350,38 +285,6 @@ public final class PgRestore {
     return failure;
   }
 
-  private static void createDatabase(PgConnection pg, String target) throws JobException {
-    try (Connection c = openMaintenance(pg)) {
-      try (PreparedStatement ps =
-          c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-        ps.setString(1, target);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            throw JobException.badInput(
-                "unable to create database '"
-                    + target
-                    + "' on server '"
-                    + pg.server()
-                    + "': it already exists; leave out --create to restore into it");
-          }
-        }
-      }
-      try (Statement s = c.createStatement()) {
-        // template0: a clean database, free of anything added to template1 that would clash.
-        s.execute("CREATE DATABASE " + RowCounts.quoteIdent(target) + " TEMPLATE template0");
-      }
-    } catch (SQLException e) {
-      throw JobException.failed(
-          "unable to create database '"
-              + target
-              + "' on server '"
-              + pg.server()
-              + "': "
-              + PgErrors.firstLine(e.getMessage()),
-          e);
-    }
-  }
-
   /** Drops the target again when {@link #prepareTarget} created it and the restore will not run. */
   public static void abandonCreated(PgConnection pg, String target, boolean created) {
     dropIfCreated(pg, target, created, new IllegalStateException("restore abandoned"));
@@ -393,47 +296,9 @@ public final class PgRestore {
       return;
     }
     try {
-      dropDatabase(pg, target);
+      Databases.drop(pg, target);
     } catch (JobException e) {
       failure.addSuppressed(e);
-    }
-  }
-
-  /**
-   * Drops {@code database}, ending its sessions ({@code WITH (FORCE)}); a missing one is fine.
-   *
-   * @throws JobException exit code 1 when the server cannot be reached or refuses
-   */
-  public static void dropDatabase(PgConnection pg, String database) throws JobException {
-    try (Connection c = openMaintenance(pg);
-        Statement s = c.createStatement()) {
-      s.execute("DROP DATABASE IF EXISTS " + RowCounts.quoteIdent(database) + " WITH (FORCE)");
-    } catch (SQLException e) {
-      throw JobException.failed(
-          "unable to drop database '"
-              + database
-              + "' on server '"
-              + pg.server()
-              + "': "
-              + PgErrors.firstLine(e.getMessage()),
-          e);
-    }
-  }
-
-  /**
-   * A connection to the server's maintenance database ({@code postgres}, else {@code template1}),
-   * for creating and dropping databases.
-   *
-   * @throws JobException when the server cannot be reached or the login is refused
-   */
-  public static Connection openMaintenance(PgConnection pg) throws SQLException, JobException {
-    try {
-      return pg.open("postgres");
-    } catch (SQLException e) {
-      if ("3D000".equals(e.getSQLState())) {
-        return pg.open("template1");
-      }
-      throw PgErrors.onConnect(e, pg, "postgres");
     }
   }
 

@@ -58,13 +58,13 @@ public final class RestoringDatabase implements AutoCloseable {
     }
     Connection session = null;
     try {
-      session = PgRestore.openMaintenance(pg);
+      session = Databases.openMaintenance(pg);
       for (String leftover : abandoned(session, target)) {
         LOG.warn(
             "dropping database '{}' left behind by a restore of '{}' that was killed",
             leftover,
             target);
-        PgRestore.dropDatabase(pg, leftover);
+        Databases.drop(pg, leftover);
         unlock(session, leftover);
       }
       try (PreparedStatement ps =

@@ -17,6 +17,7 @@ import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.postgres.CustomDumpOffsets;
+import io.aido.backup.postgres.Databases;
 import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.PgRestore;
 import io.aido.backup.postgres.RestoreSpool;
@@ -215,7 +216,7 @@ public final class RestoreCommand extends DbCommand {
       Map<String, Long> recorded,
       List<String> owners)
       throws Exception {
-    PgRestore.requireAbsent(pg(), targetDatabase);
+    Databases.requireAbsent(pg(), targetDatabase);
     Path dir = spoolDir != null ? spoolDir : Path.of(System.getProperty("java.io.tmpdir"));
     PgRestore.Options options = new PgRestore.Options(false, true, noOwner);
     try (RestoreSpool spool =
@@ -246,9 +247,9 @@ public final class RestoreCommand extends DbCommand {
         RowCountComparison comparison =
             RowCountComparison.of(recorded, PgRestore.countRows(pg(), temporary.name()));
         if (comparison.matches()) {
-          PgRestore.renameDatabase(pg(), temporary.name(), targetDatabase);
+          Databases.rename(pg(), temporary.name(), targetDatabase);
         } else {
-          PgRestore.dropDatabase(pg(), temporary.name());
+          Databases.drop(pg(), temporary.name());
         }
         return comparison;
       } catch (Exception | Error e) {

@@ -2,9 +2,9 @@ package io.aido.backup.verify;
 
 import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.cli.JobException;
+import io.aido.backup.postgres.Databases;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgErrors;
-import io.aido.backup.postgres.PgRestore;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -58,7 +58,7 @@ final class ScratchDatabases {
   Claim claim(String name) throws JobException {
     Connection c;
     try {
-      c = PgRestore.openMaintenance(pg);
+      c = Databases.openMaintenance(pg);
     } catch (SQLException e) {
       throw PgErrors.onConnect(e, pg, "postgres");
     }
@@ -81,7 +81,7 @@ final class ScratchDatabases {
    */
   List<String> dropLeftovers() throws JobException {
     List<String> dropped = new ArrayList<>();
-    try (Connection c = PgRestore.openMaintenance(pg)) {
+    try (Connection c = Databases.openMaintenance(pg)) {
       List<String> candidates = new ArrayList<>();
       try (PreparedStatement ps =
           c.prepareStatement(
@@ -101,7 +101,7 @@ final class ScratchDatabases {
           continue;
         }
         try {
-          PgRestore.dropDatabase(pg, name);
+          Databases.drop(pg, name);
           dropped.add(name);
         } finally {
           lock(c, "SELECT pg_advisory_unlock(?, hashtext(?))", name);

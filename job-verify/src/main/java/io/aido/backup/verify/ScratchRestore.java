@@ -9,6 +9,7 @@ import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.CorruptPartException;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.verification.VerificationResult;
+import io.aido.backup.postgres.Databases;
 import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgErrors;
@@ -95,7 +96,7 @@ final class ScratchRestore {
     } catch (IOException e) {
       throw JobException.failed("unable to test-restore: " + e.getMessage(), e);
     }
-    try (Connection c = PgRestore.openMaintenance(pg);
+    try (Connection c = Databases.openMaintenance(pg);
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery("SELECT current_setting('server_version_num')::int / 10000")) {
@@ -312,7 +313,7 @@ final class ScratchRestore {
 
   private String drop(String name) {
     try {
-      PgRestore.dropDatabase(pg, name);
+      Databases.drop(pg, name);
       return null;
     } catch (JobException e) {
       LOG.error("{}; the next restore test drops it", e.getMessage());
@@ -321,7 +322,7 @@ final class ScratchRestore {
   }
 
   private boolean reachable() {
-    try (Connection c = PgRestore.openMaintenance(pg)) {
+    try (Connection c = Databases.openMaintenance(pg)) {
       return c.isValid(10);
     } catch (SQLException | JobException e) {
       return false;
