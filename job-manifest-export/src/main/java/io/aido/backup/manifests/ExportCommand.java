@@ -231,7 +231,7 @@ public final class ExportCommand extends ManifestCommand {
         }
         BackupRecord record;
         try {
-          record = writer.commit(ManifestFacts.of(result).toFacts());
+          record = writer.commit(result.facts().toFacts());
         } catch (IOException e) {
           throw failed(writer.id().value(), e);
         }
