@@ -227,7 +227,7 @@ public final class ExportCommand extends ManifestCommand {
         } catch (IOException e) {
           throw run.failed(e);
         }
-        BackupRecord record = run.commit(ManifestFacts.of(result).toFacts());
+        BackupRecord record = run.commit(result.facts().toFacts());
         metrics().gauge("backup_manifest_objects", "Objects in the last export.", result.objects());
         Duration took = Duration.between(start, clock().instant());
         LOG.info(
