@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -177,6 +179,27 @@ class BackupRestoreCommandIT {
   }
 
   @Test
+  void backup_jsonLogLines_carryItsBackupId() throws Exception {
+    Map<String, String> env = env();
+    env.put("BACKUP_LOG_FORMAT", "json");
+
+    Run backup = run(env, "backup", "--database", "todo");
+
+    assertThat(backup.code()).as(backup.err()).isZero();
+    Matcher done = Pattern.compile("backup (\\S+) of database 'todo': ").matcher(backup.out());
+    assertThat(done.find()).as(backup.out()).isTrue();
+    List<String> logLines =
+        backup
+            .out()
+            .lines()
+            .filter(l -> l.startsWith("{") && l.contains("of database 'todo'"))
+            .toList();
+    assertThat(logLines)
+        .hasSizeGreaterThanOrEqualTo(2)
+        .allSatisfy(l -> assertThat(l).contains("\"backup_id\":\"" + done.group(1) + "\""));
+  }
+
+  @Test
   void restore_targetEndsUpDifferent_exit1ShowingTheTable() throws Exception {
     assertThat(run("backup", "--database", "todo").code()).isZero();
     pg.createDatabase("todo_extra");
@@ -241,8 +264,7 @@ class BackupRestoreCommandIT {
     assertThat(run("backup", "--database", "todo").code()).isZero();
     Path record = records().get(0);
     String json = Files.readString(record);
-    java.util.regex.Matcher size =
-        java.util.regex.Pattern.compile("\"storedSize\" : (\\d+)").matcher(json);
+    java.util.regex.Matcher size = Pattern.compile("\"storedSize\" : (\\d+)").matcher(json);
     assertThat(size.find()).isTrue();
     long stored = Long.parseLong(size.group(1));
     Files.writeString(

@@ -137,10 +137,7 @@ class ToolkitObjectsRestoreTest {
     try (KubernetesClient client = site.client()) {
       assertThatThrownBy(
               () ->
-                  client
-                      .resource(exported)
-                      .fieldManager(ManifestCommand.FIELD_MANAGER)
-                      .serverSideApply())
+                  client.resource(exported).fieldManager(ApiErrors.FIELD_MANAGER).serverSideApply())
           .isInstanceOf(KubernetesClientException.class)
           .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(409))
           .hasMessageContaining("conflict with \"kubectl-patch\": .spec.suspend");

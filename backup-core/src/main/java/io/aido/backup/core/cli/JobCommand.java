@@ -1,7 +1,9 @@
 package io.aido.backup.core.cli;
 
+import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Layout;
+import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.config.EnvironmentDefaults;
@@ -18,6 +20,7 @@ import io.aido.backup.core.observability.RunMetrics;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.BackupReader;
+import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.NoRepositoryException;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.retention.Leases;
@@ -69,14 +72,19 @@ import picocli.CommandLine.Spec;
  *   protected int run() throws Exception {
  *     BlobStore store = repository.openStore();
  *     ...
- *     metrics().backupCompleted(BackupKind.DB_LOGICAL, stored, plaintext);
+ *     try (BackupRun run = beginBackup(repo, BackupKind.DB_LOGICAL, source, kek, "backup", "")) {
+ *       ...
+ *       run.commit(facts);
+ *     }
  *     return ExitCodes.DONE;
  *   }
  * }
  * }</pre>
  *
- * <p>Log lines carry MDC {@code job}; put {@code backup_id} (and {@code kind}) for the work on one
- * backup: {@code try (var c = MDC.putCloseable("backup_id", id.value())) { ... }}.
+ * <p>Log lines carry MDC {@code job}. A command that writes a backup does it in a {@link BackupRun}
+ * ({@link #beginBackup}), which adds {@code backup_id} and {@code kind}; one that works on an
+ * existing backup puts them itself: {@code try (var c = MDC.putCloseable("backup_id", id.value()))
+ * { ... }}.
  *
  * <p>Restriction: a command must be a subcommand (at any depth) of a {@link JobMain}.
  */
@@ -230,6 +238,39 @@ public abstract class JobCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw JobException.failed(e.getMessage(), e);
     }
+  }
+
+  /**
+   * Starts a backup in {@code repo} ({@link Repository#begin}) as a {@link BackupRun}: from here to
+   * its close, log lines carry its {@code backup_id} and {@code kind}; its commit counts it in this
+   * run's metrics; its failures name it as "{@code <noun> <id> <qualifier>}".
+   *
+   * @param noun what the command calls its backup in messages: "backup", "base backup", "export"
+   * @param qualifier what follows the id, such as "of database 'todo'"; empty for nothing
+   * @throws JobException exit {@value ExitCodes#FAILED}, "unable to start {@code <noun>
+   *     <qualifier>}: ...", when no data key can be made or wrapped
+   */
+  protected final BackupRun beginBackup(
+      Repository repo,
+      BackupKind kind,
+      Source source,
+      KeyEncryptionKey kek,
+      String noun,
+      String qualifier)
+      throws JobException {
+    BackupWriter writer;
+    try {
+      writer = repo.begin(kind, source, kek);
+    } catch (IOException | GeneralSecurityException e) {
+      throw JobException.failed(
+          "unable to start "
+              + noun
+              + (qualifier.isEmpty() ? "" : " " + qualifier)
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    return new BackupRun(writer, kind, noun, qualifier, metrics());
   }
 
   /**
