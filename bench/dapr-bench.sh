@@ -14,7 +14,7 @@ keys=${2:-200000}
 bytes=${3:-200}
 cp_file=$OUT/classpath.txt
 [ -s "$cp_file" ] || (cd "$ROOT" && mvn -B -q -o -pl job-dapr-snapshot -am -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$cp_file" >&2)
-cp="$ROOT/job-dapr-snapshot/target/classes:$ROOT/job-dapr-snapshot/target/test-classes:$ROOT/backup-testing/target/classes:$ROOT/backup-core/target/classes:$ROOT/backup-kubernetes/target/classes:$(cat "$cp_file")"
+cp="$ROOT/job-dapr-snapshot/target/classes:$ROOT/job-dapr-snapshot/target/test-classes:$ROOT/backup-testing/target/classes:$ROOT/backup-core/target/classes:$ROOT/backup-kubernetes/target/classes:$ROOT/backup-dapr/target/classes:$(cat "$cp_file")"
 printf '%s cores; java %s; load average before: %s\n' "$(nproc)" \
   "$(java -version 2>&1 | head -1 | cut -d'"' -f2)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 java -Xmx256m -cp "$cp" io.aido.backup.dapr.bench.DaprStoreBench "$rows" "$keys" "$bytes" "$OUT"

@@ -76,7 +76,14 @@ final class Exporter {
       List<String> namespaces,
       Map<String, List<Integer>> helm,
       long objects,
-      List<String> unavailable) {}
+      List<String> unavailable) {
+
+    /** The facts of this result, its archive in {@link ManifestArchive#PART}. */
+    ManifestFacts facts() {
+      return new ManifestFacts(
+          ManifestArchive.PART, objects, counts, skipped, namespaces, helm, unavailable);
+    }
+  }
 
   Exporter(KubernetesClient client, Selection selection, int pageSize) {
     this.client = client;
@@ -99,7 +106,7 @@ final class Exporter {
           "unable to discover the API server's resource types at "
               + client.getMasterUrl()
               + ": "
-              + ManifestCommand.reason(e, false)
+              + ApiErrors.reason(e, false)
               + "; nothing was written",
           e);
     }
@@ -148,8 +155,7 @@ final class Exporter {
       }
       return List.copyOf(all);
     } catch (KubernetesClientException e) {
-      throw JobException.failed(
-          "unable to list the namespaces: " + ManifestCommand.reason(e, false), e);
+      throw JobException.failed("unable to list the namespaces: " + ApiErrors.reason(e, false), e);
     }
   }
 
@@ -292,7 +298,7 @@ final class Exporter {
                 + (type.group().isEmpty() ? "" : "." + type.group())
                 + where
                 + ": "
-                + ManifestCommand.reason(e, false)
+                + ApiErrors.reason(e, false)
                 + "; no record was written, earlier backups are untouched",
             e);
       }

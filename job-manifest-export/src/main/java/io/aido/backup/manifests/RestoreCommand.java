@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code restore}: applies a {@code manifests} backup to the cluster in dependency order ({@link
  * ApplyOrder}), streaming the archive once, with server-side apply under the field manager {@value
- * ManifestCommand#FIELD_MANAGER}. It never deletes anything.
+ * ApiErrors#FIELD_MANAGER}. It never deletes anything.
  *
  * <p>Order of a run: resolve the backup, unwrap its data key (a wrong key stops here), write the
  * audit event (no audit, no restore), then apply entry by entry; after the CRDs, wait until they

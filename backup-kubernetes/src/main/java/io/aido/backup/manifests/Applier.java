@@ -77,7 +77,7 @@ final class Applier {
         return new Applied(Outcome.UNCHANGED, List.of(), null);
       }
       if (!dryRun) {
-        var resource = scoped.resource(object).fieldManager(ManifestCommand.FIELD_MANAGER);
+        var resource = scoped.resource(object).fieldManager(ApiErrors.FIELD_MANAGER);
         try {
           (forceConflicts ? resource.forceConflicts() : resource).serverSideApply();
         } catch (KubernetesClientException e) {
@@ -93,7 +93,7 @@ final class Applier {
       }
       return new Applied(live == null ? Outcome.CREATED : Outcome.UPDATED, changes, null);
     } catch (KubernetesClientException e) {
-      return new Applied(Outcome.FAILED, List.of(), ManifestCommand.reason(e, secret));
+      return new Applied(Outcome.FAILED, List.of(), ApiErrors.reason(e, secret));
     }
   }
 

@@ -13,7 +13,7 @@ import java.util.Objects;
  * stored (the same JSON names and shapes as every record of format 1).
  *
  * <pre>{@code
- * writer.commit(ManifestFacts.of(result).toFacts());
+ * writer.commit(result.facts().toFacts());
  * PartRecord archive = ManifestFacts.of(record).archivePartOf(record);
  * }</pre>
  *
@@ -44,18 +44,6 @@ record ManifestFacts(
     helmReleases.forEach((release, revisions) -> helm.put(release, List.copyOf(revisions)));
     helmReleases = Collections.unmodifiableMap(helm);
     unavailableApiGroups = List.copyOf(unavailableApiGroups);
-  }
-
-  /** The facts of an export's result, its archive in {@link ManifestArchive#PART}. */
-  static ManifestFacts of(Exporter.Result result) {
-    return new ManifestFacts(
-        ManifestArchive.PART,
-        result.objects(),
-        result.counts(),
-        result.skipped(),
-        result.namespaces(),
-        result.helm(),
-        result.unavailable());
   }
 
   /**
