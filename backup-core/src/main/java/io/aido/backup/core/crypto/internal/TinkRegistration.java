@@ -1,4 +1,4 @@
-package io.aido.backup.core.crypto;
+package io.aido.backup.core.crypto.internal;
 
 import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.streamingaead.StreamingAeadConfig;
