@@ -26,7 +26,7 @@ import java.util.TreeSet;
  * refuses to create by apply (it answers 404 for an object that does not exist yet, as fabric8's
  * mock server does) gets a plain create instead.
  */
-final class Applier {
+public final class Applier {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What happened to one object. */
@@ -46,7 +46,7 @@ final class Applier {
   private final List<String> appliedCrds = new ArrayList<>();
   private final Set<String> notEstablished = new TreeSet<>();
 
-  Applier(KubernetesClient client, boolean dryRun, boolean forceConflicts) {
+  public Applier(KubernetesClient client, boolean dryRun, boolean forceConflicts) {
     this.client = client;
     this.dryRun = dryRun;
     this.forceConflicts = forceConflicts;
