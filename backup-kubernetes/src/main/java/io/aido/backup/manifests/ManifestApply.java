@@ -57,7 +57,7 @@ public final class ManifestApply {
   }
 
   /**
-   * An object this run created (never in a dry run).
+   * An object this run created (in a dry run: would have created).
    *
    * @param type its type
    * @param namespace its namespace, null when cluster-scoped
@@ -65,7 +65,11 @@ public final class ManifestApply {
    */
   public record Created(ResourceType type, String namespace, String name) {}
 
-  /** The objects this run created, in the order it created them. */
+  /**
+   * The objects this run created (in a dry run: would have created), in that order: what a caller
+   * removes to undo a restore into a scratch namespace. Deleting one a dry run did not create is a
+   * no-op.
+   */
   public List<Created> created() {
     return List.copyOf(created);
   }
@@ -142,13 +146,11 @@ public final class ManifestApply {
         tally.merge(applied.outcome(), 1, Integer::sum);
         switch (applied.outcome()) {
           case CREATED -> {
-            if (!dryRun) {
-              created.add(
-                  new Created(
-                      step.type(),
-                      step.object().getMetadata().getNamespace(),
-                      step.object().getMetadata().getName()));
-            }
+            created.add(
+                new Created(
+                    step.type(),
+                    step.object().getMetadata().getNamespace(),
+                    step.object().getMetadata().getName()));
             print(dryRun ? "would create" : "created", step.label(), null);
           }
           case UPDATED ->

@@ -81,7 +81,7 @@ public record ManifestFacts(
   }
 
   /** The facts as the record stores them. */
-  Map<String, Object> toFacts() {
+  public Map<String, Object> toFacts() {
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("archivePart", archivePart);
     facts.put("objects", objects);

@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -181,7 +180,10 @@ public final class RestorePitrCommand extends DbCommand {
     WalArchive archive = new WalArchive(store, repo.pipeline());
     PitrPlan plan =
         PitrPlan.make(
-            target, backupId, repo.catalog().list(BackupKind.DB_BASE), PitrPlan.Archive.of(archive));
+            target,
+            backupId,
+            repo.catalog().list(BackupKind.DB_BASE),
+            PitrPlan.Archive.of(archive));
     BackupRecord base = plan.base();
     DataDirectory data = new DataDirectory(pgdata);
     data.checkEmpty();

@@ -61,8 +61,14 @@ record DrillObjectives(Duration rto, Map<String, Duration> rpo) {
     return new DrillObjectives(time, points);
   }
 
-  /** Like {@code 1h}, {@code 15m}, {@code 90s}: as the options take them. */
+  /**
+   * Like {@code 1h}, {@code 15m}, {@code 90s} (or ISO-8601 below a second): as the options take
+   * them.
+   */
   static String format(Duration d) {
+    if (d.toMillis() % 1000 != 0) {
+      return d.toString();
+    }
     long s = d.toSeconds();
     if (s % 3600 == 0) {
       return s / 3600 + "h";

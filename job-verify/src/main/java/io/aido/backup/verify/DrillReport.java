@@ -218,6 +218,11 @@ record DrillReport(
               s.recoveryPoint() == null ? "-" : s.recoveryPoint().toString(),
               age == null ? "-" : seconds(age)));
     }
+    for (DrillStep s : steps) {
+      for (String c : s.checks()) {
+        b.append("  ").append(s.component()).append(": ").append(c).append(System.lineSeparator());
+      }
+    }
     b.append(summary()).append(System.lineSeparator());
     for (DrillStep s : steps) {
       for (String p : s.problems()) {

@@ -37,7 +37,9 @@ import java.util.function.Supplier;
  * and decodes ({@link HelmHistory}).
  *
  * <p>With {@code --apply} every object the step created is deleted afterwards, newest first; a dry
- * run creates nothing. The recovery point is the export's start.
+ * run stores nothing, and the objects it would have created are deleted all the same in case the
+ * server ignored the dry run (deleting a missing object is a no-op). The recovery point is the
+ * export's start.
  */
 final class ManifestDrill {
   static final String COMPONENT = "manifests";
@@ -128,7 +130,7 @@ final class ManifestDrill {
       Instant t0 = clock.instant();
       ManifestApply steps =
           new ManifestApply(
-              new Applier(client, !apply, false),
+              apply ? new Applier(client, false, false) : Applier.serverSideDryRun(client),
               new ManifestRestorePlan(facts.namespaces(), mapping).leaveNamespaceObjects(),
               !apply,
               CRD_TIMEOUT_SECONDS,
@@ -187,9 +189,11 @@ final class ManifestDrill {
       ManifestApply.Created c = created.get(i);
       try {
         var resources = client.genericKubernetesResources(c.type().context());
-        (c.namespace() == null ? resources : resources.inNamespace(c.namespace()))
-            .withName(c.name())
-            .delete();
+        if (c.namespace() == null) {
+          resources.withName(c.name()).delete();
+        } else {
+          resources.inNamespace(c.namespace()).withName(c.name()).delete();
+        }
       } catch (KubernetesClientException e) {
         log.leftover(
             c.type().kind()
