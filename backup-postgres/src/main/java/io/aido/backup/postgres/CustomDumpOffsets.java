@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,18 +65,72 @@ public final class CustomDumpOffsets {
   public record Result(long bytes, boolean patched, int offsets) {}
 
   /**
+   * One table-of-contents entry as it lies in the file.
+   *
+   * @param dumpId the entry's id
+   * @param tag the object's name ({@code todos} for a table's data)
+   * @param desc what it is ({@code TABLE DATA}, {@code INDEX}, {@code ENCODING}, ...)
+   * @param section 1 none, 2 pre-data, 3 data, 4 post-data (pg_dump's {@code teSection})
+   * @param start the file position of its first byte
+   * @param end the file position after its last byte (its offset field)
+   */
+  public record Entry(int dumpId, String tag, String desc, int section, long start, long end) {}
+
+  /**
+   * Where the table of contents lies in the file.
+   *
+   * @param countAt the file position of the entry count (the header is everything before it)
+   * @param intSize the archive's integer size (an integer is a sign byte and that many bytes)
+   * @param end the file position after the last entry (where the data blocks start)
+   * @param entries the entries in file order
+   */
+  public record TableOfContents(long countAt, int intSize, long end, List<Entry> entries) {}
+
+  /**
+   * Told, on the copying thread, how the copy advances; bytes reported are in the file (flushed),
+   * so another thread may read them. A method that throws stops the copy with that exception.
+   */
+  public interface Listener {
+    /** The table of contents has been read and everything up to its end is in the file. */
+    default void tableOfContents(TableOfContents toc) throws IOException {}
+
+    /** The data block of entry {@code dumpId} starts at {@code start} (maybe not yet flushed). */
+    default void blockStarted(int dumpId, long start) throws IOException {}
+
+    /** The data block of entry {@code dumpId} ends before {@code end} (maybe not yet flushed). */
+    default void blockEnded(int dumpId, long end) throws IOException {}
+
+    /** Every byte before {@code position} is in the file. */
+    default void flushed(long position) throws IOException {}
+  }
+
+  private static final Listener NONE = new Listener() {};
+
+  /**
    * Copies {@code in} to the start of {@code out} (an empty file) and patches the offsets.
    *
    * @throws IOException if reading {@code in} or writing {@code out} fails (what {@code out} holds
    *     is then unusable)
    */
   public static Result copy(InputStream in, FileChannel out) throws IOException {
-    Tee tee = new Tee(new BufferedInputStream(in, 1 << 16), out);
+    return copy(in, out, NONE);
+  }
+
+  /**
+   * Copies {@code in} to the start of {@code out} (an empty file), telling {@code listener} where
+   * the table of contents and each data block lie as they pass, and patches the offsets at the end.
+   * When the archive is not understood, the listener hears nothing but {@link Listener#flushed}.
+   *
+   * @throws IOException if reading {@code in}, writing {@code out} or the listener fails (what
+   *     {@code out} holds is then unusable)
+   */
+  public static Result copy(InputStream in, FileChannel out, Listener listener) throws IOException {
+    Tee tee = new Tee(new BufferedInputStream(in, 1 << 16), out, listener);
     Map<Integer, Long> offsetFields = new HashMap<>();
     Map<Integer, Long> blocks = new HashMap<>();
     int offSize;
     try {
-      offSize = parse(tee, offsetFields, blocks);
+      offSize = parse(tee, offsetFields, blocks, listener);
     } catch (Unparseable e) {
       LOG.info("the dump's table of contents was not understood ({}); copied as it is", e.reason);
       tee.drain();
@@ -103,17 +160,23 @@ public final class CustomDumpOffsets {
   }
 
   /** Reads the whole archive through {@code tee}; returns the offset size. */
-  private static int parse(Tee tee, Map<Integer, Long> offsetFields, Map<Integer, Long> blocks)
+  private static int parse(
+      Tee tee, Map<Integer, Long> offsetFields, Map<Integer, Long> blocks, Listener listener)
       throws IOException, Unparseable {
     Header header = header(tee);
-    long entries = header.ints().read(tee);
-    if (entries < 0 || entries > 100_000_000) {
-      throw new Unparseable("entry count " + entries);
+    long countAt = tee.position;
+    long count = header.ints().read(tee);
+    if (count < 0 || count > 100_000_000) {
+      throw new Unparseable("entry count " + count);
     }
-    for (long e = 0; e < entries; e++) {
-      entry(tee, header, offsetFields);
+    List<Entry> entries = new ArrayList<>();
+    for (long e = 0; e < count; e++) {
+      entries.add(entry(tee, header, offsetFields));
     }
-    dataBlocks(tee, header.ints(), blocks);
+    tee.flush();
+    listener.tableOfContents(
+        new TableOfContents(countAt, header.ints().size, tee.position, List.copyOf(entries)));
+    dataBlocks(tee, header.ints(), blocks, listener);
     return header.offSize();
   }
 
@@ -153,18 +216,20 @@ public final class CustomDumpOffsets {
   }
 
   /** One table-of-contents entry; remembers where its data offset is when it is not set yet. */
-  private static void entry(Tee tee, Header header, Map<Integer, Long> offsetFields)
+  private static Entry entry(Tee tee, Header header, Map<Integer, Long> offsetFields)
       throws IOException, Unparseable {
     Ints ints = header.ints();
+    long start = tee.position;
     long dumpId = ints.read(tee);
     if (dumpId <= 0 || dumpId > Integer.MAX_VALUE) {
       throw new Unparseable("entry id " + dumpId);
     }
     ints.read(tee); // had a data dumper
-    for (int s = 0; s < 4; s++) {
-      skipString(tee, ints); // table oid, oid, tag, description
-    }
-    ints.read(tee); // section
+    skipString(tee, ints); // table oid
+    skipString(tee, ints); // oid
+    String tag = readString(tee, ints);
+    String desc = readString(tee, ints);
+    long section = ints.read(tee);
     for (int s = 0; s < 5; s++) {
       skipString(tee, ints); // definition, drop, copy, namespace, tablespace
     }
@@ -188,10 +253,11 @@ public final class CustomDumpOffsets {
     if (flag == K_OFFSET_POS_NOT_SET) {
       offsetFields.put((int) dumpId, field);
     }
+    return new Entry((int) dumpId, tag, desc, (int) section, start, tee.position);
   }
 
   /** The data blocks after the table of contents, each one's start by dump id. */
-  private static void dataBlocks(Tee tee, Ints ints, Map<Integer, Long> blocks)
+  private static void dataBlocks(Tee tee, Ints ints, Map<Integer, Long> blocks, Listener listener)
       throws IOException, Unparseable {
     while (true) {
       long start = tee.position;
@@ -200,6 +266,10 @@ public final class CustomDumpOffsets {
         return;
       }
       long id = ints.read(tee);
+      if (id <= 0 || id > Integer.MAX_VALUE) {
+        throw new Unparseable("block id " + id + " at byte " + start);
+      }
+      listener.blockStarted((int) id, start);
       if (type == BLK_DATA) {
         skipChunks(tee, ints);
       } else if (type == BLK_BLOBS) {
@@ -210,6 +280,7 @@ public final class CustomDumpOffsets {
         throw new Unparseable("block type " + type + " at byte " + start);
       }
       blocks.put((int) id, start);
+      listener.blockEnded((int) id, tee.position);
     }
   }
 
@@ -233,6 +304,18 @@ public final class CustomDumpOffsets {
       tee.copy(length);
     }
     return length;
+  }
+
+  private static String readString(Tee tee, Ints ints) throws IOException, Unparseable {
+    long length = ints.read(tee);
+    if (length < -1 || length > 1 << 20) {
+      throw new Unparseable("string length " + length);
+    }
+    byte[] bytes = new byte[(int) Math.max(length, 0)];
+    for (int i = 0; i < bytes.length; i++) {
+      bytes[i] = (byte) tee.readByte();
+    }
+    return length < 0 ? null : new String(bytes, StandardCharsets.UTF_8);
   }
 
   private static int version(int major, int minor, int revision) {
@@ -269,12 +352,14 @@ public final class CustomDumpOffsets {
   private static final class Tee {
     private final InputStream in;
     private final FileChannel out;
+    private final Listener listener;
     private final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
     long position;
 
-    Tee(InputStream in, FileChannel out) {
+    Tee(InputStream in, FileChannel out, Listener listener) {
       this.in = in;
       this.out = out;
+      this.listener = listener;
     }
 
     int readByteOrEnd() throws IOException {
@@ -337,6 +422,7 @@ public final class CustomDumpOffsets {
         out.write(buffer);
       }
       buffer.clear();
+      listener.flushed(position);
     }
   }
 }

@@ -2,8 +2,10 @@ package io.aido.backup.postgres;
 
 import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.observability.ByteSizes;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -34,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * try (RestoreSpool spool = RestoreSpool.open(dir, part.plaintextSize(), "backup " + id)) {
  *   spool.fill(reader.openPart(part));
- *   PgRestore.restoreFile(pg, tools, spool.path(), temporary, options, 2);
+ *   PgRestore.restoreFile(pg, tools, spool.path(), temporary, options, 2, true);
  * }
  * }</pre>
  */
@@ -175,8 +177,9 @@ public final class RestoreSpool implements AutoCloseable {
 
   /**
    * Copies {@code dump} (a custom-format archive; its checks against the record run as it ends)
-   * into the spool, writes the data offsets into its table of contents where {@code pg_dump} could
-   * not (see {@link CustomDumpOffsets}) and forces the file to disk. Closes {@code dump}.
+   * into the spool and writes the data offsets into its table of contents where {@code pg_dump}
+   * could not (see {@link CustomDumpOffsets}). Closes {@code dump}. The file is not forced to disk:
+   * it is read back at once and worthless after a crash.
    *
    * @return what was copied and whether the offsets were written
    * @throws IOException if reading {@code dump} or writing the file fails; the spool's content is
@@ -184,9 +187,36 @@ public final class RestoreSpool implements AutoCloseable {
    */
   public CustomDumpOffsets.Result fill(InputStream dump) throws IOException {
     try (InputStream in = dump) {
-      CustomDumpOffsets.Result result = CustomDumpOffsets.copy(in, channel);
-      channel.force(false);
-      return result;
+      return CustomDumpOffsets.copy(in, channel);
+    }
+  }
+
+  /**
+   * As {@link #fill(InputStream)}, telling {@code listener} where the table of contents and each
+   * data block lie as they reach the file, so that a reader can follow the copy.
+   */
+  public CustomDumpOffsets.Result fill(InputStream dump, CustomDumpOffsets.Listener listener)
+      throws IOException {
+    try (InputStream in = dump) {
+      return CustomDumpOffsets.copy(in, channel, listener);
+    }
+  }
+
+  /**
+   * Reads {@code length} bytes of the spool from {@code position} into {@code buffer} (from its
+   * position), for a reader following {@link #fill}; only bytes already reported flushed are
+   * meaningful.
+   *
+   * @throws IOException if reading fails or the file ends first
+   */
+  public void read(long position, ByteBuffer buffer) throws IOException {
+    long at = position;
+    while (buffer.hasRemaining()) {
+      int n = channel.read(buffer, at);
+      if (n < 0) {
+        throw new EOFException("spool '" + path + "' ends at byte " + at);
+      }
+      at += n;
     }
   }
 

@@ -147,4 +147,89 @@ class CustomDumpOffsetsIT {
     assertThat(result.patched()).isFalse();
     assertThat(Files.readAllBytes(out)).isEqualTo(cut);
   }
+
+  @Test
+  void copy_withListener_toldTheTableOfContentsAndEachBlockAsTheyReachTheFile() throws Exception {
+    Path reference = dir.resolve("whole.dump");
+    Processes.run(pgDump("-f", reference.toString()), pg.env(), Duration.ofSeconds(60))
+        .checkSuccess();
+    byte[] whole = Files.readAllBytes(reference);
+    List<CustomDumpOffsets.TableOfContents> tocs = new ArrayList<>();
+    java.util.Map<Integer, long[]> blocks = new java.util.TreeMap<>();
+    long[] flushed = {0};
+    CustomDumpOffsets.Listener listener =
+        new CustomDumpOffsets.Listener() {
+          @Override
+          public void tableOfContents(CustomDumpOffsets.TableOfContents toc) {
+            assertThat(flushed[0]).isEqualTo(toc.end());
+            tocs.add(toc);
+          }
+
+          @Override
+          public void blockStarted(int dumpId, long start) {
+            blocks.put(dumpId, new long[] {start, -1});
+          }
+
+          @Override
+          public void blockEnded(int dumpId, long end) {
+            blocks.get(dumpId)[1] = end;
+          }
+
+          @Override
+          public void flushed(long position) {
+            assertThat(position).isGreaterThanOrEqualTo(flushed[0]);
+            flushed[0] = position;
+          }
+        };
+    Path out = dir.resolve("told");
+    try (FileChannel file =
+        FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      CustomDumpOffsets.copy(new java.io.ByteArrayInputStream(whole), file, listener);
+    }
+
+    assertThat(flushed[0]).isEqualTo(whole.length);
+    assertThat(tocs).hasSize(1);
+    CustomDumpOffsets.TableOfContents toc = tocs.get(0);
+    assertThat(toc.entries())
+        .filteredOn(e -> "TABLE DATA".equals(e.desc()))
+        .extracting(CustomDumpOffsets.Entry::tag)
+        .containsExactlyInAnyOrder("a", "b", "empty");
+    assertThat(toc.entries()).extracting(CustomDumpOffsets.Entry::desc).contains("ENCODING");
+    assertThat(toc.entries().get(0).start()).isEqualTo(toc.countAt() + 1 + toc.intSize());
+    assertThat(blocks.keySet())
+        .containsAll(
+            toc.entries().stream()
+                .filter(e -> "TABLE DATA".equals(e.desc()))
+                .map(CustomDumpOffsets.Entry::dumpId)
+                .toList());
+    long previousEnd = toc.end();
+    for (long[] block :
+        blocks.values().stream().sorted((x, y) -> Long.compare(x[0], y[0])).toList()) {
+      assertThat(block[0]).isEqualTo(previousEnd);
+      assertThat(block[1]).isGreaterThan(block[0]);
+      previousEnd = block[1];
+    }
+    assertThat(previousEnd).isEqualTo(whole.length);
+  }
+
+  @Test
+  void copy_listenerFails_copyStopsWithItsException() throws Exception {
+    Path reference = dir.resolve("whole.dump");
+    Processes.run(pgDump("-f", reference.toString()), pg.env(), Duration.ofSeconds(60))
+        .checkSuccess();
+    CustomDumpOffsets.Listener refusing =
+        new CustomDumpOffsets.Listener() {
+          @Override
+          public void blockStarted(int dumpId, long start) throws java.io.IOException {
+            throw new java.io.IOException("stopped, because the restore failed");
+          }
+        };
+    try (FileChannel file =
+        FileChannel.open(
+            dir.resolve("stopped"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> CustomDumpOffsets.copy(Files.newInputStream(reference), file, refusing))
+          .hasMessageContaining("stopped, because the restore failed");
+    }
+  }
 }

@@ -3,25 +3,23 @@ package io.aido.backup.dapr;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Source;
+import io.aido.backup.core.cli.BackupRun;
 import io.aido.backup.core.cli.ExitCodes;
 import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
-import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.IOException;
-import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -77,16 +75,63 @@ public final class SnapshotCommand extends DaprCommand {
   /** One state store to snapshot. */
   private record Target(DaprComponent component, StateStore store) {}
 
+  /** What the cluster holds, found before a byte is written. */
+  private record Found(
+      List<String> namespaces,
+      List<GenericKubernetesResource> resources,
+      Map<String, Long> perKind,
+      List<Target> targets,
+      List<DaprSnapshotFacts.Skipped> skipped) {}
+
   @Override
   protected int run() throws Exception {
     KeyFilter filter = keyFilter();
+    Found found = discover();
+    for (DaprSnapshotFacts.Skipped s : found.skipped()) {
+      warn(
+          "state store "
+              + s.namespace()
+              + "/"
+              + s.name()
+              + " ("
+              + s.type()
+              + ") skipped: "
+              + s.reason());
+    }
+    if (requireAll && !found.skipped().isEmpty()) {
+      throw JobException.failed(
+          found.skipped().size()
+              + " state store(s) cannot be snapshotted and --require-all is set; nothing was"
+              + " written",
+          null);
+    }
+
+    KeyEncryptionKey kek = repository.kek();
+    Repository repo =
+        openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
+    BackupRecord record;
+    SchedulerAccess.Found scheduler = scheduler(false, "nothing was written");
+    if (scheduler.target().isEmpty() && !scheduler.absent().equals("--scheduler off")) {
+      warn(
+          "no Dapr Scheduler found ("
+              + scheduler.absent()
+              + "): actor reminders and jobs are not in this backup");
+    }
+    try (SchedulerAccess.Target target = scheduler.target().orElse(null)) {
+      record = write(repo, kek, found, filter, target, scheduler.absent());
+    }
+    report(record, found);
+    return ExitCodes.DONE;
+  }
+
+  /** Lists the Dapr resources of the namespaces and sorts their state stores. */
+  private Found discover() throws JobException {
     List<GenericKubernetesResource> resources = new ArrayList<>();
     Map<String, Long> perKind = new TreeMap<>();
     List<Target> targets = new ArrayList<>();
     List<DaprSnapshotFacts.Skipped> skipped = new ArrayList<>();
-    List<String> namespaces;
     try (KubernetesClient client = kubernetes()) {
-      namespaces = namespaces(client);
+      List<String> namespaces = namespaces(client);
       DaprDiscovery discovery = new DaprDiscovery(client);
       Map<String, ResourceDefinitionContext> kinds;
       try {
@@ -111,61 +156,17 @@ public final class SnapshotCommand extends DaprCommand {
           }
         }
       }
+      return new Found(namespaces, resources, perKind, targets, skipped);
     }
-    for (DaprSnapshotFacts.Skipped s : skipped) {
-      String line =
-          "state store "
-              + s.namespace()
-              + "/"
-              + s.name()
-              + " ("
-              + s.type()
-              + ") skipped: "
-              + s.reason();
-      LOG.warn("{}", line);
-      context().err().println("warning: " + line);
-    }
-    if (requireAll && !skipped.isEmpty()) {
-      throw JobException.failed(
-          skipped.size()
-              + " state store(s) cannot be snapshotted and --require-all is set; nothing was"
-              + " written",
-          null);
-    }
+  }
 
-    KeyEncryptionKey kek = repository.kek();
-    Repository repo =
-        openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
-    BackupRecord record;
-    SchedulerAccess.Found scheduler = scheduler(false, "nothing was written");
-    if (scheduler.target().isEmpty() && !scheduler.absent().equals("--scheduler off")) {
-      String line =
-          "no Dapr Scheduler found ("
-              + scheduler.absent()
-              + "): actor reminders and jobs are not in this backup";
-      LOG.warn("{}", line);
-      context().err().println("warning: " + line);
-    }
-    try (SchedulerAccess.Target target = scheduler.target().orElse(null)) {
-      record =
-          write(
-              repo,
-              kek,
-              namespaces,
-              filter,
-              resources,
-              perKind,
-              targets,
-              skipped,
-              target,
-              scheduler.absent());
-    }
-    metrics().backupCompleted(BackupKind.DAPR, record.storedSize(), record.plaintextSize());
+  /** The run's metrics and its one line of output. */
+  private void report(BackupRecord record, Found found) {
     metrics()
         .gauge(
             "dapr_snapshot_skipped_stores",
             "State stores the last snapshot skipped as unsupported.",
-            skipped.size());
+            found.skipped().size());
     DaprSnapshotFacts facts = DaprSnapshotFacts.of(record);
     KeyCounts total = facts.counts();
     metrics().gauge("dapr_snapshot_keys", "Keys in the last snapshot.", total.total());
@@ -184,14 +185,19 @@ public final class SnapshotCommand extends DaprCommand {
             "backup %s: %d Dapr resource(s) of %s, %d state store(s) with %d key(s) (%s), %d"
                 + " skipped%s%n",
             record.id(),
-            resources.size(),
-            String.join(", ", namespaces),
-            targets.size(),
+            found.resources().size(),
+            String.join(", ", found.namespaces()),
+            found.targets().size(),
             total.total(),
             total.byKind(),
-            skipped.size(),
+            found.skipped().size(),
             schedulerLine);
-    return ExitCodes.DONE;
+  }
+
+  /** A warning, in the log and on stderr. */
+  private void warn(String line) {
+    LOG.warn("{}", line);
+    context().err().println("warning: " + line);
   }
 
   /** Resolves a Component and sorts it into the targets or the skipped. */
@@ -240,15 +246,12 @@ public final class SnapshotCommand extends DaprCommand {
   private BackupRecord write(
       Repository repo,
       KeyEncryptionKey kek,
-      List<String> namespaces,
+      Found found,
       KeyFilter filter,
-      List<GenericKubernetesResource> resources,
-      Map<String, Long> perKind,
-      List<Target> targets,
-      List<DaprSnapshotFacts.Skipped> skipped,
       SchedulerAccess.Target scheduler,
       String schedulerAbsent)
       throws JobException {
+    List<String> namespaces = found.namespaces();
     Source source =
         new Source(
             runOptions().clusterName().orElse(null),
@@ -256,18 +259,17 @@ public final class SnapshotCommand extends DaprCommand {
             null,
             null,
             Map.of());
-    try (BackupWriter writer = repo.begin(BackupKind.DAPR, source, kek);
-        MDC.MDCCloseable ignored = MDC.putCloseable("backup_id", writer.id().value())) {
+    try (BackupRun run = beginBackup(repo, BackupKind.DAPR, source, kek, "backup", "")) {
       LOG.info(
           "backup {}: {} Dapr resource(s), {} state store(s)",
-          writer.id(),
-          resources.size(),
-          targets.size());
-      SnapshotParts parts = new SnapshotParts(writer, clock());
-      parts.resources(resources);
+          run.id(),
+          found.resources().size(),
+          found.targets().size());
+      SnapshotParts parts = new SnapshotParts(run, clock());
+      parts.resources(found.resources());
       List<DaprSnapshotFacts.Store> stores = new ArrayList<>();
       KeyCounts total = new KeyCounts();
-      for (Target t : targets) {
+      for (Target t : found.targets()) {
         DaprSnapshotFacts.Store store = parts.store(t.component(), t.store(), filter);
         total.addAll(store.counts());
         stores.add(store);
@@ -277,9 +279,9 @@ public final class SnapshotCommand extends DaprCommand {
               SnapshotFormat.VERSION,
               namespaces,
               RESOURCES_PART,
-              perKind,
+              found.perKind(),
               stores,
-              skipped,
+              found.skipped(),
               total,
               scheduler == null
                   ? DaprSnapshotFacts.Scheduler.skipped(schedulerAbsent)
@@ -288,12 +290,8 @@ public final class SnapshotCommand extends DaprCommand {
                   filter.appIds().stream().sorted().toList(),
                   filter.actorTypes().stream().sorted().toList(),
                   storeOption()));
-      try {
-        return writer.commit(facts.toFacts());
-      } catch (IOException e) {
-        throw parts.failed("record", e);
-      }
-    } catch (IOException | GeneralSecurityException e) {
+      return run.commit(facts.toFacts());
+    } catch (IOException e) {
       throw JobException.failed("unable to start the Dapr backup: " + e.getMessage(), e);
     }
   }

@@ -1,8 +1,8 @@
 package io.aido.backup.dapr;
 
+import io.aido.backup.core.cli.BackupRun;
 import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.pipeline.PartOutputStream;
-import io.aido.backup.core.repository.BackupWriter;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
@@ -21,24 +21,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A part cut short is aborted, so it is never stored as if whole, even in a backup that is never
  * committed; every failure is a {@link JobException} naming the backup and the part and saying that
- * no record was written.
+ * no record was written ({@link BackupRun#partFailed}).
  */
 final class SnapshotParts {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotParts.class);
 
-  private final BackupWriter writer;
-  private final String id;
+  private final BackupRun backup;
   private final Clock clock;
 
-  SnapshotParts(BackupWriter writer, Clock clock) {
-    this.writer = writer;
-    this.id = writer.id().value();
+  SnapshotParts(BackupRun backup, Clock clock) {
+    this.backup = backup;
     this.clock = clock;
   }
 
   /** Writes the cleaned resources as multi-document YAML that {@code kubectl apply -f} takes. */
   void resources(List<GenericKubernetesResource> resources) throws JobException {
-    try (PartOutputStream part = writer.openPart(DaprCommand.RESOURCES_PART)) {
+    try (PartOutputStream part = backup.openPart(DaprCommand.RESOURCES_PART)) {
       for (GenericKubernetesResource r : resources) {
         String doc = Serialization.asYaml(r);
         part.write(
@@ -46,7 +44,7 @@ final class SnapshotParts {
                 .getBytes(StandardCharsets.UTF_8));
       }
     } catch (IOException e) {
-      throw failed(DaprCommand.RESOURCES_PART, e);
+      throw backup.partFailed(DaprCommand.RESOURCES_PART, e);
     }
   }
 
@@ -62,7 +60,7 @@ final class SnapshotParts {
     header.put("takenAt", clock.instant().toString());
     StateStore.SnapshotStats stats;
     try (StateStore s = store;
-        PartOutputStream part = writer.openPart(partName)) {
+        PartOutputStream part = backup.openPart(partName)) {
       try {
         SnapshotFormat.Writer out = new SnapshotFormat.Writer(part, header);
         stats = s.snapshot(filter, out);
@@ -72,7 +70,7 @@ final class SnapshotParts {
         throw e;
       }
     } catch (IOException e) {
-      throw failed(partName, e);
+      throw backup.partFailed(partName, e);
     }
     LOG.info(
         "state store {}/{}: {} key(s) {}",
@@ -104,7 +102,7 @@ final class SnapshotParts {
     Map<String, Object> header = new LinkedHashMap<>(scheduler.store().describe());
     header.put("namespaces", namespaces);
     header.put("takenAt", clock.instant().toString());
-    try (PartOutputStream part = writer.openPart(DaprCommand.SCHEDULER_PART)) {
+    try (PartOutputStream part = backup.openPart(DaprCommand.SCHEDULER_PART)) {
       try {
         SnapshotFormat.Writer out = new SnapshotFormat.Writer(part, header);
         stats = scheduler.store().snapshot(namespaces, filter, out, clock.instant());
@@ -114,7 +112,7 @@ final class SnapshotParts {
         throw e;
       }
     } catch (IOException e) {
-      throw failed(DaprCommand.SCHEDULER_PART, e);
+      throw backup.partFailed(DaprCommand.SCHEDULER_PART, e);
     }
     LOG.info(
         "Dapr Scheduler at {}: {} at revision {}",
@@ -130,18 +128,5 @@ final class SnapshotParts {
         stats.counts(),
         stats.leased(),
         stats.expired());
-  }
-
-  /** A failure of this backup's {@code part} (or its record). */
-  JobException failed(String part, IOException e) {
-    return JobException.failed(
-        "backup "
-            + id
-            + " part "
-            + part
-            + ": "
-            + e.getMessage()
-            + "; no record was written, earlier backups are untouched",
-        e);
   }
 }

@@ -4,6 +4,7 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.catalog.Source;
+import io.aido.backup.core.cli.BackupRun;
 import io.aido.backup.core.cli.ExitCodes;
 import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.CompressionOptions;
@@ -12,7 +13,6 @@ import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.observability.ByteSizes;
-import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.postgres.LogicalDumpFacts;
 import io.aido.backup.postgres.PgErrors;
@@ -20,7 +20,6 @@ import io.aido.backup.postgres.PgTools;
 import io.aido.backup.postgres.Preflight;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -113,7 +112,6 @@ public final class BackupCommand extends DbCommand {
       try {
         BackupRecord r = backupOne(repo, kek, tools, server, db);
         LogicalDumpFacts facts = LogicalDumpFacts.of(r);
-        metrics().backupCompleted(BackupKind.DB_LOGICAL, r.storedSize(), r.plaintextSize());
         out()
             .printf(
                 "backup %s of database '%s': %d tables, %d rows, %s dumped, %s stored in %s%n",
@@ -158,28 +156,30 @@ public final class BackupCommand extends DbCommand {
     String dumpPart = partName(db);
     Instant start = clock().instant();
     try (ConsistentSnapshot snapshot = ConsistentSnapshot.open(pg(), db);
-        BackupWriter writer = repo.begin(BackupKind.DB_LOGICAL, source, kek)) {
-      LOG.info("backup {} of database '{}' started, snapshot {}", writer.id(), db, snapshot.id());
+        BackupRun run =
+            beginBackup(
+                repo, BackupKind.DB_LOGICAL, source, kek, "backup", "of database '" + db + "'")) {
+      LOG.info("backup {} of database '{}' started, snapshot {}", run.id(), db, snapshot.id());
       // Counting reads every table once; it runs in the snapshot's own session while pg_dump
       // streams, so the two overlap instead of adding up.
       CompletableFuture<Map<String, Long>> counts = countRows(snapshot);
       PartRecord dump;
       try (PgDump pgDump = PgDump.database(pg(), tools, db, snapshot.id())) {
-        dump = writer.writePart(dumpPart, pgDump.stream());
+        dump = run.writePart(dumpPart, pgDump.stream());
       } catch (IOException e) {
         // A count that failed first (a table the user may not read) aborts the snapshot's
         // transaction, and pg_dump then only reports that it could not import the snapshot: the
         // count's error is the cause worth showing.
         Throwable countFailure = countFailure(counts);
         if (countFailure != null) {
-          throw countFailed(writer.id().value(), db, countFailure);
+          throw countFailed(run, countFailure);
         }
-        throw failed(writer.id().value(), db, dumpPart, e);
+        throw run.partFailed(dumpPart, e);
       }
       try (PgDump globals = PgDump.globals(pg(), tools, withRolePasswords)) {
-        writer.writePart(GLOBALS_PART, globals.stream());
+        run.writePart(GLOBALS_PART, globals.stream());
       } catch (IOException e) {
-        throw failed(writer.id().value(), db, GLOBALS_PART, e);
+        throw run.partFailed(GLOBALS_PART, e);
       }
       Map<String, Long> rowCounts;
       List<String> owners;
@@ -189,7 +189,7 @@ public final class BackupCommand extends DbCommand {
       } catch (CompletionException | SQLException e) {
         Throwable cause =
             e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        throw countFailed(writer.id().value(), db, cause);
+        throw countFailed(run, cause);
       }
       LogicalDumpFacts facts =
           new LogicalDumpFacts(
@@ -201,20 +201,16 @@ public final class BackupCommand extends DbCommand {
               snapshot.id(),
               rowCounts,
               owners);
-      try {
-        BackupRecord record = writer.commit(facts.toFacts());
-        LOG.info(
-            "backup {} of database '{}' complete: {} dumped, {} stored in {}",
-            record.id(),
-            db,
-            ByteSizes.human(record.plaintextSize()),
-            ByteSizes.human(record.storedSize()),
-            Elapsed.seconds(Duration.between(start, clock().instant())));
-        return record;
-      } catch (IOException e) {
-        throw failed(writer.id().value(), db, "record", e);
-      }
-    } catch (IOException | GeneralSecurityException e) {
+      BackupRecord record = run.commit(facts.toFacts());
+      LOG.info(
+          "backup {} of database '{}' complete: {} dumped, {} stored in {}",
+          record.id(),
+          db,
+          ByteSizes.human(record.plaintextSize()),
+          ByteSizes.human(record.storedSize()),
+          Elapsed.seconds(Duration.between(start, clock().instant())));
+      return record;
+    } catch (IOException e) {
       throw JobException.failed(
           "unable to start backup of database '" + db + "': " + e.getMessage(), e);
     }
@@ -271,29 +267,8 @@ public final class BackupCommand extends DbCommand {
     }
   }
 
-  private static JobException countFailed(String id, String db, Throwable cause) {
-    return JobException.failed(
-        "backup "
-            + id
-            + " of database '"
-            + db
-            + "': unable to count rows in the snapshot: "
-            + PgErrors.firstLine(cause.getMessage())
-            + "; no record was written, earlier backups are untouched",
-        cause);
-  }
-
-  private static JobException failed(String id, String db, String part, IOException e) {
-    return JobException.failed(
-        "backup "
-            + id
-            + " of database '"
-            + db
-            + "' part "
-            + part
-            + ": "
-            + e.getMessage()
-            + "; no record was written, earlier backups are untouched",
-        e);
+  private static JobException countFailed(BackupRun run, Throwable cause) {
+    return run.failed(
+        "unable to count rows in the snapshot: " + PgErrors.firstLine(cause.getMessage()), cause);
   }
 }

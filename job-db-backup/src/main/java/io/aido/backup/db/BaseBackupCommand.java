@@ -4,6 +4,7 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.catalog.Source;
+import io.aido.backup.core.cli.BackupRun;
 import io.aido.backup.core.cli.ExitCodes;
 import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.CompressionOptions;
@@ -11,7 +12,6 @@ import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.observability.ByteSizes;
 import io.aido.backup.core.observability.Progress;
-import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.postgres.PgTools;
 import io.aido.backup.postgres.ToolProcess;
@@ -19,7 +19,6 @@ import io.aido.backup.postgres.wal.BaseBackupFacts;
 import io.aido.backup.postgres.wal.Lsn;
 import io.aido.backup.postgres.wal.WalSegment;
 import java.io.IOException;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -84,8 +83,8 @@ public final class BaseBackupCommand extends DbCommand {
             null,
             server.serverVersion(),
             Map.of("server", pg().server(), "systemIdentifier", server.systemIdentifier()));
-    try (BackupWriter writer = repo.begin(BackupKind.DB_BASE, source, kek)) {
-      LOG.info("base backup {} of server '{}' started", writer.id(), pg().server());
+    try (BackupRun run = beginBackup(repo, BackupKind.DB_BASE, source, kek, "base backup", "")) {
+      LOG.info("base backup {} of server '{}' started", run.id(), pg().server());
       List<String> command =
           List.of(
               tools.command("pg_basebackup"),
@@ -98,24 +97,18 @@ public final class BaseBackupCommand extends DbCommand {
               "fast",
               "--no-password",
               "-l",
-              "aido-backup " + writer.id());
+              "aido-backup " + run.id());
       String what = "pg_basebackup of server '" + pg().server() + "'";
       PartRecord part;
       TarScanner tar;
       try (ToolProcess process = ToolProcess.start(what, command, pg().childEnv("replication"))) {
         tar = new TarScanner(new Progress(process.stdout(), what));
-        part = writer.writePart(PART, tar);
+        part = run.writePart(PART, tar);
       } catch (IOException e) {
-        throw failed(writer.id().value(), e);
+        throw run.failed(e);
       }
       BaseBackupFacts facts = facts(part.name(), tar, server, basebackup);
-      BackupRecord record;
-      try {
-        record = writer.commit(facts.toFacts());
-      } catch (IOException e) {
-        throw failed(writer.id().value(), e);
-      }
-      metrics().backupCompleted(BackupKind.DB_BASE, record.storedSize(), record.plaintextSize());
+      BackupRecord record = run.commit(facts.toFacts());
       out()
           .printf(
               "base backup %s of server '%s': WAL %s to %s on timeline %s, %s copied, %s stored"
@@ -129,8 +122,6 @@ public final class BaseBackupCommand extends DbCommand {
               ByteSizes.human(record.storedSize()),
               Elapsed.seconds(Duration.between(record.startedAt(), record.finishedAt())));
       return ExitCodes.DONE;
-    } catch (GeneralSecurityException e) {
-      throw JobException.failed("unable to start a base backup: " + e.getMessage(), e);
     }
   }
 
@@ -197,15 +188,5 @@ public final class BaseBackupCommand extends DbCommand {
         checksum.find() ? checksum.group(1) : null,
         server.serverVersion(),
         basebackup.text());
-  }
-
-  private static JobException failed(String id, IOException e) {
-    return JobException.failed(
-        "base backup "
-            + id
-            + ": "
-            + e.getMessage()
-            + "; no record was written, earlier backups are untouched",
-        e);
   }
 }

@@ -16,9 +16,9 @@ import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
-import io.aido.backup.postgres.CustomDumpOffsets;
 import io.aido.backup.postgres.Databases;
 import io.aido.backup.postgres.LogicalDumpFacts;
+import io.aido.backup.postgres.OverlappedRestore;
 import io.aido.backup.postgres.PgRestore;
 import io.aido.backup.postgres.RestoreSpool;
 import io.aido.backup.postgres.RestoringDatabase;
@@ -48,9 +48,10 @@ import picocli.CommandLine.Option;
  *
  * <p>With {@code --jobs} above 1 (and {@code --create}), pg_restore runs in parallel, which needs a
  * seekable file and cannot run in one transaction: the spool directory is checked for room first,
- * the dump is read, authenticated and checked into a {@link RestoreSpool} before pg_restore starts,
- * and the restore goes into a {@link RestoringDatabase} renamed into place only when every row
- * count matches. A failed or killed restore leaves no database under the target's name.
+ * the dump is read, authenticated and checked into a {@link RestoreSpool} and restored from it as
+ * it fills ({@link OverlappedRestore}), into a {@link RestoringDatabase} renamed into place only
+ * when every row count matches. A failed or killed restore leaves no database under the target's
+ * name.
  */
 @Command(
     name = "restore",
@@ -104,7 +105,8 @@ public final class RestoreCommand extends DbCommand {
           "pg_restore workers (default "
               + DEFAULT_JOBS
               + "). Above 1 needs --create: the dump is decrypted and checked into a spool file"
-              + " first, restored into a temporary database and renamed into place at the end.")
+              + " and restored from it as it fills, into a temporary database renamed into place"
+              + " at the end.")
   private Integer jobs;
 
   @Option(
@@ -203,9 +205,10 @@ public final class RestoreCommand extends DbCommand {
 
   /**
    * The parallel restore: nothing is touched before the spool has room; the dump is decrypted,
-   * authenticated and checked against the record into the spool before pg_restore starts; the
-   * restore goes into a temporary database that is renamed into place only when every row count
-   * matches, and dropped otherwise. The spool is deleted in every case.
+   * authenticated and checked against the record into the spool, and restored from it as it fills
+   * (a dump failing its checks fails the restore); the restore goes into a temporary database that
+   * is renamed into place only when every row count matches, and dropped otherwise. The spool is
+   * deleted in every case.
    */
   private RowCountComparison restoreInParallel(
       BlobStore store,
@@ -226,13 +229,24 @@ public final class RestoreCommand extends DbCommand {
       try {
         audit(store, record, database, Map.of("jobs", Integer.toString(effectiveJobs())));
         try {
-          CustomDumpOffsets.Result spooled = spool.fill(reader.openPart(part));
+          OverlappedRestore.Outcome outcome =
+              OverlappedRestore.restore(
+                  pg(),
+                  tools(),
+                  spool,
+                  reader.openPart(part),
+                  temporary.name(),
+                  options,
+                  effectiveJobs());
           LOG.info(
-              "backup {}: {} bytes checked into spool '{}', data offsets of {} entries written",
+              "backup {}: {} bytes checked into spool '{}' ({} tables loaded while it arrived,"
+                  + " data offsets of {} entries written), restored with {} workers",
               record.id(),
-              spooled.bytes(),
+              outcome.spooled().bytes(),
               spool.path(),
-              spooled.offsets());
+              outcome.streamed(),
+              outcome.spooled().offsets(),
+              effectiveJobs());
         } catch (IOException e) {
           throw JobException.failed(
               "unable to restore backup "
@@ -242,8 +256,6 @@ public final class RestoreCommand extends DbCommand {
                   + "; nothing was restored",
               e);
         }
-        PgRestore.restoreFile(
-            pg(), tools(), spool.path(), temporary.name(), options, effectiveJobs(), created);
         RowCountComparison comparison =
             RowCountComparison.of(recorded, PgRestore.countRows(pg(), temporary.name()));
         if (comparison.matches()) {

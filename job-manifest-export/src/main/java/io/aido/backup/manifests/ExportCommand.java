@@ -3,6 +3,7 @@ package io.aido.backup.manifests;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Source;
+import io.aido.backup.core.cli.BackupRun;
 import io.aido.backup.core.cli.ExitCodes;
 import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.CompressionOptions;
@@ -11,7 +12,6 @@ import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.pipeline.PartOutputStream;
-import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -206,37 +205,29 @@ public final class ExportCommand extends ManifestCommand {
               serverVersion(client),
               Map.of("secrets", secretsMode.id()));
       Instant start = clock().instant();
-      try (BackupWriter writer = repo.begin(BackupKind.MANIFESTS, source, kek);
-          MDC.MDCCloseable id = MDC.putCloseable("backup_id", writer.id().value())) {
+      try (BackupRun run = beginBackup(repo, BackupKind.MANIFESTS, source, kek, "export", "")) {
         LOG.info(
             "export {} started: {} namespace(s), {} type(s), secrets {}",
-            writer.id(),
+            run.id(),
             exporter.namespaces().size(),
             exporter.types().size(),
             secretsMode.id());
         Exporter.Result result;
-        PartOutputStream part = writer.openPart(ManifestArchive.PART);
+        PartOutputStream part = run.openPart(ManifestArchive.PART);
         try {
           ManifestArchive.Writer archive = new ManifestArchive.Writer(part, start);
-          result = exporter.write(archive, writer.id().value(), start, cluster);
+          result = exporter.write(archive, run.id().value(), start, cluster);
           archive.finish();
         } catch (IOException | JobException | RuntimeException e) {
           part.abort(e);
-          throw failed(writer.id().value(), e);
+          throw run.failed(e);
         }
         try {
           part.close();
         } catch (IOException e) {
-          throw failed(writer.id().value(), e);
+          throw run.failed(e);
         }
-        BackupRecord record;
-        try {
-          record = writer.commit(result.facts().toFacts());
-        } catch (IOException e) {
-          throw failed(writer.id().value(), e);
-        }
-        metrics()
-            .backupCompleted(BackupKind.MANIFESTS, record.storedSize(), record.plaintextSize());
+        BackupRecord record = run.commit(result.facts().toFacts());
         metrics().gauge("backup_manifest_objects", "Objects in the last export.", result.objects());
         Duration took = Duration.between(start, clock().instant());
         LOG.info(
@@ -267,14 +258,5 @@ public final class ExportCommand extends ManifestCommand {
     } catch (KubernetesClientException e) {
       return null;
     }
-  }
-
-  private static JobException failed(String id, Exception e) {
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    String safe =
-        message.contains("no record was written")
-            ? ""
-            : "; no record was written, earlier backups are untouched";
-    return JobException.failed("export " + id + ": " + message + safe, e);
   }
 }

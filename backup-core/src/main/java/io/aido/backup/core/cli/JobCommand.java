@@ -1,6 +1,9 @@
 package io.aido.backup.core.cli;
 
+import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.catalog.Layout;
+import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.config.EnvironmentDefaults;
@@ -11,19 +14,25 @@ import io.aido.backup.core.config.ValidatedOptions;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.WrongKeyException;
+import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.observability.RunMetrics;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.BackupReader;
+import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.NoRepositoryException;
 import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.retention.Leases;
 import io.aido.backup.core.storage.BlobStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -63,14 +72,19 @@ import picocli.CommandLine.Spec;
  *   protected int run() throws Exception {
  *     BlobStore store = repository.openStore();
  *     ...
- *     metrics().backupCompleted(BackupKind.DB_LOGICAL, stored, plaintext);
+ *     try (BackupRun run = beginBackup(repo, BackupKind.DB_LOGICAL, source, kek, "backup", "")) {
+ *       ...
+ *       run.commit(facts);
+ *     }
  *     return ExitCodes.DONE;
  *   }
  * }
  * }</pre>
  *
- * <p>Log lines carry MDC {@code job}; put {@code backup_id} (and {@code kind}) for the work on one
- * backup: {@code try (var c = MDC.putCloseable("backup_id", id.value())) { ... }}.
+ * <p>Log lines carry MDC {@code job}. A command that writes a backup does it in a {@link BackupRun}
+ * ({@link #beginBackup}), which adds {@code backup_id} and {@code kind}; one that works on an
+ * existing backup puts them itself: {@code try (var c = MDC.putCloseable("backup_id", id.value()))
+ * { ... }}.
  *
  * <p>Restriction: a command must be a subcommand (at any depth) of a {@link JobMain}.
  */
@@ -80,7 +94,26 @@ public abstract class JobCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
+  /** How long a reader's lease protects a backup if the run dies without releasing it. */
+  static final Duration READ_LEASE = Duration.ofHours(12);
+
   private RunMetrics metrics;
+  private final List<Release> releases = new ArrayList<>();
+
+  private interface Release {
+    void run() throws IOException;
+  }
+
+  private void releaseLeases() {
+    for (Release r : releases) {
+      try {
+        r.run();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("unable to release a lease; it expires by itself: {}", e.getMessage());
+      }
+    }
+    releases.clear();
+  }
 
   @Override
   public final Integer call() throws Exception {
@@ -118,6 +151,7 @@ public abstract class JobCommand implements Callable<Integer> {
       success = code == ExitCodes.DONE;
       return code;
     } finally {
+      releaseLeases();
       if (pushesMetrics()) {
         metrics.finished(success);
         pushMetrics();
@@ -207,6 +241,39 @@ public abstract class JobCommand implements Callable<Integer> {
   }
 
   /**
+   * Starts a backup in {@code repo} ({@link Repository#begin}) as a {@link BackupRun}: from here to
+   * its close, log lines carry its {@code backup_id} and {@code kind}; its commit counts it in this
+   * run's metrics; its failures name it as "{@code <noun> <id> <qualifier>}".
+   *
+   * @param noun what the command calls its backup in messages: "backup", "base backup", "export"
+   * @param qualifier what follows the id, such as "of database 'todo'"; empty for nothing
+   * @throws JobException exit {@value ExitCodes#FAILED}, "unable to start {@code <noun>
+   *     <qualifier>}: ...", when no data key can be made or wrapped
+   */
+  protected final BackupRun beginBackup(
+      Repository repo,
+      BackupKind kind,
+      Source source,
+      KeyEncryptionKey kek,
+      String noun,
+      String qualifier)
+      throws JobException {
+    BackupWriter writer;
+    try {
+      writer = repo.begin(kind, source, kek);
+    } catch (IOException | GeneralSecurityException e) {
+      throw JobException.failed(
+          "unable to start "
+              + noun
+              + (qualifier.isEmpty() ? "" : " " + qualifier)
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    return new BackupRun(writer, kind, noun, qualifier, metrics());
+  }
+
+  /**
    * Opens the repository in {@code store} for a command that only reads (a restore, an extract):
    * never created, so a mistyped or empty location fails as the bad {@code --storage-url} it is
    * (exit {@value ExitCodes#USAGE}) instead of becoming an empty repository that holds no backup.
@@ -239,6 +306,7 @@ public abstract class JobCommand implements Callable<Integer> {
       throws JobException, IOException {
     String prefix = "unable to " + action + " " + record.id() + ": ";
     String suffix = safe.isEmpty() ? "" : "; " + safe;
+    holdLease(repo, record, action.split(" ")[0], prefix, suffix);
     try {
       return repo.reader(record, kek);
     } catch (WrongKeyException e) {
@@ -253,6 +321,37 @@ public abstract class JobCommand implements Callable<Integer> {
     } catch (GeneralSecurityException e) {
       throw JobException.failed(
           prefix + "unable to unwrap its data key: " + e.getMessage() + suffix, e);
+    }
+  }
+
+  /**
+   * Takes a lease on the backup for the rest of the run ({@link Leases}: retention keeps it while
+   * it is read), names the other runs that hold one, and checks the backup was not removed
+   * meanwhile. The lease is released when the run ends; a killed run's lease expires.
+   */
+  private void holdLease(
+      Repository repo, BackupRecord record, String purpose, String prefix, String suffix)
+      throws JobException, IOException {
+    BlobStore store = repo.store();
+    Leases.Held held =
+        Leases.hold(store, record.kind(), record.id(), purpose, READ_LEASE, clock().instant());
+    if (!held.others().isEmpty()) {
+      LOG.info("backup {} is {}", record.id(), held.othersSentence());
+    }
+    if (held.lease().isEmpty()) {
+      LOG.warn(
+          "unable to take a lease on backup {} in {}; retention is not kept away from it while it"
+              + " is read",
+          record.id(),
+          store.describe());
+      return;
+    }
+    String holder = held.lease().get().holder();
+    releases.add(() -> Leases.release(store, record.kind(), record.id(), holder));
+    KillPoints.reach("read-leased");
+    if (store.stat(Layout.record(record.kind(), record.id())).isEmpty()) {
+      throw JobException.failed(
+          prefix + "it was removed from the repository meanwhile" + suffix, null);
     }
   }
 

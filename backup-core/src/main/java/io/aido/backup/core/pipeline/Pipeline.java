@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.Map;
 import java.util.Objects;
+import org.slf4j.MDC;
 
 /**
  * Moves one part between a plaintext stream and the repository: source, SHA-256 and count, zstd,
@@ -176,8 +178,25 @@ public final class Pipeline {
     return new PartReader(settings, transforms, store, key, dataKey, ciphertext);
   }
 
+  /**
+   * Starts a stage's thread. It logs in the caller's context (MDC {@code job}, {@code backup_id}),
+   * so a stage's lines belong to the backup they work for.
+   */
   static Thread start(String name, Runnable task) {
-    Thread t = new Thread(task, name);
+    Map<String, String> context = MDC.getCopyOfContextMap();
+    Thread t =
+        new Thread(
+            () -> {
+              if (context != null) {
+                MDC.setContextMap(context);
+              }
+              try {
+                task.run();
+              } finally {
+                MDC.clear();
+              }
+            },
+            name);
     t.setDaemon(true);
     t.start();
     return t;

@@ -2,6 +2,7 @@ package io.aido.backup.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.aido.backup.testing.CommandRun;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -9,7 +10,7 @@ class CatalogCommandTest {
 
   @Test
   void list_withoutStorageUrl_exitsTwoWithoutAskingForAKey() {
-    Run run = Run.of(new TestJob(), Map.of(), "catalog", "list");
+    CommandRun run = CommandRun.of(new TestJob()::execute, Map.of(), "catalog", "list");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err())
@@ -20,9 +21,9 @@ class CatalogCommandTest {
 
   @Test
   void list_unknownKind_exitsTwoListingTheKinds() {
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of("BACKUP_STORAGE_URL", "memory://catalog-kind"),
             "catalog",
             "list",
@@ -38,9 +39,9 @@ class CatalogCommandTest {
 
   @Test
   void show_malformedIdAndExtraArgument_bothReported() {
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of("BACKUP_STORAGE_URL", "memory://catalog-show"),
             "catalog",
             "show",
@@ -56,9 +57,9 @@ class CatalogCommandTest {
 
   @Test
   void show_withoutId_exitsTwo() {
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of("BACKUP_STORAGE_URL", "memory://catalog-show"),
             "catalog",
             "show");
