@@ -307,6 +307,10 @@ public final class DrillCommand extends JobCommand {
     KeyEncryptionKey kek = repository.kek();
     Map<BackupKind, BackupRecord> chosen = choose(repo);
     audit(store, chosen);
+    for (BackupRecord r : chosen.values()) {
+      // a lease for the run keeps retention away; a wrong key stops the drill here (exit 2)
+      openBackup(repo, r, kek, "drill backup", "nothing was restored");
+    }
     List<DrillStep> steps = new ArrayList<>();
     steps.add(
         step(
