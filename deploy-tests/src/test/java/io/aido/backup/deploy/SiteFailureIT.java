@@ -2,11 +2,10 @@ package io.aido.backup.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.aido.backup.core.cli.JobContext;
 import io.aido.backup.core.cli.JobMain;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.manifests.MockCluster;
+import io.aido.backup.testing.CommandRun;
 import io.aido.backup.testing.PgCluster;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -17,11 +16,8 @@ import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,26 +87,12 @@ class SiteFailureIT {
     }
   }
 
-  record Run(int code, String out, String err) {
-    String all() {
-      return out + err;
-    }
+  private static CommandRun run(JobMain main, Map<String, String> env, String... args) {
+    return CommandRun.of(main::execute, env, args);
   }
 
-  private static Run run(JobMain main, Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = main.execute(new JobContext(Environment.of(env), o, e, Clock.systemUTC()), args);
-    }
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static Run ok(JobMain main, Map<String, String> env, String... args) {
-    Run r = run(main, env, args);
+  private static CommandRun ok(JobMain main, Map<String, String> env, String... args) {
+    CommandRun r = run(main, env, args);
     assertThat(r.code()).as(String.join(" ", args) + "\n" + r.all()).isZero();
     return r;
   }
@@ -169,7 +151,7 @@ class SiteFailureIT {
         .toList();
   }
 
-  private static String backupId(Run listing) {
+  private static String backupId(CommandRun listing) {
     Matcher m = Pattern.compile("\\b(\\d{8}T\\d{6}Z-[0-9a-f]{6})\\b").matcher(listing.out());
     assertThat(m.find()).as(listing.all()).isTrue();
     return m.group(1);
@@ -240,7 +222,7 @@ class SiteFailureIT {
 
     // step 4: the manifests, a dry run and then the real one; the toolkit's own objects are
     // left as step 2 installed them
-    Run dry =
+    CommandRun dry =
         ok(
             new io.aido.backup.manifests.Main(clients),
             siteEnv,
@@ -249,7 +231,7 @@ class SiteFailureIT {
             manifests,
             "--dry-run");
     assertThat(dry.out()).contains("would create Deployment.apps todo/todo-chatbot");
-    Run restored =
+    CommandRun restored =
         ok(
             new io.aido.backup.manifests.Main(clients),
             siteEnv,
@@ -290,7 +272,7 @@ class SiteFailureIT {
 
     // step 8: the old repository's WAL is another cluster's: wal-archive refuses it, naming the
     // remedy, and the runbook follows it: a new prefix, a base backup, then wal-archive
-    Run refused = run(new io.aido.backup.db.Main(), newEnv, "wal-archive");
+    CommandRun refused = run(new io.aido.backup.db.Main(), newEnv, "wal-archive");
     assertThat(refused.code()).as(refused.all()).isEqualTo(2);
     String suggested =
         "aido-prod-" + newDb.psql("postgres", "SELECT system_identifier FROM pg_control_system()");
@@ -308,7 +290,7 @@ class SiteFailureIT {
     }
     ok(new io.aido.backup.db.Main(), site2, "backup", "--database", "todo");
     ok(new io.aido.backup.db.Main(), site2, "base-backup");
-    Run accepted = ok(new io.aido.backup.db.Main(), site2, "wal-archive");
+    CommandRun accepted = ok(new io.aido.backup.db.Main(), site2, "wal-archive");
     assertThat(accepted.out()).contains("archived WAL of server");
     ok(new io.aido.backup.verify.Main(), site2, "verify", "--all", "--no-freshness");
     // the old repository stays readable for its backups

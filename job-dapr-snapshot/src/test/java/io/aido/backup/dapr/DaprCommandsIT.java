@@ -3,9 +3,8 @@ package io.aido.backup.dapr;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.aido.backup.core.cli.JobContext;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.testing.CommandRun;
 import io.aido.backup.testing.PgCluster;
 import io.aido.backup.testing.RedisServer;
 import io.fabric8.kubernetes.api.model.APIGroupBuilder;
@@ -18,7 +17,6 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -423,24 +421,14 @@ class DaprCommandsIT {
     return env;
   }
 
-  private record Run(int code, String out, String err) {}
-
-  private Run run(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = new Main().execute(new JobContext(Environment.of(env), o, e, Clock.systemUTC()), args);
-    }
-    Run r =
-        new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private CommandRun run(Map<String, String> env, String... args) {
+    CommandRun r = CommandRun.of(new Main()::execute, env, args);
     outputs.add(r.out());
     outputs.add(r.err());
     return r;
   }
 
-  private Run run(String... args) {
+  private CommandRun run(String... args) {
     return run(env(), args);
   }
 
@@ -459,7 +447,7 @@ class DaprCommandsIT {
       throws Exception {
     Map<String, String> before = content();
 
-    Run snap = run("snapshot");
+    CommandRun snap = run("snapshot");
 
     assertThat(snap.code()).as(snap.err() + snap.out()).isZero();
     assertThat(snap.err())
@@ -478,7 +466,7 @@ class DaprCommandsIT {
         .contains("\"Component\" : 5", "\"Subscription\" : 1", "\"HTTPEndpoint\" : 1");
 
     wipe();
-    Run restore = run("restore", "--backup-id", "latest");
+    CommandRun restore = run("restore", "--backup-id", "latest");
 
     assertThat(restore.code()).as(restore.err() + restore.out()).isZero();
     assertThat(restore.out())
@@ -489,22 +477,22 @@ class DaprCommandsIT {
     assertThat(content()).isEqualTo(before);
     assertThat(pushed).anySatisfy(p -> assertThat(p).contains("dapr_snapshot_keys"));
 
-    Run again = run("restore", "--backup-id", "latest");
+    CommandRun again = run("restore", "--backup-id", "latest");
     assertThat(again.code()).isEqualTo(2);
     assertThat(again.err()).contains("holds").contains("live key(s)").contains("--clean");
 
     pg.psql("daprv2", DaprTables.v2Insert("state", "todo-app||late", "01", null));
-    Run cleaned = run("restore", "--backup-id", "latest", "--clean");
+    CommandRun cleaned = run("restore", "--backup-id", "latest", "--clean");
     assertThat(cleaned.code()).as(cleaned.err()).isZero();
     assertThat(content()).isEqualTo(before);
   }
 
   @Test
   void snapshot_resourcesExportedCleanedAtServedVersion() throws Exception {
-    Run snap = run("snapshot", "--store", "pgstate");
+    CommandRun snap = run("snapshot", "--store", "pgstate");
     assertThat(snap.code()).as(snap.err()).isZero();
 
-    Run show = run("catalog", "show", "latest");
+    CommandRun show = run("catalog", "show", "latest");
     assertThat(show.out()).contains("\"Configuration\" : 1").contains("\"stores\"");
     assertThat(show.out()).doesNotContain("redisstate.dss");
 
@@ -537,7 +525,7 @@ class DaprCommandsIT {
 
   @Test
   void snapshot_requireAll_withUnsupportedStore_exit1NothingWritten() throws Exception {
-    Run snap = run("snapshot", "--require-all");
+    CommandRun snap = run("snapshot", "--require-all");
 
     assertThat(snap.code()).isEqualTo(1);
     assertThat(snap.err()).contains("--require-all").contains("nothing was written");
@@ -548,7 +536,7 @@ class DaprCommandsIT {
   void snapshot_missingSecret_exit1NothingWritten() throws Exception {
     client.secrets().inNamespace(NS).withName("redis-auth").delete();
 
-    Run snap = run("snapshot");
+    CommandRun snap = run("snapshot");
 
     assertThat(snap.code()).isEqualTo(1);
     assertThat(snap.err())
@@ -596,7 +584,7 @@ class DaprCommandsIT {
       throws Exception {
     forbidSecret("redis-auth");
 
-    Run snap = run("snapshot");
+    CommandRun snap = run("snapshot");
 
     assertThat(snap.code()).isEqualTo(1);
     assertThat(snap.err())
@@ -626,7 +614,7 @@ class DaprCommandsIT {
                 List.of(secretRef("masterKey", "cosmos-key", "key")))));
     requests();
 
-    Run snap = run("snapshot");
+    CommandRun snap = run("snapshot");
 
     assertThat(snap.code()).as(snap.err() + snap.out()).isZero();
     assertThat(snap.err())
@@ -656,7 +644,7 @@ class DaprCommandsIT {
                 .build())
         .update();
 
-    Run snap = run("snapshot");
+    CommandRun snap = run("snapshot");
 
     assertThat(snap.code()).isEqualTo(1);
     assertThat(snap.err()).contains("unable to read Redis state store").contains("no record");
@@ -670,7 +658,7 @@ class DaprCommandsIT {
         "daprv2",
         "UPDATE state SET value = '\\x99' WHERE key IN ('todo-app||cart', 'chat-app||h')");
 
-    Run restore =
+    CommandRun restore =
         run(
             "restore",
             "--backup-id",
@@ -714,7 +702,7 @@ class DaprCommandsIT {
       Files.write(object, bytes);
     }
 
-    Run restore = run("restore", "--backup-id", "latest");
+    CommandRun restore = run("restore", "--backup-id", "latest");
 
     assertThat(restore.code()).isEqualTo(1);
     assertThat(restore.err()).contains("nothing was restored");
@@ -731,7 +719,7 @@ class DaprCommandsIT {
     Map<String, String> env = new HashMap<>(env());
     env.put("BACKUP_KEK_URI", other.toString());
 
-    Run restore = run(env, "restore", "--backup-id", "latest");
+    CommandRun restore = run(env, "restore", "--backup-id", "latest");
 
     assertThat(restore.code()).isEqualTo(2);
     assertThat(restore.err()).contains("wrong key").contains("nothing was restored");
@@ -788,13 +776,13 @@ class DaprCommandsIT {
     query("daprv2", "SELECT key, encode(value, 'hex') || etag FROM eu_state", "eu ", before);
     query("daprv2", "SELECT key, encode(value, 'hex') || etag FROM ledger_state", "l ", before);
 
-    Run snap = run(env, "snapshot");
+    CommandRun snap = run(env, "snapshot");
 
     assertThat(snap.code()).as(snap.err() + snap.out()).isZero();
     assertThat(Files.readString(records().get(0)))
         .contains("\"state-ledger_eu-cache.dss\"", "\"state-ledger-eu_cache.dss\"");
     pg.psql("daprv2", "TRUNCATE eu_state, ledger_state");
-    Run restore = run(env, "restore", "--backup-id", "latest");
+    CommandRun restore = run(env, "restore", "--backup-id", "latest");
     assertThat(restore.code()).as(restore.err() + restore.out()).isZero();
     assertThat(restore.out())
         .contains("state store ledger/eu-cache: recorded 1, restored 1")
@@ -851,7 +839,7 @@ class DaprCommandsIT {
         .doesNotContain("state-todo_pgstate");
     wipe();
 
-    Run restore = run("restore", "--backup-id", oldId);
+    CommandRun restore = run("restore", "--backup-id", oldId);
 
     assertThat(restore.code()).as(restore.err() + restore.out()).isZero();
     assertThat(restore.out()).contains("state store todo/pgstate: recorded 5, restored 5");

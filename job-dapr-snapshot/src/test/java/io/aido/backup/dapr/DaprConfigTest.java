@@ -2,12 +2,7 @@ package io.aido.backup.dapr;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.aido.backup.core.cli.JobContext;
-import io.aido.backup.core.config.Environment;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
+import io.aido.backup.testing.CommandRun;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -15,17 +10,9 @@ import org.junit.jupiter.api.Test;
 class DaprConfigTest {
 
   private static String[] run(int expected, Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = new Main().execute(new JobContext(Environment.of(env), o, e, Clock.systemUTC()), args);
-    }
-    assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(expected);
-    return new String[] {
-      out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)
-    };
+    CommandRun run = CommandRun.of(new Main()::execute, env, args);
+    assertThat(run.code()).as(run.err()).isEqualTo(expected);
+    return new String[] {run.out(), run.err()};
   }
 
   @Test

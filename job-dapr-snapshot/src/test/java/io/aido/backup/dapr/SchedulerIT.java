@@ -3,9 +3,8 @@ package io.aido.backup.dapr;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.CodedOutputStream;
-import io.aido.backup.core.cli.JobContext;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.testing.CommandRun;
 import io.aido.backup.testing.EtcdServer;
 import io.aido.backup.testing.FreePort;
 import io.aido.backup.testing.Processes;
@@ -23,11 +22,9 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -217,21 +214,11 @@ class SchedulerIT {
     return env;
   }
 
-  private record Run(int code, String out, String err) {}
-
-  private Run run(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = new Main().execute(new JobContext(Environment.of(env), o, e, Clock.systemUTC()), args);
-    }
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private CommandRun run(Map<String, String> env, String... args) {
+    return CommandRun.of(new Main()::execute, env, args);
   }
 
-  private Run run(String... args) {
+  private CommandRun run(String... args) {
     return run(env(), args);
   }
 
@@ -250,7 +237,7 @@ class SchedulerIT {
     Map<String, String> before = content();
     long leaseBefore = leaseTtl(SchedulerKey.appJobKey(NS, "todo-app", "cleanup"));
 
-    Run snap = run("snapshot");
+    CommandRun snap = run("snapshot");
 
     assertThat(snap.code()).as(snap.err() + snap.out()).isZero();
     assertThat(snap.out()).contains("Scheduler: 3 reminder(s)", "1 job(s)", "1 counter(s)");
@@ -263,7 +250,7 @@ class SchedulerIT {
 
     wipeTodo();
     assertThat(todo(content())).isEmpty();
-    Run restore = run("restore", "--backup-id", "latest");
+    CommandRun restore = run("restore", "--backup-id", "latest");
 
     assertThat(restore.code()).as(restore.err() + restore.out()).isZero();
     assertThat(restore.out())
@@ -292,7 +279,7 @@ class SchedulerIT {
     put(SchedulerKey.reminderJobKey(NS, "TodoActor", "9", "new"), storedJob(3, now, "new"), 0);
     Map<String, String> changed = content();
 
-    Run refused = run("restore", "--backup-id", "latest");
+    CommandRun refused = run("restore", "--backup-id", "latest");
 
     assertThat(refused.code()).isEqualTo(2);
     assertThat(refused.err())
@@ -301,7 +288,7 @@ class SchedulerIT {
         .contains("nothing was restored");
     assertThat(content()).isEqualTo(changed);
 
-    Run cleaned = run("restore", "--backup-id", "latest", "--clean");
+    CommandRun cleaned = run("restore", "--backup-id", "latest", "--clean");
 
     assertThat(cleaned.code()).as(cleaned.err() + cleaned.out()).isZero();
     assertThat(cleaned.out()).contains("6 removed by --clean");
@@ -310,13 +297,13 @@ class SchedulerIT {
 
   @Test
   void snapshotRestore_actorTypeFilter_onlyThatTypesReminders() throws Exception {
-    Run snap = run("snapshot", "--actor-type", "TodoActor");
+    CommandRun snap = run("snapshot", "--actor-type", "TodoActor");
     assertThat(snap.code()).as(snap.err()).isZero();
     assertThat(snap.out()).contains("Scheduler: 2 reminder(s)", "0 job(s)", "1 counter(s)");
     Map<String, String> before = content();
 
     wipeTodo();
-    Run restore =
+    CommandRun restore =
         run("restore", "--backup-id", "latest", "--scheduler", "only", "--actor-type", "TodoActor");
 
     assertThat(restore.code()).as(restore.err() + restore.out()).isZero();
@@ -332,7 +319,7 @@ class SchedulerIT {
     Map<String, String> env = new HashMap<>(env());
     env.remove("BACKUP_SCHEDULER_ENDPOINTS");
 
-    Run auto = run(env, "snapshot");
+    CommandRun auto = run(env, "snapshot");
 
     assertThat(auto.code()).as(auto.err()).isZero();
     assertThat(auto.err())
@@ -340,7 +327,7 @@ class SchedulerIT {
             "warning: no Dapr Scheduler found (no StatefulSet dapr-system/dapr-scheduler-server)");
     assertThat(Files.readString(records().get(0))).contains("\"skipped\" : \"no StatefulSet");
 
-    Run required = run(env, "snapshot", "--scheduler", "required");
+    CommandRun required = run(env, "snapshot", "--scheduler", "required");
 
     assertThat(required.code()).isEqualTo(1);
     assertThat(required.err()).contains("--scheduler required").contains("nothing was written");
@@ -352,7 +339,7 @@ class SchedulerIT {
     Map<String, String> env = new HashMap<>(env());
     env.put("BACKUP_SCHEDULER_ENDPOINTS", "http://127.0.0.1:" + FreePort.find());
 
-    Run snap = run(env, "snapshot");
+    CommandRun snap = run(env, "snapshot");
 
     assertThat(snap.code()).isEqualTo(1);
     assertThat(snap.err())
@@ -369,7 +356,7 @@ class SchedulerIT {
     Map<String, String> env = new HashMap<>(env());
     env.remove("BACKUP_SCHEDULER_ENDPOINTS");
 
-    Run restore = run(env, "restore", "--backup-id", "latest");
+    CommandRun restore = run(env, "restore", "--backup-id", "latest");
 
     assertThat(restore.code()).isEqualTo(1);
     assertThat(restore.err()).contains("--scheduler off").contains("nothing was restored");
@@ -420,7 +407,7 @@ class SchedulerIT {
     }
 
     assertThat(records()).isEmpty();
-    Run next = run("snapshot");
+    CommandRun next = run("snapshot");
     assertThat(next.code()).as(next.err()).isZero();
     assertThat(next.out()).contains("30003 reminder(s)");
     assertThat(records()).hasSize(1);
@@ -461,7 +448,7 @@ class SchedulerIT {
     Map<String, String> env = new HashMap<>(env());
     env.remove("BACKUP_SCHEDULER_ENDPOINTS");
 
-    Run snap = run(env, "snapshot");
+    CommandRun snap = run(env, "snapshot");
 
     assertThat(snap.code()).isEqualTo(1);
     assertThat(snap.err())
@@ -489,7 +476,7 @@ class SchedulerIT {
     Map<String, String> env = new HashMap<>(env());
     env.remove("BACKUP_SCHEDULER_ENDPOINTS");
 
-    Run snap = run(env, "snapshot");
+    CommandRun snap = run(env, "snapshot");
 
     assertThat(snap.code()).isEqualTo(1);
     assertThat(snap.err())
@@ -513,7 +500,7 @@ class SchedulerIT {
       env.put("BACKUP_SCHEDULER_ENDPOINTS", tlsEtcd.endpoint());
       env.put("BACKUP_SCHEDULER_CA_FILE", tls.ca().toString());
 
-      Run refused = run(env, "snapshot");
+      CommandRun refused = run(env, "snapshot");
 
       assertThat(refused.code()).isEqualTo(1);
       assertThat(refused.err()).contains("Dapr Scheduler's etcd").contains("no record was written");
@@ -533,11 +520,11 @@ class SchedulerIT {
         String key = SchedulerKey.reminderJobKey(NS, "TodoActor", "1", "tls");
         c.getKVClient().put(bytes(key), ByteSequence.from(value)).get();
 
-        Run snap = run(env, "snapshot");
+        CommandRun snap = run(env, "snapshot");
         assertThat(snap.code()).as(snap.err() + snap.out()).isZero();
         assertThat(snap.out()).contains("Scheduler: 1 reminder(s)");
         c.getKVClient().delete(bytes(key)).get();
-        Run restore = run(env, "restore", "--backup-id", "latest");
+        CommandRun restore = run(env, "restore", "--backup-id", "latest");
 
         assertThat(restore.code()).as(restore.err() + restore.out()).isZero();
         assertThat(c.getKVClient().get(bytes(key)).get().getKvs().get(0).getValue().getBytes())
@@ -564,7 +551,7 @@ class SchedulerIT {
       }
       Map<String, String> env = new HashMap<>(env());
       env.put("BACKUP_SCHEDULER_ENDPOINTS", cluster.get(1).endpoint());
-      Run snap = run(env, "snapshot");
+      CommandRun snap = run(env, "snapshot");
       assertThat(snap.code()).as(snap.err() + snap.out()).isZero();
       assertThat(snap.out()).contains("Scheduler: 250 reminder(s)");
       c.getKVClient().delete(bytes("dapr/"), DeleteOption.builder().isPrefix(true).build()).get();
@@ -573,7 +560,7 @@ class SchedulerIT {
       env.put(
           "BACKUP_SCHEDULER_ENDPOINTS",
           String.join(",", cluster.stream().map(EtcdServer::endpoint).toList()));
-      Run restore = run(env, "restore", "--backup-id", "latest");
+      CommandRun restore = run(env, "restore", "--backup-id", "latest");
 
       assertThat(restore.code()).as(restore.err() + restore.out()).isZero();
       assertThat(restore.out()).contains("restored 250");

@@ -3,21 +3,17 @@ package io.aido.backup.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.aido.backup.core.cli.JobContext;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.testing.CommandRun;
 import io.aido.backup.testing.FreePort;
 import io.aido.backup.testing.PgCluster;
 import io.aido.backup.testing.Processes;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -98,24 +94,14 @@ class BackupRestoreCommandIT {
   }
 
   /** One in-process run: exit code, stdout, stderr. */
-  private record Run(int code, String out, String err) {}
-
-  private Run run(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = new Main().execute(new JobContext(Environment.of(env), o, e, Clock.systemUTC()), args);
-    }
-    Run r =
-        new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private CommandRun run(Map<String, String> env, String... args) {
+    CommandRun r = CommandRun.of(new Main()::execute, env, args);
     outputs.add(r.out());
     outputs.add(r.err());
     return r;
   }
 
-  private Run run(String... args) {
+  private CommandRun run(String... args) {
     return run(env(), args);
   }
 
@@ -146,13 +132,9 @@ class BackupRestoreCommandIT {
     return content;
   }
 
-  private static String errorLine(Run r) {
-    return r.err().lines().filter(l -> l.startsWith("error:")).findFirst().orElse("");
-  }
-
   @Test
   void backupThenRestoreLatest_everyTableMatchesAndAuditRecorded() throws Exception {
-    Run backup = run("backup", "--database", "todo");
+    CommandRun backup = run("backup", "--database", "todo");
     assertThat(backup.code()).as(backup.err()).isZero();
     assertThat(backup.out()).containsPattern("backup \\S+ of database 'todo': 6 tables, \\d+ rows");
     assertThat(records()).hasSize(1);
@@ -161,7 +143,7 @@ class BackupRestoreCommandIT {
         .contains("\"todo.dump\"", "\"globals.sql\"", "\"rowCounts\"", "\"app.todos\" : 1000")
         .contains("\"snapshot\"", "\"serverVersion\"", "\"pgDumpVersion\"", "todo_owner");
 
-    Run restore =
+    CommandRun restore =
         run("restore", "--backup-id", "latest", "--target-database", "todo_copy", "--create");
     assertThat(restore.code()).as(restore.err()).isZero();
     assertThat(restore.out())
@@ -173,9 +155,9 @@ class BackupRestoreCommandIT {
       assertThat(audit.filter(p -> p.toString().contains("restore")).toList()).hasSize(1);
     }
 
-    Run again = run("restore", "--backup-id", "latest", "--target-database", "todo_copy");
+    CommandRun again = run("restore", "--backup-id", "latest", "--target-database", "todo_copy");
     assertThat(again.code()).isEqualTo(2);
-    assertThat(errorLine(again)).contains("already holds").contains("--clean");
+    assertThat(again.errorLine()).contains("already holds").contains("--clean");
   }
 
   @Test
@@ -183,7 +165,7 @@ class BackupRestoreCommandIT {
     Map<String, String> env = env();
     env.put("BACKUP_LOG_FORMAT", "json");
 
-    Run backup = run(env, "backup", "--database", "todo");
+    CommandRun backup = run(env, "backup", "--database", "todo");
 
     assertThat(backup.code()).as(backup.err()).isZero();
     Matcher done = Pattern.compile("backup (\\S+) of database 'todo': ").matcher(backup.out());
@@ -207,12 +189,12 @@ class BackupRestoreCommandIT {
         "todo_extra",
         "CREATE TABLE public.extra (id int); INSERT INTO public.extra VALUES (1), (2)");
 
-    Run restore =
+    CommandRun restore =
         run("restore", "--backup-id", "latest", "--target-database", "todo_extra", "--clean");
 
     assertThat(restore.code()).isEqualTo(1);
     assertThat(restore.out()).containsPattern("public\\.extra +- +2  DIFFERS");
-    assertThat(errorLine(restore)).contains("1 table(s) differ").contains("public.extra");
+    assertThat(restore.errorLine()).contains("1 table(s) differ").contains("public.extra");
   }
 
   @Test
@@ -220,15 +202,16 @@ class BackupRestoreCommandIT {
     pg.createDatabase("notes");
     pg.psql("notes", "CREATE TABLE note (id int); INSERT INTO note VALUES (1), (2), (3)");
 
-    Run backup = run("backup", "--database", "todo,notes");
+    CommandRun backup = run("backup", "--database", "todo,notes");
     assertThat(backup.code()).as(backup.err()).isZero();
     assertThat(records()).hasSize(2);
 
-    Run ambiguous = run("restore", "--backup-id", "latest", "--target-database", "x", "--create");
+    CommandRun ambiguous =
+        run("restore", "--backup-id", "latest", "--target-database", "x", "--create");
     assertThat(ambiguous.code()).isEqualTo(2);
-    assertThat(errorLine(ambiguous)).contains("several databases").contains("--source-database");
+    assertThat(ambiguous.errorLine()).contains("several databases").contains("--source-database");
 
-    Run restore =
+    CommandRun restore =
         run(
             "restore",
             "--backup-id",
@@ -250,11 +233,11 @@ class BackupRestoreCommandIT {
     Map<String, String> env = env();
     env.put("BACKUP_KEK_URI", other.toString());
 
-    Run restore =
+    CommandRun restore =
         run(env, "restore", "--backup-id", "latest", "--target-database", "wrongkey", "--create");
 
     assertThat(restore.code()).isEqualTo(2);
-    assertThat(errorLine(restore)).contains("wrong key").contains("nothing was restored");
+    assertThat(restore.errorLine()).contains("wrong key").contains("nothing was restored");
     assertThat(pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'wrongkey'"))
         .isEqualTo("0");
   }
@@ -271,11 +254,11 @@ class BackupRestoreCommandIT {
         record,
         json.replaceFirst("\"storedSize\" : " + stored, "\"storedSize\" : " + (stored + 1)));
 
-    Run restore =
+    CommandRun restore =
         run("restore", "--backup-id", "latest", "--target-database", "size_edited", "--create");
 
     assertThat(restore.code()).isEqualTo(1);
-    assertThat(errorLine(restore))
+    assertThat(restore.errorLine())
         .contains("record says " + (stored + 1))
         .contains("nothing was restored");
     assertThat(
@@ -292,11 +275,11 @@ class BackupRestoreCommandIT {
     assertThat(json).contains("\"app.todos\" : 1000");
     Files.writeString(record, json.replace("\"app.todos\" : 1000", "\"app.todos\" : 999"));
 
-    Run restore =
+    CommandRun restore =
         run("restore", "--backup-id", "latest", "--target-database", "counts_edited", "--create");
 
     assertThat(restore.code()).isEqualTo(1);
-    assertThat(errorLine(restore)).contains("differ").contains("dropped again");
+    assertThat(restore.errorLine()).contains("differ").contains("dropped again");
     assertThat(
             pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'counts_edited'"))
         .isEqualTo("0");
@@ -314,11 +297,11 @@ class BackupRestoreCommandIT {
     bytes[bytes.length - 20] ^= 0x01;
     Files.write(part, bytes);
 
-    Run restore =
+    CommandRun restore =
         run("restore", "--backup-id", "latest", "--target-database", "tampered", "--create");
 
     assertThat(restore.code()).isEqualTo(1);
-    assertThat(errorLine(restore)).contains("nothing was restored");
+    assertThat(restore.errorLine()).contains("nothing was restored");
     assertThat(pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'tampered'"))
         .isEqualTo("0");
   }
@@ -329,7 +312,7 @@ class BackupRestoreCommandIT {
     Map<String, String> env = env();
     env.put("BACKUP_STORAGE_URL", mistyped.toUri().toString());
 
-    Run restore =
+    CommandRun restore =
         run(env, "restore", "--backup-id", "latest", "--target-database", "norepo", "--create");
 
     assertThat(restore.code()).isEqualTo(2);
@@ -341,24 +324,24 @@ class BackupRestoreCommandIT {
 
   @Test
   void backup_badInput_exitCodeAndOneClearLineWithoutThePassword() throws Exception {
-    Run unknown = run("backup", "--database", "nope");
+    CommandRun unknown = run("backup", "--database", "nope");
     assertThat(unknown.code()).isEqualTo(2);
-    assertThat(errorLine(unknown)).contains("'nope'").contains("does not exist");
+    assertThat(unknown.errorLine()).contains("'nope'").contains("does not exist");
 
     Map<String, String> wrongPassword = env();
     wrongPassword.put("PGPASSWORD", "not-" + PASSWORD);
-    Run auth = run(wrongPassword, "backup", "--database", "todo");
+    CommandRun auth = run(wrongPassword, "backup", "--database", "todo");
     assertThat(auth.code()).isEqualTo(2);
-    assertThat(errorLine(auth)).contains("authentication failed");
+    assertThat(auth.errorLine()).contains("authentication failed");
 
     Map<String, String> unreachable = env();
     unreachable.put("PGPORT", Integer.toString(FreePort.find()));
-    Run down = run(unreachable, "backup", "--database", "todo");
+    CommandRun down = run(unreachable, "backup", "--database", "todo");
     assertThat(down.code()).isEqualTo(1);
-    assertThat(errorLine(down)).contains("unable to reach PostgreSQL server");
+    assertThat(down.errorLine()).contains("unable to reach PostgreSQL server");
 
     Map<String, String> noDatabases = env();
-    Run none = run(noDatabases, "backup");
+    CommandRun none = run(noDatabases, "backup");
     assertThat(none.code()).isEqualTo(2);
     assertThat(none.err()).contains("BACKUP_DATABASES");
 
@@ -379,15 +362,15 @@ class BackupRestoreCommandIT {
     Map<String, String> limited = env();
     limited.put("PGUSER", "limited");
 
-    Run failed = run(limited, "backup", "--database", "todo");
+    CommandRun failed = run(limited, "backup", "--database", "todo");
 
     assertThat(failed.code()).isEqualTo(1);
-    assertThat(errorLine(failed)).contains("permission denied").contains("no record was written");
+    assertThat(failed.errorLine()).contains("permission denied").contains("no record was written");
     assertThat(records()).hasSize(1);
     assertThat(repositoryContent()).containsAllEntriesOf(before);
 
     // The cause fixed (here: back to the backup user that may read everything).
-    Run next = run("backup", "--database", "todo");
+    CommandRun next = run("backup", "--database", "todo");
     assertThat(next.code()).as(next.err()).isZero();
     assertThat(records()).hasSize(2);
   }
@@ -397,19 +380,19 @@ class BackupRestoreCommandIT {
     assertThat(run("backup", "--database", "todo").code()).isZero();
     Map<String, String> before = repositoryContent();
 
-    CompletableFuture<Run> running =
+    CompletableFuture<CommandRun> running =
         CompletableFuture.supplyAsync(() -> run("backup", "--database", "big"));
     awaitUploadInProgress();
     pg.kill();
-    Run killed = running.get(2, TimeUnit.MINUTES);
+    CommandRun killed = running.get(2, TimeUnit.MINUTES);
     pg.startAgain();
 
     assertThat(killed.code()).isEqualTo(1);
-    assertThat(errorLine(killed)).contains("big").contains("no record was written");
+    assertThat(killed.errorLine()).contains("big").contains("no record was written");
     assertThat(records()).hasSize(1);
     assertThat(repositoryContent()).containsAllEntriesOf(before);
 
-    Run next = run("backup", "--database", "todo");
+    CommandRun next = run("backup", "--database", "todo");
     assertThat(next.code()).as(next.err()).isZero();
     assertThat(records()).hasSize(2);
   }
@@ -444,7 +427,7 @@ class BackupRestoreCommandIT {
 
     assertThat(records()).hasSize(1);
     assertThat(repositoryContent()).containsAllEntriesOf(before);
-    Run next = run("backup", "--database", "todo");
+    CommandRun next = run("backup", "--database", "todo");
     assertThat(next.code()).as(next.err()).isZero();
     assertThat(records()).hasSize(2);
   }
@@ -511,13 +494,13 @@ class BackupRestoreCommandIT {
       assertThat(run("backup", "--database", "todo").code()).isZero();
       Map<String, String> before = repositoryContent();
 
-      Run full = run("backup", "--database", "big");
+      CommandRun full = run("backup", "--database", "big");
 
       assertThat(full.code()).isEqualTo(1);
-      assertThat(errorLine(full)).contains("big").contains("no record was written");
+      assertThat(full.errorLine()).contains("big").contains("no record was written");
       assertThat(records()).hasSize(1);
       assertThat(repositoryContent()).containsAllEntriesOf(before);
-      Run next = run("backup", "--database", "todo");
+      CommandRun next = run("backup", "--database", "todo");
       assertThat(next.code()).as(next.err()).isZero();
       assertThat(records()).hasSize(2);
     } finally {
@@ -546,10 +529,10 @@ class BackupRestoreCommandIT {
               Duration.ofSeconds(10))
           .checkSuccess();
 
-      Run refused = run("backup", "--database", "big");
+      CommandRun refused = run("backup", "--database", "big");
 
       assertThat(refused.code()).isEqualTo(1);
-      assertThat(errorLine(refused))
+      assertThat(refused.errorLine())
           .contains("does not take new objects")
           .contains("checked before the backup started");
       assertThat(repositoryContent()).isEqualTo(before);

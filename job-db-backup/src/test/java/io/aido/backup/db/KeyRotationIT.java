@@ -2,19 +2,15 @@ package io.aido.backup.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.aido.backup.core.cli.JobContext;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.crypto.TestKeysets;
+import io.aido.backup.testing.CommandRun;
 import io.aido.backup.testing.PgCluster;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,18 +64,8 @@ class KeyRotationIT {
     return env;
   }
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = new Main().execute(new JobContext(Environment.of(env), o, e, Clock.systemUTC()), args);
-    }
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CommandRun run(Map<String, String> env, String... args) {
+    return CommandRun.of(new Main()::execute, env, args);
   }
 
   /** The backups' ids oldest first, by start instant (ids name the second only). */
@@ -103,7 +89,7 @@ class KeyRotationIT {
   }
 
   private void restoreAndCompare(Path kek, String id, String target) {
-    Run restore =
+    CommandRun restore =
         run(env(kek), "restore", "--backup-id", id, "--target-database", target, "--create");
     assertThat(restore.code()).as(restore.err()).isZero();
     assertThat(DbFingerprint.of(pg, target)).isEqualTo(DbFingerprint.of(pg, "todo"));
@@ -112,7 +98,7 @@ class KeyRotationIT {
   @Test
   void rotateBackUpRewrapDestroyOldKey_everyDumpRestoresIdentically() throws Exception {
     assertThat(run(env(keyset), "backup", "--database", "todo").code()).isZero();
-    Run rotate = run(env(keyset), "keyset", "rotate", "--kek-uri", keyset.toString());
+    CommandRun rotate = run(env(keyset), "keyset", "rotate", "--kek-uri", keyset.toString());
     assertThat(rotate.code()).as(rotate.err()).isZero();
     assertThat(run(env(keyset), "backup", "--database", "todo").code()).isZero();
     List<String> ids = backupIds();
@@ -122,7 +108,7 @@ class KeyRotationIT {
       dataBytes = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
     }
 
-    Run rewrap = run(env(keyset), "rewrap");
+    CommandRun rewrap = run(env(keyset), "rewrap");
 
     assertThat(rewrap.code()).as(rewrap.err()).isZero();
     assertThat(rewrap.out())
@@ -134,7 +120,7 @@ class KeyRotationIT {
     TestKeysets.keepOnlyPrimary(keyset, onlyNew);
     restoreAndCompare(onlyNew, ids.get(0), "rotated_old");
     restoreAndCompare(onlyNew, ids.get(1), "rotated_new");
-    Run show = run(env(onlyNew), "catalog", "show", ids.get(0));
+    CommandRun show = run(env(onlyNew), "catalog", "show", ids.get(0));
     assertThat(show.out())
         .contains("\"kekId\" : \"" + KeyEncryptionKeys.open(onlyNew.toString()).id() + "\"")
         .contains("\"boundTo\" : \"backup:db-logical/" + ids.get(0) + "\"");
@@ -149,7 +135,7 @@ class KeyRotationIT {
     Path onlyNew = dir.resolve("only-new.json");
     TestKeysets.keepOnlyPrimary(keyset, onlyNew);
 
-    Run restore =
+    CommandRun restore =
         run(
             env(onlyNew),
             "restore",

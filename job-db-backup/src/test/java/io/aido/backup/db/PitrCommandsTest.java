@@ -3,14 +3,9 @@ package io.aido.backup.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.aido.backup.core.cli.JobContext;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.aido.backup.testing.CommandRun;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,16 +29,9 @@ class PitrCommandsTest {
   }
 
   private int run(String... args) {
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o =
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        PrintStream es = new PrintStream(e, true, StandardCharsets.UTF_8)) {
-      code =
-          new Main().execute(new JobContext(Environment.of(env), o, es, Clock.systemUTC()), args);
-    }
-    err = e.toString(StandardCharsets.UTF_8);
-    return code;
+    CommandRun run = CommandRun.of(new Main()::execute, env, args);
+    err = run.err();
+    return run.code();
   }
 
   @Test
@@ -145,22 +133,9 @@ class PitrCommandsTest {
             "restore-pitr", "point in time");
     for (Map.Entry<String, String> c : explains.entrySet()) {
       String command = c.getKey();
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-          PrintStream e =
-              new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)) {
-        assertThat(
-                new Main()
-                    .execute(
-                        new JobContext(Environment.of(env), o, e, Clock.systemUTC()),
-                        command,
-                        "--help"))
-            .isZero();
-      }
-      assertThat(out.toString(StandardCharsets.UTF_8))
-          .as(command)
-          .contains("Usage:")
-          .contains(c.getValue());
+      CommandRun help = CommandRun.of(new Main()::execute, env, command, "--help");
+      assertThat(help.code()).isZero();
+      assertThat(help.out()).as(command).contains("Usage:").contains(c.getValue());
     }
   }
 }

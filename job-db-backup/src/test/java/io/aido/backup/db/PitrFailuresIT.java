@@ -2,21 +2,16 @@ package io.aido.backup.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.aido.backup.core.cli.JobContext;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.storage.local.LocalBlobStore;
 import io.aido.backup.postgres.wal.ArchivedWal;
 import io.aido.backup.postgres.wal.WalArchive;
 import io.aido.backup.postgres.wal.WalChain;
 import io.aido.backup.postgres.wal.WalSegment;
+import io.aido.backup.testing.CommandRun;
 import io.aido.backup.testing.PgCluster;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,8 +60,6 @@ class PitrFailuresIT {
     KeyEncryptionKeys.generateKeysetFile(keyset);
   }
 
-  private record Run(int code, String out, String err) {}
-
   private Map<String, String> env(PgCluster pg) {
     Map<String, String> env = new HashMap<>(pg.env());
     env.put("BACKUP_STORAGE_URL", repo.toUri().toString());
@@ -76,16 +69,8 @@ class PitrFailuresIT {
     return env;
   }
 
-  private static Run run(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = new Main().execute(new JobContext(Environment.of(env), o, e, Clock.systemUTC()), args);
-    }
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CommandRun run(Map<String, String> env, String... args) {
+    return CommandRun.of(new Main()::execute, env, args);
   }
 
   private static boolean isEmptyOrAbsent(Path p) throws Exception {
@@ -99,10 +84,10 @@ class PitrFailuresIT {
 
   @Test
   void walArchiveAndBaseBackup_walLevelMinimal_refusedNamingTheSetting() {
-    Run archive = run(env(minimal), "wal-archive");
+    CommandRun archive = run(env(minimal), "wal-archive");
     assertThat(archive.code()).isEqualTo(2);
     assertThat(archive.err()).contains("wal_level = minimal").contains("set wal_level = replica");
-    Run base = run(env(minimal), "base-backup");
+    CommandRun base = run(env(minimal), "base-backup");
     assertThat(base.code()).isEqualTo(2);
     assertThat(base.err()).contains("wal_level = minimal");
     assertThat(repo.resolve("catalog")).doesNotExist();
@@ -112,7 +97,7 @@ class PitrFailuresIT {
   void walArchive_roleWithoutReplication_refusedNamingTheAttribute() {
     Map<String, String> env = env(replica);
     env.put("PGUSER", "plain");
-    Run r = run(env, "wal-archive", "--slot", "plain_slot");
+    CommandRun r = run(env, "wal-archive", "--slot", "plain_slot");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("user 'plain'").contains("REPLICATION");
   }
@@ -129,7 +114,7 @@ class PitrFailuresIT {
               .filter(l -> !l.contains("replication"))
               .reduce("", (a, b) -> a + b + "\n"));
       replica.psql("postgres", "SELECT pg_reload_conf()");
-      Run r = run(env(replica), "wal-archive", "--slot", "hba_slot");
+      CommandRun r = run(env(replica), "wal-archive", "--slot", "hba_slot");
       assertThat(r.code()).as(r.err()).isEqualTo(2);
       assertThat(r.err()).contains("pg_hba.conf").contains("host replication");
       assertThat(WalArchive.list(new LocalBlobStore(repo), WalSegment.DEFAULT_SIZE)).isEmpty();
@@ -148,7 +133,7 @@ class PitrFailuresIT {
     for (int i = 0; i < 4; i++) {
       replica.psql("postgres", "INSERT INTO t VALUES (" + i + "); SELECT pg_switch_wal()");
     }
-    Run archived = run(env, "wal-archive", "--slot", "gap_slot");
+    CommandRun archived = run(env, "wal-archive", "--slot", "gap_slot");
     assertThat(archived.code()).as(archived.err()).isZero();
     LocalBlobStore store = new LocalBlobStore(repo);
     List<ArchivedWal> whole =
@@ -162,7 +147,7 @@ class PitrFailuresIT {
     assertThat(WalChain.of(WalArchive.list(store, WalSegment.DEFAULT_SIZE)).gaps()).hasSize(1);
 
     Path pgdata = dir.resolve("restored");
-    Run r = run(env, "restore-pitr", "--latest", "--pgdata", pgdata.toString());
+    CommandRun r = run(env, "restore-pitr", "--latest", "--pgdata", pgdata.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err())
         .contains("point-in-time recovery is impossible between " + removed.segment().start())
@@ -170,7 +155,7 @@ class PitrFailuresIT {
     assertThat(isEmptyOrAbsent(pgdata)).isTrue();
 
     // a point before the gap is still reachable
-    Run before =
+    CommandRun before =
         run(
             env,
             "restore-pitr",
@@ -189,14 +174,14 @@ class PitrFailuresIT {
   @Test
   void restorePitr_nonEmptyDataDirWrongKeyOrNoBase_refusedAndNothingWritten() throws Exception {
     Map<String, String> env = env(replica);
-    Run noRepository =
+    CommandRun noRepository =
         run(env, "restore-pitr", "--latest", "--pgdata", dir.resolve("x").toString());
     assertThat(noRepository.code()).isEqualTo(2);
     assertThat(noRepository.err()).contains("no repository at");
     assertThat(dir.resolve("x")).doesNotExist();
 
     assertThat(run(env, "wal-archive", "--slot", "key_slot").code()).isZero();
-    Run none = run(env, "restore-pitr", "--latest", "--pgdata", dir.resolve("x").toString());
+    CommandRun none = run(env, "restore-pitr", "--latest", "--pgdata", dir.resolve("x").toString());
     assertThat(none.code()).isEqualTo(2);
     assertThat(none.err()).contains("no db-base backup");
     assertThat(run(env, "base-backup").code()).isZero();
@@ -205,7 +190,7 @@ class PitrFailuresIT {
     Path busy = dir.resolve("busy");
     Files.createDirectories(busy);
     Files.writeString(busy.resolve("PG_VERSION"), "15\n");
-    Run notEmpty = run(env, "restore-pitr", "--latest", "--pgdata", busy.toString());
+    CommandRun notEmpty = run(env, "restore-pitr", "--latest", "--pgdata", busy.toString());
     assertThat(notEmpty.code()).isEqualTo(2);
     assertThat(notEmpty.err()).contains("is not empty");
     try (Stream<Path> s = Files.list(busy)) {
@@ -217,12 +202,12 @@ class PitrFailuresIT {
     Map<String, String> wrongKey = new HashMap<>(env);
     wrongKey.put("BACKUP_KEK_URI", otherKey.toString());
     Path pgdata = dir.resolve("wrong-key");
-    Run wrong = run(wrongKey, "restore-pitr", "--latest", "--pgdata", pgdata.toString());
+    CommandRun wrong = run(wrongKey, "restore-pitr", "--latest", "--pgdata", pgdata.toString());
     assertThat(wrong.code()).isEqualTo(2);
     assertThat(wrong.err()).contains("wrong key").contains("nothing was restored");
     assertThat(isEmptyOrAbsent(pgdata)).isTrue();
 
-    Run early =
+    CommandRun early =
         run(
             env,
             "restore-pitr",
@@ -253,7 +238,7 @@ class PitrFailuresIT {
         key,
         key.wrap(KeyEncryptionKeys.openKeysetFile(keyset)),
         java.time.Instant.now());
-    Run r = run(env(replica), "wal-archive", "--slot", "other_slot");
+    CommandRun r = run(env(replica), "wal-archive", "--slot", "other_slot");
     assertThat(r.code()).as(r.err()).isEqualTo(2);
     assertThat(r.err())
         .contains("system identifier 123")
@@ -263,7 +248,7 @@ class PitrFailuresIT {
 
   @Test
   void restorePitr_twoTargets_usageError() {
-    Run r =
+    CommandRun r =
         run(
             env(replica),
             "restore-pitr",

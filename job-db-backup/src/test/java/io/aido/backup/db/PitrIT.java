@@ -3,17 +3,13 @@ package io.aido.backup.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.aido.backup.core.cli.JobContext;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.testing.CommandRun;
 import io.aido.backup.testing.FreePort;
 import io.aido.backup.testing.PgCluster;
 import io.aido.backup.testing.Processes;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,7 +17,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -75,8 +70,6 @@ class PitrIT {
     assertThat(outputs).allSatisfy(o -> assertThat(o).doesNotContain(PASSWORD));
   }
 
-  private record Run(int code, String out, String err) {}
-
   private Map<String, String> env(Path repo, Path keyset) {
     Map<String, String> env = new HashMap<>(pg.env());
     env.put("BACKUP_STORAGE_URL", repo.toUri().toString());
@@ -86,16 +79,8 @@ class PitrIT {
     return env;
   }
 
-  private Run run(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = new Main().execute(new JobContext(Environment.of(env), o, e, Clock.systemUTC()), args);
-    }
-    Run r =
-        new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private CommandRun run(Map<String, String> env, String... args) {
+    CommandRun r = CommandRun.of(new Main()::execute, env, args);
     outputs.add(r.out());
     outputs.add(r.err());
     return r;
@@ -143,9 +128,9 @@ class PitrIT {
     pg.createDatabase("todo");
     pg.psql("todo", "CREATE TABLE items (id int PRIMARY KEY, label text)");
 
-    Run first = run(env, "wal-archive");
+    CommandRun first = run(env, "wal-archive");
     assertThat(first.code()).as(first.err()).isZero();
-    Run base = run(env, "base-backup");
+    CommandRun base = run(env, "base-backup");
     assertThat(base.code()).as(base.err()).isZero();
     assertThat(base.out()).contains("base backup").contains("on timeline 1");
 
@@ -155,7 +140,7 @@ class PitrIT {
     Thread.sleep(1100);
     pg.psql("todo", "INSERT INTO items VALUES (2, 'B')");
 
-    Run archived = run(env, "wal-archive");
+    CommandRun archived = run(env, "wal-archive");
     assertThat(archived.code()).as(archived.err()).isZero();
     assertThat(archived.out()).contains("partial");
     // Two segments' worth: the archive holds whole segments and a partial.
@@ -165,7 +150,7 @@ class PitrIT {
     }
 
     Path toTime = PgCluster.newBaseDir();
-    Run r1 =
+    CommandRun r1 =
         run(
             env,
             "restore-pitr",
@@ -179,7 +164,8 @@ class PitrIT {
     assertThat(rows(atTime, "todo", "SELECT label FROM items ORDER BY id")).containsExactly("A");
 
     Path toLatest = PgCluster.newBaseDir();
-    Run r2 = run(env, "restore-pitr", "--latest", "--pgdata", toLatest.resolve("data").toString());
+    CommandRun r2 =
+        run(env, "restore-pitr", "--latest", "--pgdata", toLatest.resolve("data").toString());
     assertThat(r2.code()).as(r2.err()).isZero();
     PgCluster latest = startRestored(toLatest);
     assertThat(rows(latest, "todo", "SELECT label FROM items ORDER BY id"))
@@ -189,16 +175,17 @@ class PitrIT {
     // from a base backup of it works the same way.
     Map<String, String> env2 = new HashMap<>(env);
     env2.putAll(latest.env());
-    Run archive2 = run(env2, "wal-archive");
+    CommandRun archive2 = run(env2, "wal-archive");
     assertThat(archive2.code()).as(archive2.err()).isZero();
     assertThat(archive2.out()).contains("on timeline 2");
-    Run base2 = run(env2, "base-backup");
+    CommandRun base2 = run(env2, "base-backup");
     assertThat(base2.code()).as(base2.err()).isZero();
     assertThat(base2.out()).contains("on timeline 2");
     latest.psql("todo", "INSERT INTO items VALUES (3, 'C')");
     assertThat(run(env2, "wal-archive").code()).isZero();
     Path again = PgCluster.newBaseDir();
-    Run r3 = run(env2, "restore-pitr", "--latest", "--pgdata", again.resolve("data").toString());
+    CommandRun r3 =
+        run(env2, "restore-pitr", "--latest", "--pgdata", again.resolve("data").toString());
     assertThat(r3.code()).as(r3.err()).isZero();
     assertThat(r3.out()).contains("timeline 2");
     PgCluster third = startRestored(again);
@@ -254,7 +241,7 @@ class PitrIT {
   }
 
   /** Runs the job in its own JVM as the postgres OS user (as this user when not root). */
-  private Run runAsPostgres(String classPath, Map<String, String> env, String... args) {
+  private CommandRun runAsPostgres(String classPath, Map<String, String> env, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
@@ -263,7 +250,7 @@ class PitrIT {
     command.addAll(List.of(args));
     Processes.Result result =
         Processes.run(Processes.asUser("postgres", command), env, Duration.ofMinutes(4));
-    Run r = new Run(result.exitCode(), result.stdout(), result.stderr());
+    CommandRun r = new CommandRun(result.exitCode(), result.stdout(), result.stderr());
     outputs.add(r.out());
     outputs.add(r.err());
     return r;
@@ -313,14 +300,14 @@ class PitrIT {
     pg.psql("shop", "CREATE TABLE orders (id int PRIMARY KEY, label text)");
 
     assertThat(run(env, "wal-archive").code()).isZero();
-    Run base = run(env, "base-backup");
+    CommandRun base = run(env, "base-backup");
     assertThat(base.code()).as(base.err()).isZero();
     pg.psql("shop", "INSERT INTO orders VALUES (1, 'before')");
     Thread.sleep(1100);
     Instant target = Instant.now();
     Thread.sleep(1100);
     pg.psql("shop", "INSERT INTO orders VALUES (2, 'after')");
-    Run archived = run(env, "wal-archive");
+    CommandRun archived = run(env, "wal-archive");
     assertThat(archived.code()).as(archived.err()).isZero();
 
     Path classPath = postgresDir("pitr-start-classpath-");
@@ -333,7 +320,7 @@ class PitrIT {
     childEnv.put("PGPORT", Integer.toString(port));
     startedByJob.add(pgdata);
 
-    Run started =
+    CommandRun started =
         runAsPostgres(
             cp,
             childEnv,
@@ -371,7 +358,7 @@ class PitrIT {
     KeyEncryptionKeys.generateKeysetFile(keyset);
     Map<String, String> env = env(repo, keyset);
     assertThat(run(env, "wal-archive").code()).isZero();
-    Run base = run(env, "base-backup");
+    CommandRun base = run(env, "base-backup");
     assertThat(base.code()).as(base.err()).isZero();
     assertThat(run(env, "wal-archive").code()).isZero();
 
@@ -383,7 +370,7 @@ class PitrIT {
     startedByJob.add(pgdata);
 
     // PGPORT is the source server's: the restored one cannot bind it
-    Run started =
+    CommandRun started =
         runAsPostgres(
             cp,
             env,

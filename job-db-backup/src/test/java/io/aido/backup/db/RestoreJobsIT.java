@@ -3,19 +3,15 @@ package io.aido.backup.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.aido.backup.core.cli.JobContext;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.testing.CommandRun;
 import io.aido.backup.testing.PgCluster;
 import io.aido.backup.testing.Processes;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -81,23 +77,8 @@ class RestoreJobsIT {
     return env;
   }
 
-  private record Run(int code, String out, String err) {}
-
-  private Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code =
-          new Main().execute(new JobContext(Environment.of(env()), o, e, Clock.systemUTC()), args);
-    }
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static String errorLine(Run r) {
-    return r.err().lines().filter(l -> l.startsWith("error:")).findFirst().orElse("");
+  private CommandRun run(String... args) {
+    return CommandRun.of(new Main()::execute, env(), args);
   }
 
   private List<Path> spoolFiles() throws IOException {
@@ -119,7 +100,7 @@ class RestoreJobsIT {
   void restoreJobs2_everyTableMatches_renamedIntoPlaceAndNoSpoolLeft() {
     assertThat(run("backup", "--database", "todo").code()).isZero();
 
-    Run restore =
+    CommandRun restore =
         run(
             "restore",
             "--backup-id",
@@ -141,7 +122,7 @@ class RestoreJobsIT {
   void restoreJobs2_withoutCreate_exit2BeforeAnythingIsRead() {
     assertThat(run("backup", "--database", "todo").code()).isZero();
 
-    Run restore =
+    CommandRun restore =
         run("restore", "--backup-id", "latest", "--target-database", "todo", "--jobs", "2");
 
     assertThat(restore.code()).isEqualTo(2);
@@ -160,7 +141,7 @@ class RestoreJobsIT {
     bytes[bytes.length - 20] ^= 0x01;
     Files.write(part, bytes);
 
-    Run restore =
+    CommandRun restore =
         run(
             "restore",
             "--backup-id",
@@ -172,7 +153,7 @@ class RestoreJobsIT {
             "2");
 
     assertThat(restore.code()).isEqualTo(1);
-    assertThat(errorLine(restore)).contains("nothing was restored");
+    assertThat(restore.errorLine()).contains("nothing was restored");
     assertThat(databasesLike("tampered_parallel")).isEmpty();
     assertThat(dir.resolve("spool")).isEmptyDirectory();
   }
@@ -187,7 +168,7 @@ class RestoreJobsIT {
     String json = Files.readString(record);
     Files.writeString(record, json.replace("\"app.todos\" : 1000", "\"app.todos\" : 999"));
 
-    Run restore =
+    CommandRun restore =
         run(
             "restore",
             "--backup-id",
@@ -199,7 +180,7 @@ class RestoreJobsIT {
             "2");
 
     assertThat(restore.code()).isEqualTo(1);
-    assertThat(errorLine(restore)).contains("differ").contains("dropped again");
+    assertThat(restore.errorLine()).contains("differ").contains("dropped again");
     assertThat(databasesLike("counts_parallel")).isEmpty();
     assertThat(dir.resolve("spool")).isEmptyDirectory();
   }
@@ -244,7 +225,7 @@ class RestoreJobsIT {
     assertThat(spoolFiles()).hasSize(1);
     assertThat(databasesLike("killed")).startsWith("killed_restoring_");
 
-    Run next =
+    CommandRun next =
         run(
             "restore",
             "--backup-id",
@@ -272,7 +253,7 @@ class RestoreJobsIT {
             Duration.ofSeconds(10))
         .checkSuccess();
     try {
-      Run restore =
+      CommandRun restore =
           run(
               "restore",
               "--backup-id",
@@ -284,7 +265,7 @@ class RestoreJobsIT {
               "2");
 
       assertThat(restore.code()).isEqualTo(2);
-      assertThat(errorLine(restore))
+      assertThat(restore.errorLine())
           .contains(spool.toString())
           .contains("free")
           .contains("nothing was restored");

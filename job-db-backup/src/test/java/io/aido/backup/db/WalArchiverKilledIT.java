@@ -2,16 +2,13 @@ package io.aido.backup.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.aido.backup.core.cli.JobContext;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.storage.local.LocalBlobStore;
 import io.aido.backup.postgres.wal.WalArchive;
 import io.aido.backup.postgres.wal.WalChain;
 import io.aido.backup.postgres.wal.WalSegment;
+import io.aido.backup.testing.CommandRun;
 import io.aido.backup.testing.PgCluster;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -19,7 +16,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -80,17 +76,11 @@ class WalArchiverKilledIT {
   }
 
   private static int runInProcess(Map<String, String> env, String... args) {
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try (PrintStream o =
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      int code =
-          new Main().execute(new JobContext(Environment.of(env), o, e, Clock.systemUTC()), args);
-      if (code != 0) {
-        throw new AssertionError(String.join(" ", args) + " failed: " + err);
-      }
-      return code;
+    CommandRun run = CommandRun.of(new Main()::execute, env, args);
+    if (run.code() != 0) {
+      throw new AssertionError(String.join(" ", args) + " failed: " + run.err());
     }
+    return run.code();
   }
 
   private static Process startArchiver(Map<String, String> env, Path log, boolean follow)

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.kubernetes.ObjectYaml;
+import io.aido.backup.testing.CommandRun;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +61,7 @@ class ExportCommandTest {
 
   @Test
   void export_todoCluster_holdsExactlyTheExpectedObjectsInApplyOrder() throws Exception {
-    ManifestJob.Run run = job.run(cluster, "export");
+    CommandRun run = job.run(cluster, "export");
 
     assertThat(run.code()).as(run.all()).isZero();
     assertThat(run.out()).containsPattern("export \\S+: 23 object\\(s\\) in 1 namespace\\(s\\)");
@@ -161,7 +162,7 @@ class ExportCommandTest {
 
   @Test
   void export_secretsSealedOnly_keepsOnlyTheSealingKey() throws Exception {
-    ManifestJob.Run run = job.run(cluster, "export", "--secrets", "sealed-only");
+    CommandRun run = job.run(cluster, "export", "--secrets", "sealed-only");
 
     assertThat(run.code()).as(run.all()).isZero();
     Map<String, byte[]> archive = job.archive(job.records().get(0));
@@ -173,7 +174,7 @@ class ExportCommandTest {
 
   @Test
   void export_secretsExclude_keepsNoSecret() throws Exception {
-    ManifestJob.Run run = job.run(cluster, "export", "--secrets", "exclude");
+    CommandRun run = job.run(cluster, "export", "--secrets", "exclude");
 
     assertThat(run.code()).as(run.all()).isZero();
     Map<String, byte[]> archive = job.archive(job.records().get(0));
@@ -187,7 +188,7 @@ class ExportCommandTest {
 
   @Test
   void export_kindAndLabelFilters_narrowTheExport() throws Exception {
-    ManifestJob.Run run =
+    CommandRun run =
         job.run(
             cluster,
             "export",
@@ -210,7 +211,7 @@ class ExportCommandTest {
 
   @Test
   void export_selector_keepsOnlyMatchingNamespacedObjects() throws Exception {
-    ManifestJob.Run run =
+    CommandRun run =
         job.run(cluster, "export", "--selector", "app=web", "--cluster-kind", "StorageClass");
 
     assertThat(run.code()).as(run.all()).isZero();
@@ -229,7 +230,7 @@ class ExportCommandTest {
     env.put("BACKUP_NAMESPACE", "todo");
     env.put("BACKUP_INCLUDE_KIND", "ConfigMap");
 
-    ManifestJob.Run run = job.run(cluster, env, "export");
+    CommandRun run = job.run(cluster, env, "export");
 
     assertThat(run.code()).as(run.all()).isZero();
     assertThat(objectPaths(job.archive(job.records().get(0))))
@@ -241,7 +242,7 @@ class ExportCommandTest {
     Map<String, String> env = job.env();
     env.put("BACKUP_NAMESPACE_", "todo");
 
-    ManifestJob.Run run = job.run(cluster, env, "export");
+    CommandRun run = job.run(cluster, env, "export");
 
     assertThat(run.code()).isEqualTo(2);
     assertThat(run.err())
@@ -252,7 +253,7 @@ class ExportCommandTest {
 
   @Test
   void export_unknownNamespace_exit2AndNothingWritten() throws Exception {
-    ManifestJob.Run run = job.run(cluster, "export", "--namespace", "todo,nope");
+    CommandRun run = job.run(cluster, "export", "--namespace", "todo,nope");
 
     assertThat(run.code()).isEqualTo(2);
     assertThat(run.err()).contains("error: namespace(s) nope do not exist");
@@ -262,7 +263,7 @@ class ExportCommandTest {
 
   @Test
   void export_badOptions_exit2WithEveryProblem() throws Exception {
-    ManifestJob.Run run =
+    CommandRun run =
         job.run(
             cluster,
             "export",
@@ -286,7 +287,7 @@ class ExportCommandTest {
   void export_apiServerUnreachable_exit1NoRecord() throws Exception {
     cluster.close();
 
-    ManifestJob.Run run = job.run(cluster, "export");
+    CommandRun run = job.run(cluster, "export");
 
     assertThat(run.code()).isEqualTo(1);
     assertThat(run.err()).contains("error: unable to discover").contains("nothing was written");
@@ -298,7 +299,7 @@ class ExportCommandTest {
     assertThat(job.run(cluster, "export").code()).isZero();
     cluster.refuse("/apis/apps/v1/deployments", 403);
 
-    ManifestJob.Run run = job.run(cluster, "export");
+    CommandRun run = job.run(cluster, "export");
 
     assertThat(run.code()).isEqualTo(1);
     assertThat(run.err())
@@ -315,7 +316,7 @@ class ExportCommandTest {
     Files.createDirectories(job.repo.resolve("data"));
     Files.writeString(job.repo.resolve("data/manifests"), "in the way");
 
-    ManifestJob.Run run = job.run(cluster, "export");
+    CommandRun run = job.run(cluster, "export");
 
     assertThat(run.code()).isEqualTo(1);
     assertThat(run.err()).contains("error: ").contains("earlier backups are untouched");

@@ -2,6 +2,7 @@ package io.aido.backup.manifests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.aido.backup.testing.CommandRun;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -86,7 +87,7 @@ class KilledExportTest {
     assertThat(job.records()).isEmpty();
 
     cluster.delayLists(0);
-    ManifestJob.Run again = job.run(cluster, "export");
+    CommandRun again = job.run(cluster, "export");
 
     assertThat(again.code()).as(again.all()).isZero();
     assertThat(job.records()).hasSize(1);

@@ -2,17 +2,14 @@ package io.aido.backup.manifests;
 
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
-import io.aido.backup.core.cli.JobContext;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStores;
-import java.io.ByteArrayOutputStream;
+import io.aido.backup.testing.CommandRun;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,13 +23,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /** Runs the job in-process against a repository directory, a keyset and a mock cluster. */
 final class ManifestJob {
-  /** One captured run: exit code, stdout (with JSON log lines), stderr. */
-  record Run(int code, String out, String err) {
-    String all() {
-      return out + err;
-    }
-  }
-
   final Path repo;
   final Path keyset;
   final List<String> outputs = new ArrayList<>();
@@ -53,22 +43,12 @@ final class ManifestJob {
     return env;
   }
 
-  Run run(MockCluster cluster, String... args) {
+  CommandRun run(MockCluster cluster, String... args) {
     return run(cluster, env(), args);
   }
 
-  Run run(MockCluster cluster, Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code =
-          new Main(cluster.clients())
-              .execute(new JobContext(Environment.of(env), o, e, Clock.systemUTC()), args);
-    }
-    Run r =
-        new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  CommandRun run(MockCluster cluster, Map<String, String> env, String... args) {
+    CommandRun r = CommandRun.of(new Main(cluster.clients())::execute, env, args);
     outputs.add(r.out());
     outputs.add(r.err());
     return r;

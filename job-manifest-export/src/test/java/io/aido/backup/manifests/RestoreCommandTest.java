@@ -12,6 +12,7 @@ import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStores;
+import io.aido.backup.testing.CommandRun;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -88,7 +89,7 @@ class RestoreCommandTest {
 
   @Test
   void roundTrip_exportRestoreIntoEmptyClusterExportAgain_archivesIdentical() throws Exception {
-    ManifestJob.Run restore = job.run(target, "restore", "--backup-id", "latest");
+    CommandRun restore = job.run(target, "restore", "--backup-id", "latest");
 
     assertThat(restore.code()).as(restore.all()).isZero();
     assertThat(restore.out()).contains(": 23 created, 0 changed, 0 unchanged, 0 failed");
@@ -157,8 +158,7 @@ class RestoreCommandTest {
               });
     }
 
-    ManifestJob.Run forced =
-        job.run(target, "restore", "--backup-id", "latest", "--force-conflicts");
+    CommandRun forced = job.run(target, "restore", "--backup-id", "latest", "--force-conflicts");
 
     assertThat(forced.code()).as(forced.all()).isZero();
     assertThat(forced.out()).contains("changed ConfigMap todo/app-config: data.LOG_LEVEL");
@@ -178,7 +178,7 @@ class RestoreCommandTest {
     assertThat(job.run(target, "restore", "--backup-id", "latest").code()).isZero();
     int writes = (int) target.requests().stream().filter(r -> !r.startsWith("GET")).count();
 
-    ManifestJob.Run again = job.run(target, "restore", "--backup-id", "latest");
+    CommandRun again = job.run(target, "restore", "--backup-id", "latest");
 
     assertThat(again.code()).as(again.all()).isZero();
     assertThat(again.out()).contains(": 0 created, 0 changed, 23 unchanged, 0 failed");
@@ -203,7 +203,7 @@ class RestoreCommandTest {
     }
     int writes = (int) target.requests().stream().filter(r -> !r.startsWith("GET")).count();
 
-    ManifestJob.Run dry = job.run(target, "restore", "--backup-id", "latest", "--dry-run");
+    CommandRun dry = job.run(target, "restore", "--backup-id", "latest", "--dry-run");
 
     assertThat(dry.code()).as(dry.all()).isZero();
     assertThat(dry.out())
@@ -221,7 +221,7 @@ class RestoreCommandTest {
 
   @Test
   void restore_namespaceMap_restoresBesideTheOriginal() throws Exception {
-    ManifestJob.Run restore =
+    CommandRun restore =
         job.run(
             source,
             "restore",
@@ -254,7 +254,7 @@ class RestoreCommandTest {
   @Test
   void restore_namespaceMapWithoutNamespace_leavesTheOriginalsClusterRoleBindingAlone()
       throws Exception {
-    ManifestJob.Run restore =
+    CommandRun restore =
         job.run(source, "restore", "--backup-id", "latest", "--namespace-map", "todo=todo-copy");
 
     assertThat(restore.code()).as(restore.all()).isZero();
@@ -283,8 +283,7 @@ class RestoreCommandTest {
   void restore_crdNeverEstablished_itsResourcesFailWithTheReason_exit1() throws Exception {
     target.establishCrds(false);
 
-    ManifestJob.Run restore =
-        job.run(target, "restore", "--backup-id", "latest", "--crd-timeout", "1");
+    CommandRun restore = job.run(target, "restore", "--backup-id", "latest", "--crd-timeout", "1");
 
     assertThat(restore.code()).isEqualTo(1);
     assertThat(restore.out())
@@ -305,7 +304,7 @@ class RestoreCommandTest {
     Map<String, String> env = new HashMap<>(job.env());
     env.put("BACKUP_KEK_URI", other.toString());
 
-    ManifestJob.Run restore = job.run(target, env, "restore", "--backup-id", "latest");
+    CommandRun restore = job.run(target, env, "restore", "--backup-id", "latest");
 
     assertThat(restore.code()).isEqualTo(2);
     assertThat(restore.err()).contains("wrong key").contains("nothing was restored");
@@ -314,7 +313,7 @@ class RestoreCommandTest {
 
   @Test
   void restore_missingBackup_exit2() {
-    ManifestJob.Run restore = job.run(target, "restore", "--backup-id", "20200101T000000Z-abcdef");
+    CommandRun restore = job.run(target, "restore", "--backup-id", "20200101T000000Z-abcdef");
 
     assertThat(restore.code()).isEqualTo(2);
     assertThat(restore.err()).contains("no such backup");
@@ -322,7 +321,7 @@ class RestoreCommandTest {
 
   @Test
   void restore_badOptions_exit2WithEveryProblem() {
-    ManifestJob.Run restore =
+    CommandRun restore =
         job.run(target, "restore", "--namespace-map", "todo", "--crd-timeout", "-1");
 
     assertThat(restore.code()).isEqualTo(2);
@@ -343,7 +342,7 @@ class RestoreCommandTest {
     data.toFile().setWritable(true);
     Files.write(data, bytes);
 
-    ManifestJob.Run restore = job.run(target, "restore", "--backup-id", "latest");
+    CommandRun restore = job.run(target, "restore", "--backup-id", "latest");
 
     assertThat(restore.code()).isEqualTo(1);
     assertThat(restore.err()).contains("manifests.tar");
@@ -383,7 +382,7 @@ class RestoreCommandTest {
     data.toFile().setWritable(true);
     Files.write(data, bytes);
 
-    ManifestJob.Run restore = job.run(target, "restore", "--backup-id", big.id().value());
+    CommandRun restore = job.run(target, "restore", "--backup-id", big.id().value());
 
     assertThat(restore.code()).isEqualTo(1);
     assertThat(restore.err()).contains("manifests.tar").contains("nothing was restored");
@@ -400,7 +399,7 @@ class RestoreCommandTest {
         new Pipeline(PipelineSettings.defaults()),
         Clock.systemUTC());
 
-    ManifestJob.Run restore = empty.run(target, "restore", "--backup-id", "latest");
+    CommandRun restore = empty.run(target, "restore", "--backup-id", "latest");
 
     assertThat(restore.code()).isEqualTo(2);
     assertThat(restore.err()).contains("holds no manifests backup");
@@ -410,7 +409,7 @@ class RestoreCommandTest {
   void restore_whereNoRepositoryIs_exit2AndCreatesNothing() throws Exception {
     ManifestJob mistyped = new ManifestJob(dir.resolve("mistyped"));
 
-    ManifestJob.Run restore = mistyped.run(target, "restore", "--backup-id", "latest");
+    CommandRun restore = mistyped.run(target, "restore", "--backup-id", "latest");
 
     assertThat(restore.code()).isEqualTo(2);
     assertThat(restore.err()).contains("no repository at");
@@ -432,8 +431,7 @@ class RestoreCommandTest {
   void extract_helmTree_oneDirectoryPerRevisionOwnerOnly() throws Exception {
     Path out = dir.resolve("extracted");
 
-    ManifestJob.Run run =
-        job.run(target, "extract", "--backup-id", "latest", "--out", out.toString());
+    CommandRun run = job.run(target, "extract", "--backup-id", "latest", "--out", out.toString());
 
     assertThat(run.code()).as(run.all()).isZero();
     assertThat(run.out()).contains("extracted 6 file(s)");
@@ -450,8 +448,7 @@ class RestoreCommandTest {
     }
     assertThat(target.requests()).isEmpty();
 
-    ManifestJob.Run again =
-        job.run(target, "extract", "--backup-id", "latest", "--out", out.toString());
+    CommandRun again = job.run(target, "extract", "--backup-id", "latest", "--out", out.toString());
     assertThat(again.code()).isEqualTo(2);
     assertThat(again.err()).contains("exists and is not an empty directory");
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.testing.CommandRun;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -84,12 +85,12 @@ class SecretValuesTest {
 
   @Test
   void exportAndRestore_noSecretValueOutsideTheEncryptedPayload() throws Exception {
-    ManifestJob.Run export = job.run(source, "export");
+    CommandRun export = job.run(source, "export");
     assertThat(export.code()).as(export.all()).isZero();
-    ManifestJob.Run restore = job.run(target, "restore", "--backup-id", "latest");
+    CommandRun restore = job.run(target, "restore", "--backup-id", "latest");
     assertThat(restore.code()).as(restore.all()).isZero();
     target.refuse("/api/v1/namespaces/todo/secrets", 500);
-    ManifestJob.Run failing = job.run(target, "restore", "--backup-id", "latest");
+    CommandRun failing = job.run(target, "restore", "--backup-id", "latest");
     assertThat(failing.code()).isEqualTo(1);
     assertThat(failing.out()).contains("failed Secret todo/app-secret");
 

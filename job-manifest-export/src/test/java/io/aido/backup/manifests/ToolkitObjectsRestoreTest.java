@@ -3,6 +3,7 @@ package io.aido.backup.manifests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.aido.backup.testing.CommandRun;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -115,7 +116,7 @@ class ToolkitObjectsRestoreTest {
   void restore_afterToolkitInstalledAndSuspended_skipsToolkitObjectsAndKeepsSuspend() {
     installToolkitSuspended();
 
-    ManifestJob.Run r = job.run(site, "restore", "--backup-id", backupId);
+    CommandRun r = job.run(site, "restore", "--backup-id", backupId);
 
     assertThat(r.code()).as(r.all()).isZero();
     assertThat(r.out())
@@ -147,7 +148,7 @@ class ToolkitObjectsRestoreTest {
 
   @Test
   void restore_withoutToolkitInstalled_stillSkipsItAndSaysSo() {
-    ManifestJob.Run r = job.run(site, "restore", "--backup-id", backupId);
+    CommandRun r = job.run(site, "restore", "--backup-id", backupId);
 
     assertThat(r.code()).as(r.all()).isZero();
     assertThat(r.out()).contains("skipped CronJob.batch aido-backup/db-backup");

@@ -5,24 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Catalog;
 import io.aido.backup.core.catalog.PartRecord;
-import io.aido.backup.core.cli.JobContext;
 import io.aido.backup.core.cli.JobMain;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.local.LocalBlobStore;
+import io.aido.backup.testing.CommandRun;
 import io.aido.backup.testing.PgCluster;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -82,15 +77,9 @@ class ReplicateKilledIT {
   }
 
   private static String run(JobMain main, Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = main.execute(new JobContext(Environment.of(env), o, e, Clock.systemUTC()), args);
-    }
-    assertThat(code).as("%s: %s%s", String.join(" ", args), out, err).isZero();
-    return out.toString(StandardCharsets.UTF_8);
+    CommandRun run = CommandRun.of(main::execute, env, args);
+    assertThat(run.code()).as("%s: %s", String.join(" ", args), run.all()).isZero();
+    return run.out();
   }
 
   private static Process startReplicate(Map<String, String> env, Path secondary, Path log)

@@ -1,20 +1,24 @@
 package io.aido.backup.core.cli;
 
 import io.aido.backup.core.config.ConfigurationException;
+import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.LogFormat;
 import io.aido.backup.core.config.Redaction;
 import io.aido.backup.core.config.RunOptions;
 import io.aido.backup.core.config.Secret;
 import io.aido.backup.core.observability.Logging;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
@@ -87,6 +91,16 @@ public abstract class JobMain {
   /** Runs the job with {@code args}; returns the exit code and never throws. */
   public final int execute(JobContext context, String... args) {
     return commandLine(context).execute(args);
+  }
+
+  /**
+   * Runs the job with {@code args} against the environment {@code env} (in place of the process's),
+   * {@code out}, {@code err} and the UTC clock; returns the exit code and never throws. For tests,
+   * which run a job in-process: {@code CommandRun.of(new Main()::execute, env, args)}.
+   */
+  public final int execute(
+      Map<String, String> env, PrintStream out, PrintStream err, String... args) {
+    return execute(new JobContext(Environment.of(env), out, err, Clock.systemUTC()), args);
   }
 
   /** The configured command line, for tests and for printing help. */

@@ -19,6 +19,7 @@ import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.BlobStores;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.core.verification.VerificationResults;
+import io.aido.backup.testing.CommandRun;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +75,7 @@ class CatalogCommandListingTest {
 
   @Test
   void list_allKinds_printsATableOldestFirst() {
-    Run run = Run.of(new TestJob(), env, "catalog", "list");
+    CommandRun run = CommandRun.of(new TestJob()::execute, env, "catalog", "list");
 
     assertThat(run.code()).isEqualTo(ExitCodes.DONE);
     List<String> lines = run.out().lines().toList();
@@ -113,7 +114,7 @@ class CatalogCommandListingTest {
             5,
             List.of("part part-0: authentication failed")));
 
-    Run run = Run.of(new TestJob(), env, "catalog", "list");
+    CommandRun run = CommandRun.of(new TestJob()::execute, env, "catalog", "list");
 
     assertThat(run.code()).isEqualTo(ExitCodes.DONE);
     List<String> lines = run.out().lines().toList();
@@ -124,7 +125,8 @@ class CatalogCommandListingTest {
 
   @Test
   void list_oneKindAsJson_printsTheStoredRecords() throws Exception {
-    Run run = Run.of(new TestJob(), env, "catalog", "list", "--kind", "dapr", "--json");
+    CommandRun run =
+        CommandRun.of(new TestJob()::execute, env, "catalog", "list", "--kind", "dapr", "--json");
 
     assertThat(run.code()).isEqualTo(ExitCodes.DONE);
     JsonNode array = new ObjectMapper().readTree(run.out());
@@ -139,7 +141,9 @@ class CatalogCommandListingTest {
       throws Exception {
     String empty = fileRepository(dir.resolve("repo"));
 
-    Run run = Run.of(new TestJob(), Map.of("BACKUP_STORAGE_URL", empty), "catalog", "list");
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute, Map.of("BACKUP_STORAGE_URL", empty), "catalog", "list");
 
     assertThat(run.code()).isEqualTo(ExitCodes.DONE);
     assertThat(run.out().lines().toList())
@@ -156,10 +160,17 @@ class CatalogCommandListingTest {
     store.create(
         Layout.record(dump.kind(), dump.id()), new ByteArrayInputStream(RecordJson.write(dump)));
 
-    Run all = Run.of(new TestJob(), Map.of("BACKUP_STORAGE_URL", repo), "catalog", "list");
-    Run dapr =
-        Run.of(
-            new TestJob(), Map.of("BACKUP_STORAGE_URL", repo), "catalog", "list", "--kind", "dapr");
+    CommandRun all =
+        CommandRun.of(
+            new TestJob()::execute, Map.of("BACKUP_STORAGE_URL", repo), "catalog", "list");
+    CommandRun dapr =
+        CommandRun.of(
+            new TestJob()::execute,
+            Map.of("BACKUP_STORAGE_URL", repo),
+            "catalog",
+            "list",
+            "--kind",
+            "dapr");
 
     assertThat(all.code()).isEqualTo(ExitCodes.DONE);
     assertThat(all.out().lines()).hasSize(2).last().asString().startsWith(DUMP.value());
@@ -173,9 +184,9 @@ class CatalogCommandListingTest {
   void list_emptyFileRepositoryAsJson_printsAnEmptyArrayOnly(@TempDir Path dir) throws Exception {
     String empty = fileRepository(dir.resolve("repo"));
 
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of("BACKUP_STORAGE_URL", empty, "BACKUP_LOG_FORMAT", "text"),
             "catalog",
             "list",
@@ -192,9 +203,9 @@ class CatalogCommandListingTest {
     Path empty = Files.createDirectories(dir.resolve("empty"));
     String emptyUrl = "file://" + empty;
 
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of("BACKUP_STORAGE_URL", emptyUrl, "BACKUP_LOG_FORMAT", "text"),
             "catalog",
             "list");
@@ -213,9 +224,9 @@ class CatalogCommandListingTest {
   void list_missingDirectoryAsJson_exitsTwoPrintingNothingAndCreatesNothing(@TempDir Path dir) {
     Path missing = dir.resolve("no-such-repository");
 
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of("BACKUP_STORAGE_URL", "file://" + missing, "BACKUP_LOG_FORMAT", "text"),
             "catalog",
             "list",
@@ -231,7 +242,9 @@ class CatalogCommandListingTest {
   void list_emptyMemoryStore_exitsTwoSayingThereIsNoRepository() {
     String nothing = "memory://nothing-" + System.nanoTime();
 
-    Run run = Run.of(new TestJob(), Map.of("BACKUP_STORAGE_URL", nothing), "catalog", "list");
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute, Map.of("BACKUP_STORAGE_URL", nothing), "catalog", "list");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err()).contains("no repository at '" + nothing + "'");
@@ -241,9 +254,9 @@ class CatalogCommandListingTest {
   void show_missingDirectory_exitsTwoSayingThereIsNoRepository(@TempDir Path dir) {
     Path missing = dir.resolve("no-such-repository");
 
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of("BACKUP_STORAGE_URL", "file://" + missing),
             "catalog",
             "show",
@@ -264,7 +277,7 @@ class CatalogCommandListingTest {
 
   @Test
   void show_id_printsTheRecordExactlyAsStored() throws Exception {
-    Run run = Run.of(new TestJob(), env, "catalog", "show", DUMP.value());
+    CommandRun run = CommandRun.of(new TestJob()::execute, env, "catalog", "show", DUMP.value());
 
     assertThat(run.code()).isEqualTo(ExitCodes.DONE);
     JsonNode shown = new ObjectMapper().readTree(run.out());
@@ -275,7 +288,9 @@ class CatalogCommandListingTest {
 
   @Test
   void show_latestOfKind_printsTheNewest() throws Exception {
-    Run run = Run.of(new TestJob(), env, "catalog", "show", "latest", "--kind", "db-logical");
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute, env, "catalog", "show", "latest", "--kind", "db-logical");
 
     assertThat(run.code()).isEqualTo(ExitCodes.DONE);
     assertThat(new ObjectMapper().readTree(run.out()).get("id").asText()).isEqualTo(DUMP.value());
@@ -283,7 +298,8 @@ class CatalogCommandListingTest {
 
   @Test
   void show_missingBackup_exitsOneNamingIt() {
-    Run run = Run.of(new TestJob(), env, "catalog", "show", "20261124T040000Z-000000");
+    CommandRun run =
+        CommandRun.of(new TestJob()::execute, env, "catalog", "show", "20261124T040000Z-000000");
 
     assertThat(run.code()).isEqualTo(ExitCodes.FAILED);
     assertThat(run.err()).contains("error: no backup 20261124T040000Z-000000 in " + url);

@@ -2,6 +2,7 @@ package io.aido.backup.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.aido.backup.testing.CommandRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -12,7 +13,7 @@ class CatalogCommandTest {
 
   @Test
   void list_withoutStorageUrl_exitsTwoWithoutAskingForAKey() {
-    Run run = Run.of(new TestJob(), Map.of(), "catalog", "list");
+    CommandRun run = CommandRun.of(new TestJob()::execute, Map.of(), "catalog", "list");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err())
@@ -24,9 +25,9 @@ class CatalogCommandTest {
   @Test
   void list_keysetFileThatIsNoKeyset_notOpenedSoNotAProblem(@TempDir Path dir) throws Exception {
     Path notAKeyset = Files.writeString(dir.resolve("kek.json"), "not a keyset");
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of(
                 "BACKUP_STORAGE_URL",
                 "memory://catalog-unopened-key",
@@ -44,9 +45,9 @@ class CatalogCommandTest {
 
   @Test
   void list_missingKeysetFile_stillRefusedNamingIt(@TempDir Path dir) {
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of(
                 "BACKUP_STORAGE_URL",
                 "memory://catalog-missing-key",
@@ -61,9 +62,9 @@ class CatalogCommandTest {
 
   @Test
   void list_unknownKind_exitsTwoListingTheKinds() {
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of("BACKUP_STORAGE_URL", "memory://catalog-kind"),
             "catalog",
             "list",
@@ -79,9 +80,9 @@ class CatalogCommandTest {
 
   @Test
   void show_malformedIdAndExtraArgument_bothReported() {
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of("BACKUP_STORAGE_URL", "memory://catalog-show"),
             "catalog",
             "show",
@@ -97,9 +98,9 @@ class CatalogCommandTest {
 
   @Test
   void show_withoutId_exitsTwo() {
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of("BACKUP_STORAGE_URL", "memory://catalog-show"),
             "catalog",
             "show");

@@ -3,6 +3,7 @@ package io.aido.backup.core.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.aido.backup.testing.CommandRun;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -50,7 +51,7 @@ class JobCommandMetricsTest {
 
   @Test
   void run_succeeded_pushesSuccessAndItsOwnMetrics() {
-    Run run = Run.of(new TestJob(), env(), "measured");
+    CommandRun run = CommandRun.of(new TestJob()::execute, env(), "measured");
 
     assertThat(run.code()).isEqualTo(ExitCodes.DONE);
     assertThat(pushes)
@@ -63,7 +64,7 @@ class JobCommandMetricsTest {
 
   @Test
   void run_failed_pushesFailureAndExitsOne() {
-    Run run = Run.of(new TestJob(), env(), "measured", "--fail");
+    CommandRun run = CommandRun.of(new TestJob()::execute, env(), "measured", "--fail");
 
     assertThat(run.code()).isEqualTo(ExitCodes.FAILED);
     assertThat(pushes)
@@ -75,8 +76,9 @@ class JobCommandMetricsTest {
 
   @Test
   void run_modeWithItsOwnMetricsCommand_pushesUnderItsOwnGroupingKey() {
-    Run drill = Run.of(new TestJob(), env(), "measured", "--drill", "--fail");
-    Run plain = Run.of(new TestJob(), env(), "measured");
+    CommandRun drill =
+        CommandRun.of(new TestJob()::execute, env(), "measured", "--drill", "--fail");
+    CommandRun plain = CommandRun.of(new TestJob()::execute, env(), "measured");
 
     assertThat(drill.code()).isEqualTo(ExitCodes.FAILED);
     assertThat(plain.code()).isEqualTo(ExitCodes.DONE);
@@ -96,7 +98,7 @@ class JobCommandMetricsTest {
 
   @Test
   void run_badConfiguration_pushesNothing() {
-    Run run = Run.of(new TestJob(), env(), "measured", "--unknown");
+    CommandRun run = CommandRun.of(new TestJob()::execute, env(), "measured", "--unknown");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(pushes).isEmpty();
@@ -109,9 +111,9 @@ class JobCommandMetricsTest {
       closedPort = s.getLocalPort();
     }
 
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of("BACKUP_PUSHGATEWAY_URL", "http://127.0.0.1:" + closedPort),
             "--log-format=text",
             "measured");

@@ -2,11 +2,7 @@ package io.aido.backup.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.aido.backup.core.config.Environment;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
+import io.aido.backup.testing.CommandRun;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -24,19 +20,9 @@ public abstract class JobMainContract {
   protected abstract String jobName();
 
   private String[] run(int expectedCode, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code =
-          newMain()
-              .execute(new JobContext(Environment.of(Map.of()), o, e, Clock.systemUTC()), args);
-    }
-    assertThat(code).as("exit code of %s", String.join(" ", args)).isEqualTo(expectedCode);
-    return new String[] {
-      out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)
-    };
+    CommandRun run = CommandRun.of(newMain()::execute, Map.of(), args);
+    assertThat(run.code()).as("exit code of %s", String.join(" ", args)).isEqualTo(expectedCode);
+    return new String[] {run.out(), run.err()};
   }
 
   @Test

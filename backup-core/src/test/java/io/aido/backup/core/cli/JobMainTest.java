@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aido.backup.core.config.Secret;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.storage.BlobStores;
+import io.aido.backup.testing.CommandRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ class JobMainTest {
 
   @Test
   void execute_goodConfigFromEnvironment_exitsZero() throws Exception {
-    Run run = Run.of(new TestJob(), goodEnv(), "work");
+    CommandRun run = CommandRun.of(new TestJob()::execute, goodEnv(), "work");
 
     assertThat(run.code()).isEqualTo(ExitCodes.DONE);
     assertThat(run.out()).contains("work done");
@@ -52,21 +53,23 @@ class JobMainTest {
 
   @Test
   void execute_optionWithTwoNames_eachNamesVariableSetsIt() throws Exception {
-    Run longest = Run.of(new TestJob(), with(goodEnv(), "BACKUP_LABELS", "a,b"), "labelled");
-    Run other = Run.of(new TestJob(), with(goodEnv(), "BACKUP_LABEL", "c"), "labelled");
+    CommandRun longest =
+        CommandRun.of(new TestJob()::execute, with(goodEnv(), "BACKUP_LABELS", "a,b"), "labelled");
+    CommandRun other =
+        CommandRun.of(new TestJob()::execute, with(goodEnv(), "BACKUP_LABEL", "c"), "labelled");
 
     assertThat(longest.out()).as(longest.err()).contains("labels a,b");
     assertThat(other.out()).as(other.err()).contains("labels c");
-    assertThat(Run.of(new TestJob(), goodEnv(), "labelled", "--help").out())
+    assertThat(CommandRun.of(new TestJob()::execute, goodEnv(), "labelled", "--help").out())
         .contains("BACKUP_LABELS or BACKUP_LABEL");
   }
 
   @Test
   void execute_variableThatMatchesNoOption_exitsTwoNamingItAndTheLikelyOneNothingRun()
       throws Exception {
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             with(goodEnv(), "BACKUP_OUTCOMEE", "secret-looking-value", "BACKUP_ZZZ", "x"),
             "work");
 
@@ -83,9 +86,9 @@ class JobMainTest {
 
   @Test
   void execute_kubernetesServiceLinksAndActor_areNotMistakenForOptions() throws Exception {
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             with(
                 goodEnv(),
                 "BACKUP_PUSHGATEWAY_SERVICE_HOST",
@@ -119,7 +122,9 @@ class JobMainTest {
 
   @Test
   void help_withAnUnknownVariable_stillPrintsHelp() throws Exception {
-    Run run = Run.of(new TestJob(), with(goodEnv(), "BACKUP_TYPO", "x"), "work", "--help");
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute, with(goodEnv(), "BACKUP_TYPO", "x"), "work", "--help");
 
     assertThat(run.code()).isEqualTo(ExitCodes.DONE);
     assertThat(run.out()).contains("--outcome");
@@ -135,7 +140,9 @@ class JobMainTest {
             "BACKUP_KEK_URI", garbage.toString(),
             "BACKUP_LOG_FORMAT", "xml");
 
-    Run run = Run.of(new TestJob(), env, "work", "--no-such-option", "--pushgateway-url=gw:9091");
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute, env, "work", "--no-such-option", "--pushgateway-url=gw:9091");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err())
@@ -155,7 +162,7 @@ class JobMainTest {
     String secret = "hunter2-setting-" + System.nanoTime();
     Map<String, String> env = with(goodEnv(), "TEST_PASSWORD", secret, "BACKUP_LOG_FORMAT", secret);
 
-    Run run = Run.of(new TestJob(), env, "work", "--cluster-name", "x");
+    CommandRun run = CommandRun.of(new TestJob()::execute, env, "work", "--cluster-name", "x");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err()).contains("--log-format (BACKUP_LOG_FORMAT): '***' is not a log format");
@@ -187,7 +194,7 @@ class JobMainTest {
 
   @Test
   void execute_unknownOptionsBeforeTheCommand_areReportedToo() throws Exception {
-    Run run = Run.of(new TestJob(), goodEnv(), "--bogus", "work", "--other");
+    CommandRun run = CommandRun.of(new TestJob()::execute, goodEnv(), "--bogus", "work", "--other");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err())
@@ -198,7 +205,7 @@ class JobMainTest {
 
   @Test
   void execute_missingSettings_namesEachSettingAndItsVariable() {
-    Run run = Run.of(new TestJob(), Map.of(), "work");
+    CommandRun run = CommandRun.of(new TestJob()::execute, Map.of(), "work");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err())
@@ -211,7 +218,7 @@ class JobMainTest {
   void execute_missingKeysetFile_reportsItDoesNotExist() throws Exception {
     Map<String, String> env = with(goodEnv(), "BACKUP_KEK_URI", "file:///nonexistent/kek.json");
 
-    Run run = Run.of(new TestJob(), env, "work");
+    CommandRun run = CommandRun.of(new TestJob()::execute, env, "work");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err())
@@ -223,8 +230,13 @@ class JobMainTest {
   void execute_flagGiven_winsOverEnvironment() throws Exception {
     Map<String, String> env = with(goodEnv(), "BACKUP_STORAGE_URL", "ftp://wrong");
 
-    Run run =
-        Run.of(new TestJob(), env, "work", "--storage-url", dir.resolve("r").toUri().toString());
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
+            env,
+            "work",
+            "--storage-url",
+            dir.resolve("r").toUri().toString());
 
     assertThat(run.code()).isEqualTo(ExitCodes.DONE);
   }
@@ -234,7 +246,8 @@ class JobMainTest {
     String secret = "hunter2-json-" + System.nanoTime();
     Map<String, String> env = with(goodEnv(), "TEST_PASSWORD", secret);
 
-    Run run = Run.of(new TestJob(), env, "work", "--outcome", "failed", "--debug");
+    CommandRun run =
+        CommandRun.of(new TestJob()::execute, env, "work", "--outcome", "failed", "--debug");
 
     assertThat(run.code()).isEqualTo(ExitCodes.FAILED);
     assertThat(run.err()).contains("error: unable to connect as user with password ***");
@@ -259,9 +272,16 @@ class JobMainTest {
     Files.writeString(file, secret + "\n");
     Map<String, String> env = with(goodEnv(), "TEST_PASSWORD_FILE", file.toString());
 
-    Run run =
-        Run.of(
-            new TestJob(), env, "--log-format", "text", "work", "--outcome", "failed", "--debug");
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
+            env,
+            "--log-format",
+            "text",
+            "work",
+            "--outcome",
+            "failed",
+            "--debug");
 
     assertThat(run.code()).isEqualTo(ExitCodes.FAILED);
     assertThat(run.err())
@@ -275,7 +295,7 @@ class JobMainTest {
 
   @Test
   void execute_jsonLogLine_hasTimeSeverityMessageAndMdc() throws Exception {
-    Run run = Run.of(new TestJob(), goodEnv(), "work");
+    CommandRun run = CommandRun.of(new TestJob()::execute, goodEnv(), "work");
 
     JsonNode line = jsonLines(run.out()).get(0);
     assertThat(line.get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d.*Z");
@@ -290,7 +310,9 @@ class JobMainTest {
 
   @Test
   void execute_failureWithoutDebug_oneLineAndNoStackTrace() throws Exception {
-    Run run = Run.of(new TestJob(), goodEnv(), "--log-format=text", "work", "--outcome=failed");
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute, goodEnv(), "--log-format=text", "work", "--outcome=failed");
 
     assertThat(run.code()).isEqualTo(ExitCodes.FAILED);
     List<String> errorLines = run.err().lines().filter(l -> !l.matches("^\\d{4}-.*")).toList();
@@ -301,14 +323,16 @@ class JobMainTest {
   void execute_failureWithDebugFromEnvironment_printsStackTrace() throws Exception {
     Map<String, String> env = with(goodEnv(), "BACKUP_DEBUG", "true", "BACKUP_LOG_FORMAT", "text");
 
-    Run run = Run.of(new TestJob(), env, "work", "--outcome=failed");
+    CommandRun run = CommandRun.of(new TestJob()::execute, env, "work", "--outcome=failed");
 
     assertThat(run.err()).contains("\tat io.aido.backup.core.cli.TestJob$Work.run");
   }
 
   @Test
   void execute_bugWithoutMessage_namesTheTypeAndSuggestsDebug() throws Exception {
-    Run run = Run.of(new TestJob(), goodEnv(), "--log-format=text", "work", "--outcome=bug");
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute, goodEnv(), "--log-format=text", "work", "--outcome=bug");
 
     assertThat(run.code()).isEqualTo(ExitCodes.FAILED);
     assertThat(run.err())
@@ -318,7 +342,8 @@ class JobMainTest {
 
   @Test
   void execute_verificationFailed_exitsThree() throws Exception {
-    Run run = Run.of(new TestJob(), goodEnv(), "work", "--outcome=bad-backup");
+    CommandRun run =
+        CommandRun.of(new TestJob()::execute, goodEnv(), "work", "--outcome=bad-backup");
 
     assertThat(run.code()).isEqualTo(ExitCodes.VERIFICATION_FAILED);
     assertThat(run.err())
@@ -327,7 +352,7 @@ class JobMainTest {
 
   @Test
   void execute_unknownCommand_exitsTwoNamingIt() {
-    Run run = Run.of(new TestJob(), Map.of(), "wrok");
+    CommandRun run = CommandRun.of(new TestJob()::execute, Map.of(), "wrok");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err())
@@ -338,7 +363,7 @@ class JobMainTest {
 
   @Test
   void execute_noCommand_exitsTwo() {
-    Run run = Run.of(new TestJob(), Map.of());
+    CommandRun run = CommandRun.of(new TestJob()::execute, Map.of());
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err()).startsWith("error: a command is required");
@@ -346,7 +371,7 @@ class JobMainTest {
 
   @Test
   void execute_optionWithoutValue_exitsTwo() {
-    Run run = Run.of(new TestJob(), Map.of(), "work", "--storage-url");
+    CommandRun run = CommandRun.of(new TestJob()::execute, Map.of(), "work", "--storage-url");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err())
@@ -357,9 +382,9 @@ class JobMainTest {
   void audit_recordsTheJobAndActorInTheRepository() throws Exception {
     String url = "memory://audit-" + System.nanoTime();
 
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of("BACKUP_STORAGE_URL", url, "BACKUP_ACTOR", "ops:alice"),
             "audited");
 
@@ -376,8 +401,8 @@ class JobMainTest {
 
   @Test
   void help_listsCommandsEnvironmentAndExitCodes() {
-    Run top = Run.of(new TestJob(), Map.of(), "--help");
-    Run sub = Run.of(new TestJob(), Map.of(), "work", "--help");
+    CommandRun top = CommandRun.of(new TestJob()::execute, Map.of(), "--help");
+    CommandRun sub = CommandRun.of(new TestJob()::execute, Map.of(), "work", "--help");
 
     assertThat(top.code()).isZero();
     assertThat(top.out())
@@ -394,7 +419,7 @@ class JobMainTest {
 
   @Test
   void version_fromClassesIsDev() {
-    Run run = Run.of(new TestJob(), Map.of(), "--version");
+    CommandRun run = CommandRun.of(new TestJob()::execute, Map.of(), "--version");
 
     assertThat(run.code()).isZero();
     assertThat(run.out().trim()).isEqualTo("test-job dev");

@@ -6,6 +6,7 @@ import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.crypto.WrappedDataKey;
+import io.aido.backup.testing.CommandRun;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,9 @@ class KeysetCommandTest {
   void generate_newFile_writesUsableOwnerOnlyKeyset() throws Exception {
     Path out = dir.resolve("keys/kek.json");
 
-    Run run = Run.of(new TestJob(), Map.of(), "keyset", "generate", "--out", out.toString());
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute, Map.of(), "keyset", "generate", "--out", out.toString());
 
     assertThat(run.code()).isEqualTo(ExitCodes.DONE);
     KeyEncryptionKey key = KeyEncryptionKeys.open(out.toUri().toString());
@@ -35,10 +38,12 @@ class KeysetCommandTest {
   @Test
   void generate_existingFile_refusesAndKeepsIt() throws Exception {
     Path out = dir.resolve("kek.json");
-    Run.of(new TestJob(), Map.of(), "keyset", "generate", "--out", out.toString());
+    CommandRun.of(new TestJob()::execute, Map.of(), "keyset", "generate", "--out", out.toString());
     byte[] before = Files.readAllBytes(out);
 
-    Run run = Run.of(new TestJob(), Map.of(), "keyset", "generate", "--out", out.toString());
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute, Map.of(), "keyset", "generate", "--out", out.toString());
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err())
@@ -48,7 +53,7 @@ class KeysetCommandTest {
 
   @Test
   void generate_withoutOut_exitsTwo() {
-    Run run = Run.of(new TestJob(), Map.of(), "keyset", "generate");
+    CommandRun run = CommandRun.of(new TestJob()::execute, Map.of(), "keyset", "generate");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err()).contains("--out (BACKUP_OUT): not set");
@@ -56,7 +61,7 @@ class KeysetCommandTest {
 
   @Test
   void keyset_withoutSubcommand_exitsTwoNamingItsCommands() {
-    Run run = Run.of(new TestJob(), Map.of(), "keyset");
+    CommandRun run = CommandRun.of(new TestJob()::execute, Map.of(), "keyset");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err()).contains("a command is required (one of: generate, rotate)");
@@ -69,7 +74,9 @@ class KeysetCommandTest {
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
     WrappedDataKey wrappedBefore = DataKey.generate().wrap(before, "backup:dapr/x");
 
-    Run run = Run.of(new TestJob(), Map.of(), "keyset", "rotate", "--kek-uri", file.toString());
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute, Map.of(), "keyset", "rotate", "--kek-uri", file.toString());
 
     assertThat(run.code()).as(run.all()).isEqualTo(ExitCodes.DONE);
     KeyEncryptionKey after = KeyEncryptionKeys.open(file.toString());
@@ -94,9 +101,9 @@ class KeysetCommandTest {
     KeyEncryptionKeys.generateKeysetFile(file);
     Path repo = dir.resolve("repo");
 
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of("BACKUP_STORAGE_URL", repo.toUri().toString()),
             "keyset",
             "rotate",
@@ -116,7 +123,9 @@ class KeysetCommandTest {
   void rotate_missingFile_exitsTwoAndWritesNothing() {
     Path file = dir.resolve("missing.json");
 
-    Run run = Run.of(new TestJob(), Map.of(), "keyset", "rotate", "--kek-uri", file.toString());
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute, Map.of(), "keyset", "rotate", "--kek-uri", file.toString());
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err()).contains("keyset file '" + file + "' does not exist");
@@ -125,9 +134,9 @@ class KeysetCommandTest {
 
   @Test
   void rotate_kmsKey_exitsTwoSayingToRotateInKms() {
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             Map.of(),
             "keyset",
             "rotate",
@@ -143,7 +152,9 @@ class KeysetCommandTest {
     Path file = dir.resolve("kek.json");
     Files.writeString(file, "{\"not\": \"a keyset\"}");
 
-    Run run = Run.of(new TestJob(), Map.of(), "keyset", "rotate", "--kek-uri", file.toString());
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute, Map.of(), "keyset", "rotate", "--kek-uri", file.toString());
 
     assertThat(run.code()).isEqualTo(ExitCodes.FAILED);
     assertThat(run.err()).contains("'" + file + "': not a cleartext Tink JSON keyset");

@@ -14,6 +14,7 @@ import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.local.LocalBlobStore;
+import io.aido.backup.testing.CommandRun;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ class RewrapCommandTest {
     KeyEncryptionKeys.rotateKeysetFile(keyset);
     KeyEncryptionKey now = KeyEncryptionKeys.open(keyset.toString());
 
-    Run run = Run.of(new TestJob(), env(keyset), "rewrap");
+    CommandRun run = CommandRun.of(new TestJob()::execute, env(keyset), "rewrap");
 
     assertThat(run.code()).as(run.all()).isEqualTo(ExitCodes.DONE);
     assertThat(run.out())
@@ -77,7 +78,7 @@ class RewrapCommandTest {
       assertThat(events.map(p -> p.getFileName().toString()))
           .anyMatch(name -> name.contains("-rewrap-"));
     }
-    Run again = Run.of(new TestJob(), env(keyset), "rewrap");
+    CommandRun again = CommandRun.of(new TestJob()::execute, env(keyset), "rewrap");
     assertThat(again.out()).contains("rewrap: 0 rewrapped, 1 already current, 0 failed");
   }
 
@@ -87,7 +88,7 @@ class RewrapCommandTest {
     KeyEncryptionKeys.rotateKeysetFile(keyset);
     byte[] before = store.open(Layout.record(r.kind(), r.id())).readAllBytes();
 
-    Run run = Run.of(new TestJob(), env(keyset), "rewrap", "--dry-run");
+    CommandRun run = CommandRun.of(new TestJob()::execute, env(keyset), "rewrap", "--dry-run");
 
     assertThat(run.code()).as(run.all()).isEqualTo(ExitCodes.DONE);
     assertThat(run.out())
@@ -104,7 +105,7 @@ class RewrapCommandTest {
     Path onlyNew = dir.resolve("only-new.json");
     TestKeysets.keepOnlyPrimary(keyset, onlyNew);
 
-    Run run = Run.of(new TestJob(), env(onlyNew), "rewrap");
+    CommandRun run = CommandRun.of(new TestJob()::execute, env(onlyNew), "rewrap");
 
     assertThat(run.code()).isEqualTo(ExitCodes.FAILED);
     assertThat(run.out())
@@ -124,7 +125,9 @@ class RewrapCommandTest {
     Path other = dir.resolve("other.json");
     KeyEncryptionKey target = KeyEncryptionKeys.generateKeysetFile(other);
 
-    Run run = Run.of(new TestJob(), env(other), "rewrap", "--from-kek-uri", keyset.toString());
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute, env(other), "rewrap", "--from-kek-uri", keyset.toString());
 
     assertThat(run.code()).as(run.all()).isEqualTo(ExitCodes.DONE);
     assertThat(repo.catalog().find(r.id()).orElseThrow().encryption().kekId())
@@ -133,9 +136,9 @@ class RewrapCommandTest {
 
   @Test
   void rewrap_missingFromKeyset_exitsTwo() {
-    Run run =
-        Run.of(
-            new TestJob(),
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
             env(keyset),
             "rewrap",
             "--from-kek-uri",
@@ -150,7 +153,7 @@ class RewrapCommandTest {
     Map<String, String> env = env(keyset);
     env.put("BACKUP_STORAGE_URL", dir.resolve("empty").toUri().toString());
 
-    Run run = Run.of(new TestJob(), env, "rewrap");
+    CommandRun run = CommandRun.of(new TestJob()::execute, env, "rewrap");
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err()).contains("no repository");
