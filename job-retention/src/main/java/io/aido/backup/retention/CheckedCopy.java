@@ -1,6 +1,7 @@
 package io.aido.backup.retention;
 
 import io.aido.backup.core.catalog.RecordJson;
+import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.storage.BlobReader;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.ObjectExistsException;
@@ -68,7 +69,9 @@ final class CheckedCopy {
   /** The record, byte for byte, created last; a record already there (a racing run) is accepted. */
   void copyRecord(ObjectKey key, byte[] content) throws IOException {
     try {
-      secondary.create(key, new ByteArrayInputStream(content));
+      secondary.create(
+          key,
+          KillPoints.during("record-write", new ByteArrayInputStream(content), content.length));
       objects++;
       bytes += content.length;
     } catch (ObjectExistsException e) {

@@ -6,6 +6,7 @@ import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.catalog.RecordJson;
+import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.storage.BlobReader;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.ObjectExistsException;
@@ -288,6 +289,7 @@ final class Replicator {
         return Optional.of("part '" + part.name() + "' names no valid object");
       }
       try {
+        KillPoints.reach("replicate-part");
         partBytes += copier.copy(key, part.storedSize(), part.storedSha256());
       } catch (ObjectNotFoundException e) {
         if (removedMeanwhile(m)) {

@@ -3,15 +3,20 @@ package io.aido.backup.verify;
 import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.crypto.KeyUnavailableException;
+import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.observability.RunMetrics;
+import io.aido.backup.core.retention.Leases;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.core.verification.VerificationResults;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -23,19 +28,28 @@ import org.slf4j.MDC;
  * result written ({@link VerificationResults}) and audited ({@link AuditAction#READ}), its metrics
  * set, and its bytes, failure and problems added to the run's {@link Tally}.
  *
+ * <p>Each backup is read under a lease ({@link Leases}), so retention keeps it meanwhile; one that
+ * retention removed between the listing and the lease is skipped, not reported as broken.
+ *
  * <p>A key that cannot be used stops the run without a result ({@link
  * VerifyCommand#keyUnavailable}); a storage failure is thrown, and the results written so far stay.
  */
 final class IntegrityPass {
   private static final Logger LOG = LoggerFactory.getLogger(IntegrityPass.class);
 
+  /** How long a verification's lease protects a backup if the run dies while reading it. */
+  private static final Duration LEASE = Duration.ofHours(2);
+
   private final IntegrityCheck integrity;
   private final BlobStore store;
   private final AuditLog audit;
   private final RunMetrics metrics;
+  private final Clock clock;
 
-  IntegrityPass(IntegrityCheck integrity, BlobStore store, AuditLog audit, RunMetrics metrics) {
+  IntegrityPass(
+      IntegrityCheck integrity, BlobStore store, AuditLog audit, RunMetrics metrics, Clock clock) {
     this.integrity = integrity;
+    this.clock = clock;
     this.store = store;
     this.audit = audit;
     this.metrics = metrics;
@@ -54,13 +68,40 @@ final class IntegrityPass {
       Tally tally)
       throws IOException, GeneralSecurityException {
     for (BackupRecord record : records) {
-      VerificationResult r = check(record);
-      newest.get(record.kind()).put(record.id(), r);
-      VerifyMetrics.backup(metrics, r);
-      tally.add(record.kind(), r.bytesChecked(), r.ok() ? 0 : 1);
-      if (!r.ok()) {
-        tally.problems(r.problems());
+      Leases.Held held =
+          Leases.hold(store, record.kind(), record.id(), "verify", LEASE, clock.instant());
+      try {
+        if (!held.others().isEmpty()) {
+          LOG.info("backup {} is {}", record.id(), held.othersSentence());
+        }
+        if (held.lease().isPresent()
+            && store.stat(Layout.record(record.kind(), record.id())).isEmpty()) {
+          // retention removed it after the listing and before the lease: not a broken backup
+          LOG.info("backup {} ({}) was removed meanwhile; not checked", record.id(), record.kind());
+          continue;
+        }
+        KillPoints.reach("verify-leased");
+        VerificationResult r = check(record);
+        newest.get(record.kind()).put(record.id(), r);
+        VerifyMetrics.backup(metrics, r);
+        tally.add(record.kind(), r.bytesChecked(), r.ok() ? 0 : 1);
+        if (!r.ok()) {
+          tally.problems(r.problems());
+        }
+      } finally {
+        release(record, held);
       }
+    }
+  }
+
+  private void release(BackupRecord record, Leases.Held held) {
+    if (held.lease().isEmpty()) {
+      return;
+    }
+    try {
+      Leases.release(store, record.kind(), record.id(), held.lease().get().holder());
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("unable to release the lease on backup {}; it expires by itself", record.id());
     }
   }
 

@@ -224,7 +224,7 @@ public final class VerifyCommand extends JobCommand {
     }
     Map<BackupKind, Map<BackupId, VerificationResult>> newest = newest(store, listing.records());
     VerifyPlan plan = VerifyPlan.of(listing.records(), newest, all, required);
-    new IntegrityPass(new IntegrityCheck(repo, kek, clock()), store, audit, metrics())
+    new IntegrityPass(new IntegrityCheck(repo, kek, clock()), store, audit, metrics(), clock())
         .run(plan.check(), newest, tally);
 
     RestoreDrill.Summary restored = RestoreDrill.Summary.NONE;

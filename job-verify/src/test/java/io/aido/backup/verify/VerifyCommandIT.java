@@ -289,6 +289,42 @@ class VerifyCommandIT {
   }
 
   @Test
+  void verify_backupRemovedByRetentionAfterTheListing_notReportedBroken() throws Exception {
+    // retention removes the second backup (record first, then its parts) after verify listed it
+    // and before verify reads it, as it may whenever the backup holds no live lease
+    String secondId = b.id().value();
+    java.util.concurrent.atomic.AtomicBoolean removed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    FaultInjectingBlobStore.Fault retention =
+        key -> {
+          if (key.name().contains(secondId)
+              && !removed.getAndSet(true)
+              && io.aido.backup.core.retention.Leases.live(store, b.kind(), b.id(), Instant.now())
+                  .isEmpty()) {
+            store.delete(Layout.record(b.kind(), b.id()));
+            for (var part : b.parts()) {
+              store.delete(io.aido.backup.core.storage.ObjectKey.of(part.object()));
+            }
+          }
+        };
+    VerifyCommand racing =
+        new VerifyCommand(
+            inner ->
+                new FaultInjectingBlobStore(inner)
+                    .before(FaultInjectingBlobStore.Operation.STAT, retention)
+                    .before(FaultInjectingBlobStore.Operation.CREATE, retention),
+            null);
+
+    int code = verifyWith(keyset, racing);
+
+    assertThat(removed).isTrue();
+    assertThat(code).as(output() + err.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("backup " + secondId + " (db-logical) was removed meanwhile; not checked");
+    assertThat(store.list("lease/")).as("verify's leases released").isEmpty();
+  }
+
+  @Test
   void verify_kmsDown_exits1WithoutWritingAResult() throws Exception {
     Path kmsRoot = keys.resolve("kms-repo");
     LocalBlobStore kmsStore = new LocalBlobStore(kmsRoot);

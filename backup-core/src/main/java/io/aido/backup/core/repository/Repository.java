@@ -11,6 +11,7 @@ import io.aido.backup.core.catalog.RepositoryFormat;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
+import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.DeletionRefusedException;
@@ -269,7 +270,10 @@ public final class Repository {
                 + " were written; no record was written, the backup stays invisible");
       }
     }
-    store.create(key, new ByteArrayInputStream(RecordJson.write(record)));
+    byte[] json = RecordJson.write(record);
+    store.create(
+        key, KillPoints.during("record-write", new ByteArrayInputStream(json), json.length));
+    KillPoints.reach("after-record");
   }
 
   /**

@@ -9,6 +9,7 @@ import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.compress.Zstd;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.WrappedDataKey;
+import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.pipeline.PartOutputStream;
 import io.aido.backup.core.pipeline.PartResult;
 import io.aido.backup.core.storage.ObjectKey;
@@ -87,6 +88,7 @@ final class RepositoryBackupWriter implements BackupWriter {
 
   private ObjectKey prepare(String partName) {
     checkUsable();
+    KillPoints.reach(parts.isEmpty() ? "before-first-part" : "between-parts");
     if (open != null) {
       throw new IllegalStateException(
           "backup " + id + ": close part '" + open.name + "' before starting another");

@@ -15,12 +15,16 @@ import io.aido.backup.core.storage.ObjectNotFoundException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -47,6 +51,7 @@ public final class Leases {
   /** Clocks of readers and of retention may differ by this much; a lease lives this much longer. */
   public static final Duration CLOCK_TOLERANCE = Duration.ofMinutes(5);
 
+  private static final SecureRandom RANDOM = new SecureRandom();
   private static final Pattern HOLDER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
   private static final ObjectMapper JSON =
       new ObjectMapper()
@@ -85,6 +90,89 @@ public final class Leases {
       store.create(Layout.lease(kind, id, holder), in);
     }
     return lease;
+  }
+
+  /**
+   * A reader's lease and the live leases others held on the same backup when it was taken.
+   *
+   * @param lease the lease taken, empty when the store refused it (a read-only repository)
+   * @param others the other live leases on the backup, which a second run names
+   */
+  public record Held(Optional<Lease> lease, List<Lease> others) {
+    public Held {
+      Objects.requireNonNull(lease, "lease");
+      others = List.copyOf(others);
+    }
+
+    /** "also held by a restore by 'restore-…' since T (until T)", or empty when none. */
+    public String othersSentence() {
+      if (others.isEmpty()) {
+        return "";
+      }
+      StringBuilder b = new StringBuilder("also held by ");
+      for (int i = 0; i < others.size(); i++) {
+        b.append(i == 0 ? "" : ", ").append(describe(others.get(i)));
+      }
+      return b.toString();
+    }
+  }
+
+  /**
+   * Takes a lease on a backup for the length of a read, with a holder name unique to this run (the
+   * purpose, the host and the process id), and reports the other live leases on it. A store that
+   * refuses the write (a read-only repository, as a restore in a disaster may have) is no reason
+   * not to read: the lease is then empty and the read goes on without retention's protection.
+   *
+   * <p>Never throws: a store that cannot be listed or written gives no lease and no others.
+   *
+   * @param purpose what the reader does: {@code restore}, {@code verify}
+   */
+  public static Held hold(
+      BlobStore store, BackupKind kind, BackupId id, String purpose, Duration ttl, Instant now) {
+    List<Lease> others;
+    try {
+      others = live(store, kind, id, now);
+    } catch (IOException | RuntimeException e) {
+      others = List.of();
+    }
+    Optional<Lease> lease;
+    try {
+      lease = Optional.of(acquire(store, kind, id, holderName(purpose), purpose, ttl, now));
+    } catch (IOException | UnsupportedOperationException e) {
+      lease = Optional.empty();
+    }
+    return new Held(lease, others);
+  }
+
+  /** A holder name unique to this run: {@code <purpose>-<host>-<pid>-<random>}. */
+  static String holderName(String purpose) {
+    String host = System.getenv().getOrDefault("HOSTNAME", "");
+    host = host.replaceAll("[^A-Za-z0-9._-]", "");
+    String name =
+        purpose
+            + (host.isEmpty() ? "" : "-" + host)
+            + "-"
+            + ProcessHandle.current().pid()
+            + "-"
+            + HexFormat.of().formatHex(randomBytes(3));
+    return name.length() <= 100 ? name : name.substring(name.length() - 100);
+  }
+
+  private static byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    RANDOM.nextBytes(b);
+    return b;
+  }
+
+  /** "a restore by 'restore-host-42-a1b2c3' since T (until T)": who holds a lease, for messages. */
+  public static String describe(Lease lease) {
+    return "a "
+        + lease.purpose()
+        + " by '"
+        + lease.holder()
+        + "' since "
+        + lease.acquiredAt()
+        + (lease.expiresAt().equals(Instant.MAX) ? "" : " (until " + lease.expiresAt() + ")");
   }
 
   /** Removes a lease; succeeds when it is already gone. */

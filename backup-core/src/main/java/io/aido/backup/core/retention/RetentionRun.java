@@ -4,6 +4,7 @@ import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Layout;
+import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.storage.AbandonedUploads;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.DeletionRefusedException;
@@ -137,7 +138,7 @@ public final class RetentionRun {
                 r, verified.get(kind).contains(r.id()), leased.get(kind).containsKey(r.id())));
         byId.put(r.id(), r);
       }
-      Plan plan = Retention.decide(candidates, policy, now);
+      Plan plan = namingHolders(Retention.decide(candidates, policy, now), leased.get(kind));
       plans.put(group.getKey(), plan);
       for (Decision d : plan.removed()) {
         toRemove.add(byId.get(d.backup().id()));
@@ -163,6 +164,25 @@ public final class RetentionRun {
     return new RetentionReport(dryRun, plans, removals, leftovers);
   }
 
+  /**
+   * {@code plan} with each "in use" reason saying who holds the lease: "in use: a restore by …".
+   */
+  private static Plan namingHolders(Plan plan, Map<BackupId, List<Lease>> leases) {
+    List<Decision> decisions = new ArrayList<>();
+    for (Decision d : plan.decisions()) {
+      List<Lease> held = leases.getOrDefault(d.backup().id(), List.of());
+      List<Reason> reasons = new ArrayList<>();
+      for (Reason r : d.reasons()) {
+        reasons.add(
+            r.rule() == Reason.Rule.IN_USE && !held.isEmpty()
+                ? new Reason(r.rule(), r.text() + ": " + Leases.describe(held.get(0)))
+                : r);
+      }
+      decisions.add(new Decision(d.backup(), reasons));
+    }
+    return new Plan(plan.policy(), plan.now(), decisions, plan.refusal());
+  }
+
   private Removal removeBackup(BackupKind kind, BackupId id, Instant now) throws IOException {
     List<Lease> leases = Leases.live(store, kind, id, now);
     if (!leases.isEmpty()) {
@@ -173,7 +193,7 @@ public final class RetentionRun {
           Removal.Outcome.KEPT_IN_USE,
           0,
           0,
-          "a " + leases.get(0).purpose() + " by '" + leases.get(0).holder() + "' is reading it");
+          Leases.describe(leases.get(0)) + " is reading it");
     }
     List<ObjectInfo> objects = new ArrayList<>();
     store.stat(Layout.record(kind, id)).ifPresent(objects::add);
@@ -218,6 +238,9 @@ public final class RetentionRun {
         store.delete(o.key());
         deleted++;
         bytes += o.size();
+        if (record) {
+          KillPoints.reach("retention-after-record");
+        }
       } catch (DeletionRefusedException e) {
         if (record) {
           return new Removal(

@@ -249,7 +249,16 @@ class RetentionRunTest {
         .doesNotContainAnyElementsOf(TestRepository.namesOf(abandoned))
         .doesNotContain(Layout.lease(abandoned.kind(), abandoned.id(), "verify-1").name());
     assertThat(report.plans().values().iterator().next().decision(reading.id()).orElseThrow())
-        .satisfies(d -> assertThat(d.reasons()).extracting(Reason::text).containsExactly("in use"));
+        .satisfies(
+            d ->
+                assertThat(d.reasons())
+                    .extracting(Reason::text)
+                    .containsExactly(
+                        "in use: a restore by 'restore-1' since "
+                            + NOW.minus(Duration.ofHours(1))
+                            + " (until "
+                            + NOW.plus(Duration.ofHours(5))
+                            + ")"));
   }
 
   @Test
@@ -283,7 +292,12 @@ class RetentionRunTest {
         .extracting(Removal::outcome)
         .containsExactly(Removal.Outcome.REMOVED, Removal.Outcome.KEPT_IN_USE);
     assertThat(report.removals().get(1).message())
-        .isEqualTo("a restore by 'restore-2' is reading it");
+        .isEqualTo(
+            "a restore by 'restore-2' since "
+                + NOW
+                + " (until "
+                + NOW.plus(Duration.ofHours(1))
+                + ") is reading it");
     assertThat(repo.names()).containsAll(TestRepository.namesOf(second));
     assertThat(repo.names()).doesNotContainAnyElementsOf(TestRepository.namesOf(first));
     assertThat(report.kept()).isEqualTo(31);

@@ -4,6 +4,7 @@ import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.WrappedDataKey;
+import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.pipeline.PartResult;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.storage.BlobReader;
@@ -107,6 +108,7 @@ public final class WalArchive {
             now,
             wrapped);
     byte[] encoded = header.encode();
+    KillPoints.reach("before-wal-object");
     try (InputStream in = new BoundedFileStream(file, target.validBytes())) {
       pipeline.store(in, new Prefixed(store, encoded, encoded.length), target.key(), dataKey);
       return Outcome.STORED;

@@ -7,6 +7,7 @@ import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.repository.internal.KeyRewrap;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,6 +113,7 @@ public final class RewrapCommand extends JobCommand {
     KeyRewrap.Listener listener =
         (step, item) -> {
           pause.at(step);
+          KillPoints.reach("rewrap-" + step.name().toLowerCase(Locale.ROOT).replace('_', '-'));
           if (step == KeyRewrap.Step.AFTER_REPLACE) {
             Map<String, String> details = new LinkedHashMap<>();
             details.put("object", item.object().name());
