@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  * <p>Needs, in the Scheduler's namespace: {@code get} on {@code statefulsets} and {@code pods} (by
  * name) and {@code create} on {@code pods/portforward}.
  */
-final class SchedulerAccess {
+public final class SchedulerAccess {
   static final String STATEFUL_SET = "dapr-scheduler-server";
   static final int CLIENT_PORT = 2379;
 
@@ -53,7 +53,7 @@ final class SchedulerAccess {
   }
 
   /** An open Scheduler store and the port-forwards it runs over; closing closes them all. */
-  static final class Target implements AutoCloseable {
+  public static final class Target implements AutoCloseable {
     private final SchedulerStore store;
     private final String where;
     private final List<AutoCloseable> resources;

@@ -5,6 +5,7 @@ import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyUnavailableException;
+import io.aido.backup.core.observability.Progress;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.CorruptPartException;
 import io.aido.backup.core.repository.Repository;
@@ -209,7 +210,7 @@ final class ScratchRestore {
       throws JobException, IOException {
     IOException[] readFailure = new IOException[1];
     try (InputStream dump =
-        new FilterInputStream(reader.openPart(part)) {
+        new FilterInputStream(new Progress(reader.openPart(part), "restore of " + backup)) {
           @Override
           public int read(byte[] b, int off, int len) throws IOException {
             try {
