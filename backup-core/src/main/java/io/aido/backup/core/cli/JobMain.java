@@ -7,7 +7,6 @@ import io.aido.backup.core.config.LogFormat;
 import io.aido.backup.core.config.Redaction;
 import io.aido.backup.core.config.RunOptions;
 import io.aido.backup.core.config.Secret;
-import io.aido.backup.core.crypto.TinkRegistration;
 import io.aido.backup.core.observability.Logging;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -91,7 +90,6 @@ public abstract class JobMain {
 
   /** Runs the job with {@code args}; returns the exit code and never throws. */
   public final int execute(JobContext context, String... args) {
-    TinkRegistration.register();
     return commandLine(context).execute(args);
   }
 

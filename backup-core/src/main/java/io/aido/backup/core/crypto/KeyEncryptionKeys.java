@@ -66,10 +66,6 @@ public final class KeyEncryptionKeys {
 
   private static final Object ROTATION = new Object();
 
-  static {
-    TinkRegistration.register();
-  }
-
   private KeyEncryptionKeys() {}
 
   /**
@@ -80,6 +76,7 @@ public final class KeyEncryptionKeys {
    *     malformed, or no Google Cloud credentials are found
    */
   public static KeyEncryptionKey open(String uri) throws IOException, GeneralSecurityException {
+    TinkRegistration.register();
     if (uri == null || uri.isBlank()) {
       throw new GeneralSecurityException(
           "unable to open key-encryption key: no key URI given (a gcp-kms:// URI or a keyset"
@@ -118,6 +115,7 @@ public final class KeyEncryptionKeys {
    */
   public static KeyEncryptionKey openKeysetFile(Path file)
       throws IOException, GeneralSecurityException {
+    TinkRegistration.register();
     byte[] bytes = readSmallFile(file);
     KeysetHandle handle;
     try {
@@ -155,6 +153,7 @@ public final class KeyEncryptionKeys {
    */
   public static KeyEncryptionKey generateKeysetFile(Path file)
       throws IOException, GeneralSecurityException {
+    TinkRegistration.register();
     KeysetHandle handle = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM);
     byte[] json =
         TinkJsonProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get())
