@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class DrillReportTest {
   private static final Instant START = Instant.parse("2026-12-05T12:00:00Z");
 
-  private static DrillStep step(String component, DrillStep.Status status, double rto, long ageSeconds) {
+  private static DrillStep step(
+      String component, DrillStep.Status status, double rto, long ageSeconds) {
     return new DrillStep(
         component,
         "20261205T110000Z-abcdef",
