@@ -10,9 +10,9 @@ import java.security.GeneralSecurityException;
  *
  * <p>Guarantees: {@link #register} is idempotent and thread-safe; the registration itself runs
  * once, on the first call. The entry points of {@code core.crypto} that build Tink keys ({@link
- * io.aido.backup.core.crypto.KeyEncryptionKeys}, {@link io.aido.backup.core.crypto.DataKey}) call it, and nothing else does: a command that never opens a
- * key ({@code --help}, a catalog listing without a key) does not load Tink at all, which saves
- * about 400 classes at start-up.
+ * io.aido.backup.core.crypto.KeyEncryptionKeys}, {@link io.aido.backup.core.crypto.DataKey}) call
+ * it, and nothing else does: a command that never opens a key ({@code --help}, a catalog listing
+ * without a key) does not load Tink at all, which saves about 400 classes at start-up.
  *
  * <pre>{@code
  * TinkRegistration.register();
