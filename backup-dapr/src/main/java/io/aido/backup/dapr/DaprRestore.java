@@ -20,15 +20,15 @@ import java.util.Optional;
  * <p>Nothing is written before every check has passed; the audit event is written by the caller
  * between {@link #check} and {@link #restore}.
  */
-final class DaprRestore {
+public final class DaprRestore {
   /**
    * One recorded store and where it goes.
    *
    * @param part the store's part in the backup
    * @param store the live store the same-named Component points at now
    */
-  record Target(DaprSnapshotFacts.Store recorded, PartRecord part, StateStore store) {
-    String id() {
+  public record Target(DaprSnapshotFacts.Store recorded, PartRecord part, StateStore store) {
+    public String id() {
       return recorded.id();
     }
   }
@@ -40,7 +40,7 @@ final class DaprRestore {
   private final PrintStream out;
   private final Clock clock;
 
-  DaprRestore(
+  public DaprRestore(
       BackupRecord record,
       BackupReader reader,
       DaprRestorePlan plan,
@@ -60,7 +60,7 @@ final class DaprRestore {
    * read: stores are written one after the other and Redis key by key, so a backup tampered at its
    * end is refused before the first write.
    */
-  void check(List<Target> targets, SchedulerAccess.Target scheduler)
+  public void check(List<Target> targets, SchedulerAccess.Target scheduler)
       throws JobException, IOException {
     for (Target t : targets) {
       long live = t.store().liveKeys(plan.filter());
@@ -112,16 +112,8 @@ final class DaprRestore {
    * @throws JobException exit 1 when a count differs from the record or a write fails, exit 2 when
    *     a target was written to since the check
    */
-  void restore(List<Target> targets, SchedulerAccess.Target scheduler) throws JobException {
-    List<String> differing = new ArrayList<>();
-    for (Target t : targets) {
-      if (!restoreStore(t)) {
-        differing.add(t.id());
-      }
-    }
-    if (scheduler != null && !restoreScheduler(scheduler)) {
-      differing.add("the Dapr Scheduler");
-    }
+  public void restore(List<Target> targets, SchedulerAccess.Target scheduler) throws JobException {
+    List<String> differing = write(targets, scheduler);
     if (!differing.isEmpty()) {
       throw JobException.failed(
           "restored backup "
@@ -134,6 +126,27 @@ final class DaprRestore {
     out.printf(
         "restored backup %s into %d state store(s)%s%n",
         record.id(), targets.size(), scheduler == null ? "" : " and the Dapr Scheduler");
+  }
+
+  /**
+   * Writes every target and the Scheduler, printing recorded and restored counts.
+   *
+   * @return the stores (and {@code the Dapr Scheduler}) whose count differs from the record
+   * @throws JobException exit 1 when a write fails, exit 2 when a target was written to since the
+   *     check
+   */
+  public List<String> write(List<Target> targets, SchedulerAccess.Target scheduler)
+      throws JobException {
+    List<String> differing = new ArrayList<>();
+    for (Target t : targets) {
+      if (!restoreStore(t)) {
+        differing.add(t.id());
+      }
+    }
+    if (scheduler != null && !restoreScheduler(scheduler)) {
+      differing.add("the Dapr Scheduler");
+    }
+    return differing;
   }
 
   /** Restores one store; whether its count matches the record. */

@@ -22,13 +22,13 @@ import java.util.function.BiPredicate;
  *     #schedulerOutOfScope})
  * @param filter the app ids and actor types to restore
  */
-record DaprRestorePlan(
+public record DaprRestorePlan(
     List<DaprSnapshotFacts.Store> stores,
     Optional<DaprSnapshotFacts.Scheduler> scheduler,
     List<String> schedulerNamespaces,
     KeyFilter filter) {
 
-  DaprRestorePlan {
+  public DaprRestorePlan {
     stores = List.copyOf(stores);
     schedulerNamespaces = List.copyOf(schedulerNamespaces);
   }
@@ -42,7 +42,7 @@ record DaprRestorePlan(
    * @param namespaces {@code --namespace}, empty for every recorded one
    * @throws JobException exit 2 when nothing of the backup is in scope
    */
-  static DaprRestorePlan of(
+  public static DaprRestorePlan of(
       String backup,
       DaprSnapshotFacts facts,
       KeyFilter filter,
@@ -83,7 +83,7 @@ record DaprRestorePlan(
   }
 
   /** How many keys {@code store} should hold in scope after the restore, when the record tells. */
-  Optional<Long> expected(DaprSnapshotFacts.Store store) {
+  public Optional<Long> expected(DaprSnapshotFacts.Store store) {
     return expected(store.counts(), filter);
   }
 

@@ -28,7 +28,7 @@ import java.util.Optional;
  * @param scheduler the Dapr Scheduler's reminders and jobs, or why they are not in the backup
  * @param filters what the snapshot was narrowed to
  */
-record DaprSnapshotFacts(
+public record DaprSnapshotFacts(
     int snapshotFormat,
     List<String> namespaces,
     String resourcesPart,
@@ -39,7 +39,7 @@ record DaprSnapshotFacts(
     Scheduler scheduler,
     Filters filters) {
 
-  DaprSnapshotFacts {
+  public DaprSnapshotFacts {
     namespaces = List.copyOf(namespaces);
     Objects.requireNonNull(resourcesPart, "resourcesPart");
     resources = Collections.unmodifiableMap(new LinkedHashMap<>(resources));
@@ -62,7 +62,7 @@ record DaprSnapshotFacts(
    * @param notHashesLeftOut Redis keys that were not hashes, left out; {@code null} for other
    *     stores
    */
-  record Store(
+  public record Store(
       String namespace,
       String name,
       String type,
@@ -75,7 +75,7 @@ record DaprSnapshotFacts(
       Long notHashesLeftOut) {
 
     /** {@code namespace/name}. */
-    String id() {
+    public String id() {
       return namespace + "/" + name;
     }
 
@@ -114,7 +114,7 @@ record DaprSnapshotFacts(
   }
 
   /** A state store left out of the snapshot, and why. */
-  record Skipped(String namespace, String name, String type, String reason) {
+  public record Skipped(String namespace, String name, String type, String reason) {
     Map<String, Object> toFacts() {
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("namespace", namespace);
@@ -141,7 +141,7 @@ record DaprSnapshotFacts(
    * @param leased entries that had a lease
    * @param expiredLeftOut entries that had expired when read, left out
    */
-  record Scheduler(
+  public record Scheduler(
       String skipped,
       String part,
       String from,
@@ -193,7 +193,7 @@ record DaprSnapshotFacts(
   }
 
   /** What the snapshot was narrowed to: {@code --app-id}, {@code --actor-type}, {@code --store}. */
-  record Filters(List<String> appIds, List<String> actorTypes, List<String> stores) {
+  public record Filters(List<String> appIds, List<String> actorTypes, List<String> stores) {
     Map<String, Object> toFacts() {
       Map<String, Object> f = new LinkedHashMap<>();
       f.put("appIds", appIds);
@@ -213,7 +213,7 @@ record DaprSnapshotFacts(
    * @throws IllegalArgumentException naming the backup and the fact if it is not a {@code dapr}
    *     record or a fact is missing or unreadable
    */
-  static DaprSnapshotFacts of(BackupRecord record) {
+  public static DaprSnapshotFacts of(BackupRecord record) {
     if (record.kind() != BackupKind.DAPR) {
       throw new IllegalArgumentException(
           "backup " + record.id() + " is of kind " + record.kind() + ", not dapr");
@@ -247,7 +247,7 @@ record DaprSnapshotFacts(
   }
 
   /** The Scheduler part, when the backup holds one. */
-  Optional<Scheduler> schedulerPart() {
+  public Optional<Scheduler> schedulerPart() {
     return scheduler.taken() ? Optional.of(scheduler) : Optional.empty();
   }
 }

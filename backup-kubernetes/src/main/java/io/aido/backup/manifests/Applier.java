@@ -26,7 +26,7 @@ import java.util.TreeSet;
  * refuses to create by apply (it answers 404 for an object that does not exist yet, as fabric8's
  * mock server does) gets a plain create instead.
  */
-final class Applier {
+public final class Applier {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What happened to one object. */
@@ -43,13 +43,29 @@ final class Applier {
   private final KubernetesClient client;
   private final boolean dryRun;
   private final boolean forceConflicts;
+  private final boolean serverDryRun;
   private final List<String> appliedCrds = new ArrayList<>();
   private final Set<String> notEstablished = new TreeSet<>();
 
-  Applier(KubernetesClient client, boolean dryRun, boolean forceConflicts) {
+  public Applier(KubernetesClient client, boolean dryRun, boolean forceConflicts) {
+    this(client, dryRun, forceConflicts, false);
+  }
+
+  private Applier(
+      KubernetesClient client, boolean dryRun, boolean forceConflicts, boolean serverDryRun) {
     this.client = client;
     this.dryRun = dryRun;
     this.forceConflicts = forceConflicts;
+    this.serverDryRun = serverDryRun;
+  }
+
+  /**
+   * An applier whose writes are server-side dry runs ({@code dryRun=All}): the API server
+   * validates, defaults and admits each object as for a real apply, and stores nothing. Outcomes
+   * say what a real apply would do.
+   */
+  public static Applier serverSideDryRun(KubernetesClient client) {
+    return new Applier(client, false, false, true);
   }
 
   Applied apply(ResourceType type, GenericKubernetesResource object) {
@@ -77,16 +93,24 @@ final class Applier {
         return new Applied(Outcome.UNCHANGED, List.of(), null);
       }
       if (!dryRun) {
-        var resource = scoped.resource(object).fieldManager(ApiErrors.FIELD_MANAGER);
+        var resource =
+            serverDryRun
+                ? scoped.resource(object).dryRun().fieldManager(ApiErrors.FIELD_MANAGER)
+                : scoped.resource(object).fieldManager(ApiErrors.FIELD_MANAGER);
         try {
           (forceConflicts ? resource.forceConflicts() : resource).serverSideApply();
         } catch (KubernetesClientException e) {
           if (live != null || e.getCode() != 404) {
             throw e;
           }
-          scoped.resource(object).create();
+          if (serverDryRun) {
+            scoped.resource(object).dryRun().create();
+          } else {
+            scoped.resource(object).create();
+          }
         }
-        if (type.group().equals("apiextensions.k8s.io")
+        if (!serverDryRun
+            && type.group().equals("apiextensions.k8s.io")
             && type.kind().equals("CustomResourceDefinition")) {
           appliedCrds.add(object.getMetadata().getName());
         }

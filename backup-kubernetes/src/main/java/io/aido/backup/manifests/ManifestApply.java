@@ -7,10 +7,12 @@ import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.PartReadException;
 import io.aido.backup.kubernetes.ObjectYaml;
+import io.aido.backup.kubernetes.ResourceType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * another number of objects than its index says, and when any object failed; what was applied stays
  * applied, nothing is deleted.
  */
-final class ManifestApply {
+public final class ManifestApply {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestApply.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -38,10 +40,11 @@ final class ManifestApply {
   private final int crdTimeout;
   private final PrintStream out;
   private final Map<Applier.Outcome, Integer> tally = new EnumMap<>(Applier.Outcome.class);
+  private final List<Created> created = new ArrayList<>();
   private int skipped;
   private int toolkit;
 
-  ManifestApply(
+  public ManifestApply(
       Applier applier, ManifestRestorePlan plan, boolean dryRun, int crdTimeout, PrintStream out) {
     this.applier = applier;
     this.plan = plan;
@@ -53,8 +56,26 @@ final class ManifestApply {
     }
   }
 
+  /**
+   * An object this run created (in a dry run: would have created).
+   *
+   * @param type its type
+   * @param namespace its namespace, null when cluster-scoped
+   * @param name its name
+   */
+  public record Created(ResourceType type, String namespace, String name) {}
+
+  /**
+   * The objects this run created (in a dry run: would have created), in that order: what a caller
+   * removes to undo a restore into a scratch namespace. Deleting one a dry run did not create is a
+   * no-op.
+   */
+  public List<Created> created() {
+    return List.copyOf(created);
+  }
+
   /** Restores {@code part}, the archive of {@code record}, read by {@code reader}. */
-  void run(BackupReader reader, PartRecord part, BackupRecord record)
+  public void run(BackupReader reader, PartRecord part, BackupRecord record)
       throws IOException, InterruptedException, JobException {
     long read = 0;
     long indexObjects = -1;
@@ -124,7 +145,14 @@ final class ManifestApply {
         Applier.Applied applied = applier.apply(step.type(), step.object());
         tally.merge(applied.outcome(), 1, Integer::sum);
         switch (applied.outcome()) {
-          case CREATED -> print(dryRun ? "would create" : "created", step.label(), null);
+          case CREATED -> {
+            created.add(
+                new Created(
+                    step.type(),
+                    step.object().getMetadata().getNamespace(),
+                    step.object().getMetadata().getName()));
+            print(dryRun ? "would create" : "created", step.label(), null);
+          }
           case UPDATED ->
               print(
                   dryRun ? "would change" : "changed",

@@ -26,7 +26,7 @@ import java.util.Objects;
  * @param unavailableApiGroups API group versions the server listed but could not serve; stored only
  *     when there is any
  */
-record ManifestFacts(
+public record ManifestFacts(
     String archivePart,
     long objects,
     Map<String, Long> counts,
@@ -35,7 +35,7 @@ record ManifestFacts(
     Map<String, List<Integer>> helmReleases,
     List<String> unavailableApiGroups) {
 
-  ManifestFacts {
+  public ManifestFacts {
     Objects.requireNonNull(archivePart, "archivePart");
     counts = Collections.unmodifiableMap(new LinkedHashMap<>(counts));
     skipped = Collections.unmodifiableMap(new LinkedHashMap<>(skipped));
@@ -52,7 +52,7 @@ record ManifestFacts(
    * @throws IllegalArgumentException naming the backup and the fact if it is not a {@code
    *     manifests} record or a fact is missing or unreadable
    */
-  static ManifestFacts of(BackupRecord record) {
+  public static ManifestFacts of(BackupRecord record) {
     if (record.kind() != BackupKind.MANIFESTS) {
       throw new IllegalArgumentException(
           "backup " + record.id() + " is of kind " + record.kind() + ", not manifests");
@@ -81,7 +81,7 @@ record ManifestFacts(
   }
 
   /** The facts as the record stores them. */
-  Map<String, Object> toFacts() {
+  public Map<String, Object> toFacts() {
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("archivePart", archivePart);
     facts.put("objects", objects);

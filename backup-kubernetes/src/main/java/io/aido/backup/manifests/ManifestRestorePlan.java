@@ -29,7 +29,7 @@ import java.util.Optional;
  * namespaced object moves to the new namespace, and RBAC subjects of a mapped namespace follow.
  * {@link #next} maps the object it is given, which is the restore's own parsed copy.
  */
-final class ManifestRestorePlan {
+public final class ManifestRestorePlan {
   private static final String RBAC = "rbac.authorization.k8s.io";
 
   /** What to do with one object. */
@@ -70,6 +70,7 @@ final class ManifestRestorePlan {
   private final List<String> namespaces;
   private final Map<String, String> mapping;
   private final Map<String, ResourceType> types = new HashMap<>();
+  private boolean leaveNamespaceObjects;
   private int lastRank = -1;
   private boolean crdsAwaited;
 
@@ -77,9 +78,19 @@ final class ManifestRestorePlan {
    * @param namespaces the namespaces to restore (names before mapping); empty for everything
    * @param mapping {@code --namespace-map}, old name to new name
    */
-  ManifestRestorePlan(List<String> namespaces, Map<String, String> mapping) {
+  public ManifestRestorePlan(List<String> namespaces, Map<String, String> mapping) {
     this.namespaces = List.copyOf(namespaces);
     this.mapping = Map.copyOf(mapping);
+  }
+
+  /**
+   * Leaves the Namespace objects alone (they are neither created nor changed): for a restore into
+   * namespaces that exist already and that the restoring account may not change, such as a drill's
+   * scratch namespace.
+   */
+  public ManifestRestorePlan leaveNamespaceObjects() {
+    leaveNamespaceObjects = true;
+    return this;
   }
 
   /** Whether an archive entry is an object to restore (the Helm tree is for people). */
@@ -146,6 +157,9 @@ final class ManifestRestorePlan {
   }
 
   private boolean selected(ResourceType type, GenericKubernetesResource object) {
+    if (leaveNamespaceObjects && isNamespace(type)) {
+      return false;
+    }
     if (namespaces.isEmpty()) {
       return true;
     }

@@ -23,14 +23,14 @@ import java.util.stream.Stream;
  * <p>Restrictions: never overwrites; a failure part-way leaves the directory incomplete, and the
  * messages say to empty it before trying again.
  */
-final class DataDirectory {
+public final class DataDirectory {
   private final Path dir;
 
-  DataDirectory(Path dir) {
+  public DataDirectory(Path dir) {
     this.dir = dir;
   }
 
-  Path path() {
+  public Path path() {
     return dir;
   }
 
@@ -39,7 +39,7 @@ final class DataDirectory {
    *
    * @throws JobException (usage) if it is a file or holds anything
    */
-  void checkEmpty() throws JobException, IOException {
+  public void checkEmpty() throws JobException, IOException {
     if (Files.exists(dir)) {
       if (!Files.isDirectory(dir)) {
         throw JobException.badInput("--pgdata '" + dir + "' is not a directory");
@@ -57,7 +57,7 @@ final class DataDirectory {
   }
 
   /** Creates the directory readable by its owner only, as PostgreSQL requires. */
-  void create() throws IOException {
+  public void create() throws IOException {
     Files.createDirectories(dir);
     try {
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
@@ -72,7 +72,7 @@ final class DataDirectory {
    * @param tar opens the part; closed here
    * @throws JobException if reading the part or tar fails
    */
-  void unpack(BackupId base, PartOpener tar) throws JobException {
+  public void unpack(BackupId base, PartOpener tar) throws JobException {
     String what = "tar extracting base backup " + base;
     try (ToolProcess process =
             ToolProcess.start(
@@ -98,7 +98,7 @@ final class DataDirectory {
   }
 
   /** Opens a part's plaintext. */
-  interface PartOpener {
+  public interface PartOpener {
     InputStream open() throws IOException;
   }
 
@@ -106,7 +106,7 @@ final class DataDirectory {
    * Appends {@code settings} to {@code postgresql.auto.conf}, creates {@code recovery.signal} and
    * removes a {@code postmaster.pid} the copy carried, so the server starts into recovery.
    */
-  void writeRecovery(String settings) throws IOException {
+  public void writeRecovery(String settings) throws IOException {
     Files.writeString(
         dir.resolve("postgresql.auto.conf"),
         settings,

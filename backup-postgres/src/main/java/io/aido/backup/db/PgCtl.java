@@ -23,7 +23,7 @@ import java.util.Map;
  * <p>Restrictions: pg_ctl refuses to run as root ({@link #runningAsRoot}); the server listens on
  * the given port, and on a unix socket in the given directory when the host is one.
  */
-final class PgCtl {
+public final class PgCtl {
   private final String command;
   private final Path pgdata;
   private final Path log;
@@ -32,19 +32,19 @@ final class PgCtl {
    * @param command the {@code pg_ctl} to run
    * @param pgdata the data directory
    */
-  PgCtl(String command, Path pgdata) {
+  public PgCtl(String command, Path pgdata) {
     this.command = command;
     this.pgdata = pgdata;
     this.log = pgdata.resolveSibling(pgdata.getFileName() + "-recovery.log");
   }
 
   /** The server log, beside the data directory. */
-  Path log() {
+  public Path log() {
     return log;
   }
 
   /** Whether this JVM runs as root, whom pg_ctl refuses. */
-  static boolean runningAsRoot() {
+  public static boolean runningAsRoot() {
     return "root".equals(System.getProperty("user.name"));
   }
 
@@ -66,7 +66,7 @@ final class PgCtl {
    *
    * @throws IOException if pg_ctl fails; the message holds the end of the server log
    */
-  void start(int port, String host, Duration timeout) throws IOException {
+  public void start(int port, String host, Duration timeout) throws IOException {
     try (ToolProcess ctl =
         ToolProcess.start(
             "pg_ctl start",
@@ -92,8 +92,36 @@ final class PgCtl {
     }
   }
 
+  /**
+   * {@code pg_ctl stop -m fast -w}: returns once the server has stopped; a server that does not run
+   * is no failure.
+   *
+   * @throws IOException if pg_ctl fails on a running server
+   */
+  public void stop(Duration timeout) throws IOException {
+    if (!Files.exists(pgdata.resolve("postmaster.pid"))) {
+      return;
+    }
+    try (ToolProcess ctl =
+        ToolProcess.start(
+            "pg_ctl stop",
+            List.of(
+                command,
+                "-D",
+                pgdata.toString(),
+                "-m",
+                "fast",
+                "-w",
+                "-t",
+                Long.toString(Math.max(1, timeout.toSeconds())),
+                "stop"),
+            Map.of())) {
+      ctl.awaitSuccess();
+    }
+  }
+
   /** How recovery ended. */
-  enum Ended {
+  public enum Ended {
     PROMOTED,
     PAUSED
   }
@@ -103,7 +131,7 @@ final class PgCtl {
    *
    * @throws JobException if the server stops, or recovery has not ended by {@code timeout}
    */
-  Ended awaitRecovery(PgConnection pg, Clock clock, Duration timeout) throws JobException {
+  public Ended awaitRecovery(PgConnection pg, Clock clock, Duration timeout) throws JobException {
     Instant deadline = clock.instant().plus(timeout);
     String last = "not reachable yet";
     while (clock.instant().isBefore(deadline)) {
@@ -146,7 +174,7 @@ final class PgCtl {
   }
 
   /** The server log's last three lines, joined. */
-  String logTail() {
+  public String logTail() {
     try {
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
       return String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));

@@ -5,6 +5,7 @@ import io.aido.backup.core.cli.JobException;
 import io.aido.backup.postgres.wal.ArchivedWal;
 import io.aido.backup.postgres.wal.BaseBackupFacts;
 import io.aido.backup.postgres.wal.Lsn;
+import io.aido.backup.postgres.wal.WalArchive;
 import io.aido.backup.postgres.wal.WalChain;
 import io.aido.backup.postgres.wal.WalSegment;
 import java.io.IOException;
@@ -34,33 +35,34 @@ import java.util.List;
  * @param facts its facts
  * @param wal the archived WAL recovery reads, in order
  */
-record PitrPlan(Target target, BackupRecord base, BaseBackupFacts facts, List<ArchivedWal> wal) {
+public record PitrPlan(
+    Target target, BackupRecord base, BaseBackupFacts facts, List<ArchivedWal> wal) {
   /** Microseconds at most, as PostgreSQL reads a timestamp. */
   private static final DateTimeFormatter PG_TIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS'+00'").withZone(ZoneOffset.UTC);
 
-  PitrPlan {
+  public PitrPlan {
     wal = List.copyOf(wal);
   }
 
   /**
    * The moment to restore to: a time, a WAL position, or (both null) the end of the archived WAL.
    */
-  record Target(Instant time, Lsn lsn) {
-    static Target time(Instant time) {
+  public record Target(Instant time, Lsn lsn) {
+    public static Target time(Instant time) {
       return new Target(time, null);
     }
 
-    static Target lsn(Lsn lsn) {
+    public static Target lsn(Lsn lsn) {
       return new Target(null, lsn);
     }
 
-    static Target latest() {
+    public static Target latest() {
       return new Target(null, null);
     }
 
     /** For messages: {@code time 2026-...}, {@code WAL position 0/...}, or the archive's end. */
-    String describe() {
+    public String describe() {
       if (time != null) {
         return "time " + time;
       }
@@ -72,12 +74,27 @@ record PitrPlan(Target target, BackupRecord base, BaseBackupFacts facts, List<Ar
   }
 
   /** The archive as the plan reads it: object names and when an object was stored. */
-  interface Archive {
+  public interface Archive {
     /** Every archived WAL object, for a cluster of {@code segmentSize}. */
     List<ArchivedWal> list(long segmentSize) throws IOException;
 
     /** When {@code wal} was stored (from its header). */
     Instant archivedAt(ArchivedWal wal) throws IOException;
+
+    /** The repository's archive. */
+    static Archive of(WalArchive archive) {
+      return new Archive() {
+        @Override
+        public List<ArchivedWal> list(long segmentSize) throws IOException {
+          return archive.list(segmentSize);
+        }
+
+        @Override
+        public Instant archivedAt(ArchivedWal wal) throws IOException {
+          return archive.header(wal.key()).archivedAt();
+        }
+      };
+    }
   }
 
   /**
@@ -89,7 +106,8 @@ record PitrPlan(Target target, BackupRecord base, BaseBackupFacts facts, List<Ar
    *     not read or the archived WAL does not reach the target
    * @throws IOException if the archive cannot be read
    */
-  static PitrPlan make(Target target, String backupId, List<BackupRecord> bases, Archive archive)
+  public static PitrPlan make(
+      Target target, String backupId, List<BackupRecord> bases, Archive archive)
       throws JobException, IOException {
     BackupRecord base = chooseBase(target, backupId, bases);
     BaseBackupFacts facts = factsOf(base);
@@ -208,7 +226,7 @@ record PitrPlan(Target target, BackupRecord base, BaseBackupFacts facts, List<Ar
   }
 
   /** Where recovery's WAL ends: the last fetched segment's end, or the base backup's stop. */
-  Lsn walEnd() {
+  public Lsn walEnd() {
     return wal.isEmpty() ? facts.stopLsn() : wal.get(wal.size() - 1).end();
   }
 
@@ -216,7 +234,7 @@ record PitrPlan(Target target, BackupRecord base, BaseBackupFacts facts, List<Ar
    * The lines appended to {@code postgresql.auto.conf}: {@code restore_command} copying from {@code
    * walDir}, the target, its timeline and {@code recovery_target_action}.
    */
-  String recoverySettings(Path walDir, String targetAction) {
+  public String recoverySettings(Path walDir, String targetAction) {
     StringBuilder conf = new StringBuilder("\n# point-in-time recovery, written by restore-pitr\n");
     conf.append("restore_command = '")
         .append(escape("cp \"" + walDir + "/%f\" \"%p\""))

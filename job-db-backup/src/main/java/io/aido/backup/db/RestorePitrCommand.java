@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -181,7 +180,10 @@ public final class RestorePitrCommand extends DbCommand {
     WalArchive archive = new WalArchive(store, repo.pipeline());
     PitrPlan plan =
         PitrPlan.make(
-            target, backupId, repo.catalog().list(BackupKind.DB_BASE), archiveOf(archive));
+            target,
+            backupId,
+            repo.catalog().list(BackupKind.DB_BASE),
+            PitrPlan.Archive.of(archive));
     BackupRecord base = plan.base();
     DataDirectory data = new DataDirectory(pgdata);
     data.checkEmpty();
@@ -230,20 +232,6 @@ public final class RestorePitrCommand extends DbCommand {
     }
     startAndWait(new PgCtl(tools().command("pg_ctl"), pgdata));
     return ExitCodes.DONE;
-  }
-
-  private static PitrPlan.Archive archiveOf(WalArchive archive) {
-    return new PitrPlan.Archive() {
-      @Override
-      public List<ArchivedWal> list(long segmentSize) throws IOException {
-        return archive.list(segmentSize);
-      }
-
-      @Override
-      public Instant archivedAt(ArchivedWal wal) throws IOException {
-        return archive.header(wal.key()).archivedAt();
-      }
-    };
   }
 
   private void audit(BlobStore store, PitrPlan plan) throws JobException {

@@ -12,8 +12,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "verify",
     description =
-        "Verifies backups end to end, test-restores database dumps and checks freshness against the RPO.",
-    subcommands = {VerifyCommand.class})
+        "Verifies backups end to end, test-restores database dumps, checks freshness against the RPO and runs the disaster-recovery drill.",
+    subcommands = {VerifyCommand.class, DrillCommand.class})
 public final class Main extends JobMain {
   private final VerifyCommand verify;
 

@@ -18,6 +18,7 @@ import java.util.Optional;
  * audit/&lt;yyyy-MM-dd&gt;/&lt;time&gt;-&lt;event&gt;.json audit events, appended
  * lease/&lt;kind&gt;/&lt;backup-id&gt;/&lt;holder&gt;.json  a reader's claim on a backup, until it expires
  * probe/&lt;time&gt;-&lt;random&gt;                  a writer's pre-flight probe, deleted at once
+ * drills/&lt;time&gt;.json                      disaster-recovery drill reports, appended
  * </pre>
  */
 public final class Layout {
@@ -31,6 +32,7 @@ public final class Layout {
   public static final String AUDIT = "audit/";
   public static final String LEASE = "lease/";
   public static final String PROBE = "probe/";
+  public static final String DRILLS = "drills/";
 
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -119,6 +121,11 @@ public final class Layout {
         return Optional.empty();
       }
     }
+  }
+
+  /** The report of the drill that started at {@code at}. */
+  public static ObjectKey drillReport(Instant at) {
+    return ObjectKey.of(DRILLS + stamp(at) + ".json");
   }
 
   /** A time stamp for object names: {@code 20261124T020000.123Z}. */

@@ -31,8 +31,10 @@ import picocli.CommandLine.Option;
  * }</pre>
  *
  * <p>{@link #validate} checks the URL's shape, and for a keyset file that it exists, is readable
- * and holds a usable keyset (the key opened there is kept for {@link #kek()}); a {@code gcp-kms}
- * URI is checked for shape only, since reaching KMS is work. No message contains key material.
+ * and, when the command needs the key, holds a usable keyset (the key opened there is kept for
+ * {@link #kek()}); a {@link #keyOptional()} command never opens it, so it does not load the crypto
+ * library at all. A {@code gcp-kms} URI is checked for shape only, since reaching KMS is work. No
+ * message contains key material.
  */
 public final class RepositoryOptions implements ValidatedOptions {
   private static final Pattern KMS_KEY =
@@ -67,7 +69,10 @@ public final class RepositoryOptions implements ValidatedOptions {
     this.keyRequired = keyRequired;
   }
 
-  /** For commands that never decrypt (listing the catalog): a key is checked only when given. */
+  /**
+   * For commands that never decrypt (listing the catalog): a key is checked only when given, and
+   * then only that its file can be read; {@link #kek()} opens it on first use.
+   */
   public static RepositoryOptions keyOptional() {
     return new RepositoryOptions(false);
   }
@@ -120,7 +125,7 @@ public final class RepositoryOptions implements ValidatedOptions {
       problems.add(keySetting, "keyset file '" + file + "' is not a regular file");
     } else if (!Files.isReadable(file)) {
       problems.add(keySetting, "keyset file '" + file + "' is not readable (permission denied)");
-    } else {
+    } else if (keyRequired) {
       try {
         openedKey = KeyEncryptionKeys.openKeysetFile(file);
       } catch (IOException e) {

@@ -7,6 +7,7 @@ import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import com.google.crypto.tink.proto.KeysetInfo;
+import io.aido.backup.core.crypto.internal.TinkRegistration;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -66,10 +67,6 @@ public final class KeyEncryptionKeys {
 
   private static final Object ROTATION = new Object();
 
-  static {
-    TinkRegistration.register();
-  }
-
   private KeyEncryptionKeys() {}
 
   /**
@@ -80,6 +77,7 @@ public final class KeyEncryptionKeys {
    *     malformed, or no Google Cloud credentials are found
    */
   public static KeyEncryptionKey open(String uri) throws IOException, GeneralSecurityException {
+    TinkRegistration.register();
     if (uri == null || uri.isBlank()) {
       throw new GeneralSecurityException(
           "unable to open key-encryption key: no key URI given (a gcp-kms:// URI or a keyset"
@@ -118,6 +116,7 @@ public final class KeyEncryptionKeys {
    */
   public static KeyEncryptionKey openKeysetFile(Path file)
       throws IOException, GeneralSecurityException {
+    TinkRegistration.register();
     byte[] bytes = readSmallFile(file);
     KeysetHandle handle;
     try {
@@ -155,6 +154,7 @@ public final class KeyEncryptionKeys {
    */
   public static KeyEncryptionKey generateKeysetFile(Path file)
       throws IOException, GeneralSecurityException {
+    TinkRegistration.register();
     KeysetHandle handle = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM);
     byte[] json =
         TinkJsonProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get())

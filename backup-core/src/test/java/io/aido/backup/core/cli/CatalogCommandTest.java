@@ -3,8 +3,11 @@ package io.aido.backup.core.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.aido.backup.testing.CommandRun;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CatalogCommandTest {
 
@@ -17,6 +20,44 @@ class CatalogCommandTest {
         .contains("configuration has 1 problem:")
         .contains("--storage-url (BACKUP_STORAGE_URL): not set")
         .doesNotContain("--kek-uri");
+  }
+
+  @Test
+  void list_keysetFileThatIsNoKeyset_notOpenedSoNotAProblem(@TempDir Path dir) throws Exception {
+    Path notAKeyset = Files.writeString(dir.resolve("kek.json"), "not a keyset");
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
+            Map.of(
+                "BACKUP_STORAGE_URL",
+                "memory://catalog-unopened-key",
+                "BACKUP_KEK_URI",
+                notAKeyset.toString()),
+            "catalog",
+            "list");
+
+    // the empty repository is the one problem: the keyset, never opened, is none
+    assertThat(run.err())
+        .contains("configuration has 1 problem:")
+        .contains("no repository at 'memory://catalog-unopened-key'")
+        .doesNotContain("keyset");
+  }
+
+  @Test
+  void list_missingKeysetFile_stillRefusedNamingIt(@TempDir Path dir) {
+    CommandRun run =
+        CommandRun.of(
+            new TestJob()::execute,
+            Map.of(
+                "BACKUP_STORAGE_URL",
+                "memory://catalog-missing-key",
+                "BACKUP_KEK_URI",
+                dir.resolve("gone.json").toString()),
+            "catalog",
+            "list");
+
+    assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err()).contains("keyset file '" + dir.resolve("gone.json") + "' does not exist");
   }
 
   @Test
@@ -66,11 +107,5 @@ class CatalogCommandTest {
 
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err()).contains("ID|latest: not given");
-  }
-
-  @Test
-  void duration_readable() {
-    assertThat(CatalogCommand.duration(java.time.Duration.ofSeconds(75))).isEqualTo("1m15s");
-    assertThat(CatalogCommand.duration(java.time.Duration.ofMinutes(135))).isEqualTo("2h15m");
   }
 }
