@@ -9,11 +9,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyInputStream;
 import org.postgresql.copy.PGCopyOutputStream;
@@ -101,7 +99,7 @@ public final class PostgresStateStore implements StateStore {
 
   @Override
   public SnapshotStats snapshot(KeyFilter filter, SnapshotFormat.Writer out) throws IOException {
-    String quoted = quoteTable(table);
+    String quoted = StateTables.quote(table);
     String select =
         layout == Layout.V1
             ? "SELECT key, value::text, isbinary, xmin::text, expiredate, insertdate, updatedate"
@@ -171,7 +169,7 @@ public final class PostgresStateStore implements StateStore {
               + server
               + ": the layouts differ (Dapr cannot migrate between them either)");
     }
-    String quoted = quoteTable(table);
+    String quoted = StateTables.quote(table);
     KeyCounts counts = new KeyCounts();
     long expired = 0;
     long removed = 0;
@@ -201,7 +199,7 @@ public final class PostgresStateStore implements StateStore {
                   + live
                   + " live key(s) in the restore's scope; give --clean to replace them");
         }
-        removed = deleteScope(c, quoted, filter);
+        removed = StateTables.deleteScope(c, quoted, filter);
         expired = copyIn(c, quoted, in, filter, now, counts);
         c.commit();
       } catch (IOException | LiveDataException | SQLException | RuntimeException e) {
@@ -279,7 +277,7 @@ public final class PostgresStateStore implements StateStore {
   @Override
   public long liveKeys(KeyFilter filter) throws IOException {
     try (Connection c = connector.open()) {
-      return countLive(c, quoteTable(table), filter);
+      return countLive(c, StateTables.quote(table), filter);
     } catch (SQLException e) {
       throw failed("read", e);
     }
@@ -307,33 +305,6 @@ public final class PostgresStateStore implements StateStore {
     return live;
   }
 
-  /** Deletes the rows in scope (expired ones too, so their keys are free); returns how many. */
-  private static long deleteScope(Connection c, String quoted, KeyFilter filter)
-      throws SQLException {
-    if (filter.all()) {
-      try (Statement s = c.createStatement()) {
-        return s.executeUpdate("DELETE FROM " + quoted);
-      }
-    }
-    long removed = 0;
-    try (PreparedStatement select = c.prepareStatement("SELECT key FROM " + quoted);
-        PreparedStatement delete = c.prepareStatement("DELETE FROM " + quoted + " WHERE key = ?")) {
-      try (ResultSet rs = select.executeQuery()) {
-        while (rs.next()) {
-          String key = rs.getString(1);
-          if (filter.matches(key)) {
-            delete.setString(1, key);
-            delete.addBatch();
-            removed++;
-          }
-        }
-      }
-      delete.executeBatch();
-    }
-    return removed;
-  }
-
-  /** The next COPY row; a lost connection is reported as this store's failure, not the sink's. */
   /** The COPY's rows; the header is read here, so a connection lost at once is named too. */
   private PgBinaryCopy.RowReader rows(InputStream copy) throws IOException {
     try {
@@ -343,6 +314,7 @@ public final class PostgresStateStore implements StateStore {
     }
   }
 
+  /** The next COPY row; a lost connection is reported as this store's failure, not the sink's. */
   private byte[][] next(PgBinaryCopy.RowReader rows) throws IOException {
     try {
       return rows.next();
@@ -359,7 +331,7 @@ public final class PostgresStateStore implements StateStore {
             + " on "
             + server
             + ": "
-            + firstLine(cause.getMessage()),
+            + StateTables.firstLine(cause.getMessage()),
         e);
   }
 
@@ -372,23 +344,8 @@ public final class PostgresStateStore implements StateStore {
             + " on "
             + server
             + ": "
-            + firstLine(e.getMessage()),
+            + StateTables.firstLine(e.getMessage()),
         e);
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "unknown error";
-    }
-    int nl = message.indexOf('\n');
-    return nl < 0 ? message : message.substring(0, nl);
-  }
-
-  /** {@code schema.table} or {@code table}, each part quoted as an identifier. */
-  static String quoteTable(String table) {
-    return Arrays.stream(table.split("\\.", 2))
-        .map(p -> "\"" + p.replace("\"", "\"\"") + "\"")
-        .collect(Collectors.joining("."));
   }
 
   @Override

@@ -145,20 +145,8 @@ public final class SchedulerAccess {
           sts.getSpec() == null || sts.getSpec().getReplicas() == null
               ? 1
               : sts.getSpec().getReplicas();
-      List<String> local = new ArrayList<>();
       List<String> pods = new ArrayList<>();
-      for (int i = 0; i < replicas && (allMembers || local.isEmpty()); i++) {
-        String name = STATEFUL_SET + "-" + i;
-        Pod pod = client.pods().inNamespace(namespace).withName(name).get();
-        if (pod == null || !ready(pod)) {
-          continue;
-        }
-        LocalPortForward forward =
-            client.pods().inNamespace(namespace).withName(name).portForward(CLIENT_PORT);
-        resources.add(0, forward);
-        local.add("http://127.0.0.1:" + forward.getLocalPort());
-        pods.add(namespace + "/" + name);
-      }
+      List<String> local = forward(client, namespace, replicas, allMembers, resources, pods);
       if (local.isEmpty()) {
         throw new IOException(
             "no ready pod of StatefulSet " + namespace + "/" + STATEFUL_SET + " to reach");
@@ -188,6 +176,34 @@ public final class SchedulerAccess {
       closeAll(resources);
       throw e;
     }
+  }
+
+  /**
+   * Port-forwards to the ready Scheduler pods (the first, or every one with {@code allMembers});
+   * returns their local client URLs and adds each forward to {@code resources} and its pod to
+   * {@code pods}.
+   */
+  private static List<String> forward(
+      KubernetesClient client,
+      String namespace,
+      int replicas,
+      boolean allMembers,
+      List<AutoCloseable> resources,
+      List<String> pods) {
+    List<String> local = new ArrayList<>();
+    for (int i = 0; i < replicas && (allMembers || local.isEmpty()); i++) {
+      String name = STATEFUL_SET + "-" + i;
+      Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+      if (pod == null || !ready(pod)) {
+        continue;
+      }
+      LocalPortForward forward =
+          client.pods().inNamespace(namespace).withName(name).portForward(CLIENT_PORT);
+      resources.add(0, forward);
+      local.add("http://127.0.0.1:" + forward.getLocalPort());
+      pods.add(namespace + "/" + name);
+    }
+    return local;
   }
 
   private static boolean ready(Pod pod) {

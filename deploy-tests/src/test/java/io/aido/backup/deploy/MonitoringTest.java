@@ -69,6 +69,9 @@ class MonitoringTest {
           "BackupRestoreTestNeverPassed",
           "BackupRestoreSlowerThanRto",
           "BackupKeysNotCurrent",
+          "BackupDrillFailed",
+          "BackupDrillOverdue",
+          "BackupDrillNeverPassed",
           "WalArchivingBehindRpo",
           "WalArchivingNeverSucceeded",
           "WalReplicationSlotRetainingTooMuch",
@@ -284,6 +287,26 @@ class MonitoringTest {
             // pushed by the CronJob at its end and by wal-archive --follow while it runs
             "backup_wal_archive_archived_through_timestamp_seconds",
             "backup_verify_last_restore_test_timestamp_seconds");
+  }
+
+  @Test
+  void drill_failureAgeAlertsAndRtoRpoPanel() throws IOException {
+    Map<String, Map<String, Object>> rules = rules();
+    assertThat((String) rules.get("BackupDrillFailed").get("expr"))
+        .contains("backup_drill_success")
+        .endsWith("== 0");
+    assertThat((String) rules.get("BackupDrillOverdue").get("expr"))
+        .contains("backup_drill_last_success_timestamp_seconds")
+        .endsWith("> 100 * 86400");
+    ConfigMap dashboard =
+        KustomizationsTest.only(monitoring, ConfigMap.class, "aido-backup-dashboard");
+    JsonNode json = new ObjectMapper().readTree(dashboard.getData().get("aido-backup.json"));
+    List<String> exprs = new ArrayList<>();
+    json.path("panels")
+        .forEach(p -> p.path("targets").forEach(t -> exprs.add(t.path("expr").asText())));
+    assertThat(exprs)
+        .anyMatch(e -> e.contains("backup_drill_rto_seconds"))
+        .anyMatch(e -> e.contains("backup_drill_rpo_seconds"));
   }
 
   @Test

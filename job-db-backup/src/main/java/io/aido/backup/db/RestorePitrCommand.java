@@ -193,9 +193,6 @@ public final class RestorePitrCommand extends DbCommand {
     BackupReader reader =
         openBackup(repo, base, kek, "restore base backup", "nothing was restored");
     reader.checkStoredParts();
-    audit(store, plan);
-
-    data.create();
     PartRecord part =
         base.part(plan.facts().basePart())
             .orElseThrow(
@@ -203,6 +200,12 @@ public final class RestorePitrCommand extends DbCommand {
                     JobException.failed(
                         "base backup " + base.id() + " has no part " + plan.facts().basePart(),
                         null));
+    // the whole part is authenticated before the data directory is touched: tar would have
+    // written the files before a damaged end was found
+    reader.checkPart(part);
+    audit(store, plan);
+
+    data.create();
     data.unpack(base.id(), () -> reader.openPart(part));
     Files.createDirectories(wal);
     fetch(archive, plan.wal(), kek, wal);

@@ -6,7 +6,7 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.JobContext;
-import io.aido.backup.core.cli.RewrapCommand;
+import io.aido.backup.core.cli.internal.RewrapCommand;
 import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;

@@ -8,7 +8,8 @@ import java.util.Map;
  * backup_drill_rto_seconds{component}} for each step that restored and {@code total}, {@code
  * backup_drill_rpo_seconds{component}} for each step whose restore passed and for the {@code
  * database}, {@code backup_drill_success} (1 when every step passed and every objective held),
- * {@code backup_drill_objective_rto_seconds} and {@code backup_drill_leftovers}.
+ * {@code backup_drill_last_success_timestamp_seconds} (when it passed), {@code
+ * backup_drill_objective_rto_seconds} and {@code backup_drill_leftovers}.
  */
 final class DrillMetrics {
   private DrillMetrics() {}
@@ -33,6 +34,12 @@ final class DrillMetrics {
         "backup_drill_success",
         "1 when the last drill restored everything correctly and met every objective, else 0.",
         report.outcome().equals("passed") ? 1 : 0);
+    if (report.outcome().equals("passed")) {
+      m.gauge(
+          "backup_drill_last_success_timestamp_seconds",
+          "When a drill last passed.",
+          report.finishedAt().toEpochMilli() / 1000.0);
+    }
     m.gauge(
         "backup_drill_objective_rto_seconds",
         "The recovery-time objective the last drill was judged by.",

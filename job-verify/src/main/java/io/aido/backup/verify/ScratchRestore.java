@@ -5,7 +5,6 @@ import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyUnavailableException;
-import io.aido.backup.core.observability.Progress;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.CorruptPartException;
 import io.aido.backup.core.repository.Repository;
@@ -210,7 +209,7 @@ final class ScratchRestore {
       throws JobException, IOException {
     IOException[] readFailure = new IOException[1];
     try (InputStream dump =
-        new FilterInputStream(new Progress(reader.openPart(part), "restore of " + backup)) {
+        new FilterInputStream(reader.openPart(part)) {
           @Override
           public int read(byte[] b, int off, int len) throws IOException {
             try {

@@ -3,19 +3,14 @@ package io.aido.backup.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.aido.backup.core.cli.JobContext;
 import io.aido.backup.core.cli.JobMain;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.testing.CommandRun;
 import io.aido.backup.testing.PgCluster;
 import io.aido.backup.testing.Processes;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -99,16 +94,8 @@ class DiskFullIT {
     return env;
   }
 
-  private record Run(int code, String output) {}
-
-  private static Run run(Path repo, Supplier<JobMain> job, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-      int code =
-          job.get()
-              .execute(new JobContext(Environment.of(env(repo)), o, o, Clock.systemUTC()), args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8));
-    }
+  private static CommandRun run(Path repo, Supplier<JobMain> job, String... args) {
+    return CommandRun.of(job.get()::execute, env(repo), args);
   }
 
   private static Set<String> files(Path root, String sub) throws IOException {
@@ -143,16 +130,17 @@ class DiskFullIT {
     Set<String> data = files(repo, "data");
 
     addNoise(8);
-    Run full = run(repo, db, "backup", "--database", "todo");
+    CommandRun full = run(repo, db, "backup", "--database", "todo");
 
-    assertThat(full.code()).as(full.output()).isEqualTo(1);
-    assertThat(full.output()).contains("No space left on device").doesNotContain("\tat ");
+    assertThat(full.code()).as(full.all()).isEqualTo(1);
+    assertThat(full.all()).contains("No space left on device").doesNotContain("\tat ");
     assertThat(files(repo, "catalog")).as("no record of the failed run").isEqualTo(records);
     assertThat(files(repo, ".incoming\\")).as("no upload left half-written").isEmpty();
-    Run verify = run(repo, io.aido.backup.verify.Main::new, "verify", "--all", "--no-freshness");
-    assertThat(verify.code()).as(verify.output()).isZero();
+    CommandRun verify =
+        run(repo, io.aido.backup.verify.Main::new, "verify", "--all", "--no-freshness");
+    assertThat(verify.code()).as(verify.all()).isZero();
 
-    Run cleanup =
+    CommandRun cleanup =
         run(
             repo,
             io.aido.backup.retention.Main::new,
@@ -161,18 +149,18 @@ class DiskFullIT {
             "1000",
             "--leftover-grace",
             "PT0S");
-    assertThat(cleanup.code()).as(cleanup.output()).isZero();
+    assertThat(cleanup.code()).as(cleanup.all()).isZero();
     assertThat(files(repo, "data")).as("the failed run's parts removed").isEqualTo(data);
 
     pg.psql("todo", "TRUNCATE noise");
-    Run next = run(repo, db, "backup", "--database", "todo");
-    assertThat(next.code()).as("the next run, with room again: %s", next.output()).isZero();
+    CommandRun next = run(repo, db, "backup", "--database", "todo");
+    assertThat(next.code()).as("the next run, with room again: %s", next.all()).isZero();
     assertThat(files(repo, "catalog")).hasSize(records.size() + 1);
     System.out.printf(
         "reliability: disk full: backup into a 6 MiB repository that fills: exit 1 (%s), no"
             + " record, earlier backup verifies, partial data removed by retention, next run"
             + " succeeds%n",
-        full.output().lines().filter(l -> l.contains("No space")).findFirst().orElse("").strip());
+        full.all().lines().filter(l -> l.contains("No space")).findFirst().orElse("").strip());
   }
 
   @Test
@@ -183,18 +171,19 @@ class DiskFullIT {
     Path spool = smallFilesystem("small-spool", "4m");
     pg.psql("todo", "SELECT pg_switch_wal();");
 
-    Run full = run(repo, db, "wal-archive", "--spool-dir", spool.toString());
+    CommandRun full = run(repo, db, "wal-archive", "--spool-dir", spool.toString());
 
-    assertThat(full.code()).as(full.output()).isEqualTo(1);
-    assertThat(full.output()).contains("No space left on device").doesNotContain("\tat ");
+    assertThat(full.code()).as(full.all()).isEqualTo(1);
+    assertThat(full.all()).contains("No space left on device").doesNotContain("\tat ");
     assertThat(files(repo, ".incoming\\")).as("no upload left half-written").isEmpty();
     assertThat(files(spool, ".")).as("nothing left in the spool").isEmpty();
 
-    Run next = run(repo, db, "wal-archive");
-    assertThat(next.code()).as("the next run, with room: %s", next.output()).isZero();
+    CommandRun next = run(repo, db, "wal-archive");
+    assertThat(next.code()).as("the next run, with room: %s", next.all()).isZero();
     assertThat(files(repo, "wal")).isNotEmpty();
-    Run verify = run(repo, io.aido.backup.verify.Main::new, "verify", "--all", "--no-freshness");
-    assertThat(verify.code()).as(verify.output()).isZero();
+    CommandRun verify =
+        run(repo, io.aido.backup.verify.Main::new, "verify", "--all", "--no-freshness");
+    assertThat(verify.code()).as(verify.all()).isZero();
     System.out.printf(
         "reliability: disk full: wal-archive with its spool on a 4 MiB filesystem: exit 1, nothing"
             + " half-visible, spool emptied, next run archives and verifies%n");

@@ -7,8 +7,12 @@ import io.aido.backup.core.cli.JobMain;
 import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.internal.KillPoints;
+import io.aido.backup.manifests.MockCluster;
 import io.aido.backup.testing.PgCluster;
 import io.aido.backup.testing.Processes;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -33,8 +37,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kill matrix: every writing command of the database and retention jobs ({@code replicate}, {@code
- * rewrap}, {@code backup}, {@code base-backup}, {@code wal-archive}, retention's {@code apply})
+ * Kill matrix: every writing command of the database, manifests and retention jobs ({@code
+ * replicate}, {@code rewrap}, {@code backup}, {@code base-backup}, Dapr's {@code snapshot} and
+ * {@code export} against fabric8's mock API server, {@code wal-archive}, retention's {@code apply})
  * runs as its own JVM, as in a container, and is killed with SIGKILL in three ways:
  *
  * <ul>
@@ -58,6 +63,8 @@ class KillMatrixIT {
 
   @TempDir static Path dir;
   private static PgCluster pg;
+  private static MockCluster cluster;
+  private static DaprCluster dapr;
   private static Path repo;
   private static Path keyset;
 
@@ -94,6 +101,49 @@ class KillMatrixIT {
   @AfterAll
   static void stop() {
     pg.close();
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (dapr != null) {
+      dapr.close();
+    }
+  }
+
+  /** A Kubernetes API (fabric8's mock server) with a namespace of objects for {@code export}. */
+  private static Path startCluster() throws IOException {
+    cluster = MockCluster.start();
+    try (KubernetesClient client = cluster.client()) {
+      client
+          .namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName("todo").endMetadata().build())
+          .create();
+      for (int i = 0; i < 40; i++) {
+        client
+            .configMaps()
+            .inNamespace("todo")
+            .resource(
+                new ConfigMapBuilder()
+                    .withNewMetadata()
+                    .withName("settings-" + i)
+                    .endMetadata()
+                    .addToData("body", "x".repeat(2000) + i)
+                    .build())
+            .create();
+      }
+    }
+    Path kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(
+        kubeconfig,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: mock, cluster: {server: "%s"}}]
+        users: [{name: test, user: {token: test-token}}]
+        contexts: [{name: mock, context: {cluster: mock, user: test}}]
+        current-context: mock
+        """
+            .formatted(cluster.url()));
+    return kubeconfig;
   }
 
   private static Map<String, String> env(Path repository) {
@@ -106,7 +156,11 @@ class KillMatrixIT {
   }
 
   /** A writing command as a process of its own, as it runs in a container. */
-  private record Job(String name, Class<?> main, List<String> args) {
+  private record Job(String name, Class<?> main, List<String> args, Map<String, String> extraEnv) {
+    Job(String name, Class<?> main, List<String> args) {
+      this(name, main, args, Map.of());
+    }
+
     Process start(String killAt) throws IOException {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       List<String> command =
@@ -122,6 +176,7 @@ class KillMatrixIT {
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("jobs.log").toFile()));
       b.environment().putAll(env(repo));
+      b.environment().putAll(extraEnv);
       return b.start();
     }
   }
@@ -360,6 +415,12 @@ class KillMatrixIT {
     Job baseBackup = new Job("base-backup", db, List.of("base-backup"));
     Job walArchive = new Job("wal-archive", db, List.of("wal-archive"));
     Job rewrap = new Job("rewrap", db, List.of("rewrap"));
+    Job export =
+        new Job(
+            "export",
+            io.aido.backup.manifests.Main.class,
+            List.of("export", "--page-size", "5"),
+            Map.of("KUBECONFIG", startCluster().toString(), "BACKUP_CLUSTER_NAME", "kill-matrix"));
     Runnable nothing = () -> {};
     runToEnd(backup);
     runToEnd(baseBackup);
@@ -433,6 +494,24 @@ class KillMatrixIT {
     }
     byTime(baseBackup, 6, false, nothing);
     runToEnd(baseBackup);
+
+    dapr = DaprCluster.start(pg, PASSWORD, 3000);
+    Job snapshot =
+        new Job("snapshot", io.aido.backup.dapr.Main.class, List.of("snapshot"), dapr.env());
+    atNamedPoints(
+        snapshot,
+        false,
+        nothing,
+        "before-first-part",
+        "between-parts",
+        "record-write",
+        "after-record");
+    byTime(snapshot, 4, false, nothing);
+    runToEnd(snapshot);
+
+    atNamedPoints(export, false, nothing, "before-first-part", "record-write", "after-record");
+    byTime(export, 4, false, nothing);
+    runToEnd(export);
 
     Runnable wal = KillMatrixIT::newWal;
     atNamedPoints(walArchive, false, wal, "before-wal-object:1", "before-wal-object:2");

@@ -2,19 +2,14 @@ package io.aido.backup.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.aido.backup.core.cli.JobContext;
 import io.aido.backup.core.cli.JobMain;
-import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.internal.KillPoints;
+import io.aido.backup.testing.CommandRun;
 import io.aido.backup.testing.PgCluster;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -67,15 +62,8 @@ class LeaseIT {
     return env;
   }
 
-  private record Run(int code, String output) {}
-
-  private static Run inProcess(Supplier<JobMain> job, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-      int code =
-          job.get().execute(new JobContext(Environment.of(env()), o, o, Clock.systemUTC()), args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8));
-    }
+  private static CommandRun inProcess(Supplier<JobMain> job, String... args) {
+    return CommandRun.of(job.get()::execute, env(), args);
   }
 
   /** Runs a job as its own JVM that kills itself at {@code point}; returns its exit code. */
@@ -158,7 +146,7 @@ class LeaseIT {
     assertThat(verifyHolders).as("the killed verification's lease").hasSize(1);
 
     // retention would remove the older backup, but keeps it and names the restore
-    Run apply =
+    CommandRun apply =
         inProcess(
             io.aido.backup.retention.Main::new,
             "apply",
@@ -168,24 +156,25 @@ class LeaseIT {
             "0",
             "--keep-monthly",
             "0");
-    assertThat(apply.code()).as(apply.output()).isZero();
-    assertThat(apply.output()).contains("a restore by '" + holder + "'");
+    assertThat(apply.code()).as(apply.all()).isZero();
+    assertThat(apply.all()).contains("a restore by '" + holder + "'");
     assertThat(backupIds()).contains(older);
 
     // a second restore of the same backup says who else holds it, and releases its own lease
-    Run second =
+    CommandRun second =
         inProcess(db, "restore", "--backup-id", older, "--target-database", "second", "--create");
-    assertThat(second.code()).as(second.output()).isZero();
-    assertThat(second.output()).contains("also held by a restore by '" + holder + "'");
+    assertThat(second.code()).as(second.all()).isZero();
+    assertThat(second.all()).contains("also held by a restore by '" + holder + "'");
     assertThat(holders(older))
         .as("only the stopped runs' leases")
         .allMatch(h -> h.equals(holder) || verifyHolders.contains(h))
         .contains(holder);
 
     // a verification of it names the restore too, and leaves no lease of its own
-    Run verify = inProcess(io.aido.backup.verify.Main::new, "verify", "--all", "--no-freshness");
-    assertThat(verify.code()).as(verify.output()).isZero();
-    assertThat(verify.output()).contains("also held by a restore by '" + holder + "'");
+    CommandRun verify =
+        inProcess(io.aido.backup.verify.Main::new, "verify", "--all", "--no-freshness");
+    assertThat(verify.code()).as(verify.all()).isZero();
+    assertThat(verify.all()).contains("also held by a restore by '" + holder + "'");
     for (String id : ids) {
       assertThat(holders(id)).allMatch(h -> !h.startsWith("verify-") || verifyHolders.contains(h));
     }

@@ -4,11 +4,15 @@ import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.PartRecord;
+import io.aido.backup.core.catalog.Source;
+import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.observability.RunMetrics;
 import io.aido.backup.core.pipeline.PartOutputStream;
 import io.aido.backup.core.repository.BackupWriter;
+import io.aido.backup.core.repository.Repository;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.GeneralSecurityException;
 import java.util.Map;
 import org.slf4j.MDC;
 
@@ -60,6 +64,31 @@ public final class BackupRun implements AutoCloseable {
     this.metrics = metrics;
     this.idContext = MDC.putCloseable("backup_id", writer.id().value());
     this.kindContext = MDC.putCloseable("kind", kind.id());
+  }
+
+  /** {@link Repository#begin}, as {@link JobCommand#beginBackup} documents it. */
+  static BackupRun begin(
+      Repository repo,
+      BackupKind kind,
+      Source source,
+      KeyEncryptionKey kek,
+      String noun,
+      String qualifier,
+      RunMetrics metrics)
+      throws JobException {
+    BackupWriter writer;
+    try {
+      writer = repo.begin(kind, source, kek);
+    } catch (IOException | GeneralSecurityException e) {
+      throw JobException.failed(
+          "unable to start "
+              + noun
+              + (qualifier.isEmpty() ? "" : " " + qualifier)
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    return new BackupRun(writer, kind, noun, qualifier, metrics);
   }
 
   public BackupId id() {

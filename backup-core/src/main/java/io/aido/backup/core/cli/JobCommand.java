@@ -2,7 +2,6 @@ package io.aido.backup.core.cli;
 
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
-import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.Environment;
@@ -14,25 +13,19 @@ import io.aido.backup.core.config.ValidatedOptions;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.WrongKeyException;
-import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.observability.RunMetrics;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.BackupReader;
-import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.NoRepositoryException;
 import io.aido.backup.core.repository.Repository;
-import io.aido.backup.core.retention.Leases;
 import io.aido.backup.core.storage.BlobStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -94,26 +87,8 @@ public abstract class JobCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  /** How long a reader's lease protects a backup if the run dies without releasing it. */
-  static final Duration READ_LEASE = Duration.ofHours(12);
-
   private RunMetrics metrics;
-  private final List<Release> releases = new ArrayList<>();
-
-  private interface Release {
-    void run() throws IOException;
-  }
-
-  private void releaseLeases() {
-    for (Release r : releases) {
-      try {
-        r.run();
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("unable to release a lease; it expires by itself: {}", e.getMessage());
-      }
-    }
-    releases.clear();
-  }
+  private final ReadLeases leases = new ReadLeases();
 
   @Override
   public final Integer call() throws Exception {
@@ -151,7 +126,7 @@ public abstract class JobCommand implements Callable<Integer> {
       success = code == ExitCodes.DONE;
       return code;
     } finally {
-      releaseLeases();
+      leases.releaseAll();
       if (pushesMetrics()) {
         metrics.finished(success);
         pushMetrics();
@@ -258,19 +233,7 @@ public abstract class JobCommand implements Callable<Integer> {
       String noun,
       String qualifier)
       throws JobException {
-    BackupWriter writer;
-    try {
-      writer = repo.begin(kind, source, kek);
-    } catch (IOException | GeneralSecurityException e) {
-      throw JobException.failed(
-          "unable to start "
-              + noun
-              + (qualifier.isEmpty() ? "" : " " + qualifier)
-              + ": "
-              + e.getMessage(),
-          e);
-    }
-    return new BackupRun(writer, kind, noun, qualifier, metrics());
+    return BackupRun.begin(repo, kind, source, kek, noun, qualifier, metrics());
   }
 
   /**
@@ -306,7 +269,7 @@ public abstract class JobCommand implements Callable<Integer> {
       throws JobException, IOException {
     String prefix = "unable to " + action + " " + record.id() + ": ";
     String suffix = safe.isEmpty() ? "" : "; " + safe;
-    holdLease(repo, record, action.split(" ")[0], prefix, suffix);
+    leases.hold(repo, record, action.split(" ")[0], clock().instant(), prefix, suffix);
     try {
       return repo.reader(record, kek);
     } catch (WrongKeyException e) {
@@ -321,37 +284,6 @@ public abstract class JobCommand implements Callable<Integer> {
     } catch (GeneralSecurityException e) {
       throw JobException.failed(
           prefix + "unable to unwrap its data key: " + e.getMessage() + suffix, e);
-    }
-  }
-
-  /**
-   * Takes a lease on the backup for the rest of the run ({@link Leases}: retention keeps it while
-   * it is read), names the other runs that hold one, and checks the backup was not removed
-   * meanwhile. The lease is released when the run ends; a killed run's lease expires.
-   */
-  private void holdLease(
-      Repository repo, BackupRecord record, String purpose, String prefix, String suffix)
-      throws JobException, IOException {
-    BlobStore store = repo.store();
-    Leases.Held held =
-        Leases.hold(store, record.kind(), record.id(), purpose, READ_LEASE, clock().instant());
-    if (!held.others().isEmpty()) {
-      LOG.info("backup {} is {}", record.id(), held.othersSentence());
-    }
-    if (held.lease().isEmpty()) {
-      LOG.warn(
-          "unable to take a lease on backup {} in {}; retention is not kept away from it while it"
-              + " is read",
-          record.id(),
-          store.describe());
-      return;
-    }
-    String holder = held.lease().get().holder();
-    releases.add(() -> Leases.release(store, record.kind(), record.id(), holder));
-    KillPoints.reach("read-leased");
-    if (store.stat(Layout.record(record.kind(), record.id())).isEmpty()) {
-      throw JobException.failed(
-          prefix + "it was removed from the repository meanwhile" + suffix, null);
     }
   }
 

@@ -1,5 +1,9 @@
 package io.aido.backup.core.cli;
 
+import io.aido.backup.core.cli.internal.CatalogCommand;
+import io.aido.backup.core.cli.internal.JobVersion;
+import io.aido.backup.core.cli.internal.KeysetCommand;
+import io.aido.backup.core.cli.internal.RewrapCommand;
 import io.aido.backup.core.config.ConfigurationException;
 import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.config.EnvironmentDefaults;
@@ -7,7 +11,7 @@ import io.aido.backup.core.config.LogFormat;
 import io.aido.backup.core.config.Redaction;
 import io.aido.backup.core.config.RunOptions;
 import io.aido.backup.core.config.Secret;
-import io.aido.backup.core.observability.Logging;
+import io.aido.backup.core.observability.internal.Logging;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;

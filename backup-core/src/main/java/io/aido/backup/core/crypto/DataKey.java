@@ -8,6 +8,7 @@ import com.google.crypto.tink.TinkProtoKeysetFormat;
 import com.google.crypto.tink.proto.EncryptedKeyset;
 import com.google.crypto.tink.streamingaead.PredefinedStreamingAeadParameters;
 import com.google.protobuf.ByteString;
+import io.aido.backup.core.crypto.internal.TinkRegistration;
 import io.aido.backup.core.storage.ObjectKey;
 import java.io.IOException;
 import java.io.InputStream;

@@ -7,6 +7,7 @@ import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import com.google.crypto.tink.proto.KeysetInfo;
+import io.aido.backup.core.crypto.internal.TinkRegistration;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

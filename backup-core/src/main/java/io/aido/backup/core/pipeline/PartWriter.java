@@ -69,7 +69,10 @@ final class PartWriter extends PartOutputStream {
         new FutureTask<>(
             () -> {
               try {
-                return store.create(key, new DigestingInputStream(pipe.source(), storedDigest));
+                ObjectInfo info =
+                    store.create(key, new DigestingInputStream(pipe.source(), storedDigest));
+                checkWhole(info);
+                return info;
               } catch (Throwable t) {
                 pipe.abortReader(t);
                 throw t;
@@ -79,6 +82,37 @@ final class PartWriter extends PartOutputStream {
               }
             });
     Pipeline.start("pipeline-upload " + key, upload);
+  }
+
+  /**
+   * Fails when the store completed the object before the end of its content, or holds another size
+   * than it read (a short write the store reported as success): such an object would be recorded
+   * whole and found broken only when read. Deletes it first. Runs on the upload thread; reading the
+   * end of the pipe waits for the writer.
+   */
+  private void checkWhole(ObjectInfo info) throws IOException {
+    boolean ended;
+    try {
+      ended = pipe.source().read() < 0;
+    } catch (IOException e) {
+      removeEarlyObject();
+      throw e;
+    }
+    long read = storedDigest.count();
+    if (!ended || info.size() != read) {
+      removeEarlyObject();
+      throw new IOException(
+          "the store completed object '"
+              + key
+              + "' in "
+              + store.describe()
+              + " with "
+              + info.size()
+              + " bytes "
+              + (ended ? "after reading " : "before the end of its content, after reading ")
+              + read
+              + " (a short write); deleted it");
+    }
   }
 
   private PipelineException failure(String verb, Stage stage, Throwable cause) {

@@ -6,6 +6,7 @@ import io.aido.backup.core.storage.local.LocalBlobStore;
 import io.aido.backup.core.storage.memory.MemoryBlobStore;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -16,7 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code gs://bucket} or {@code gs://bucket/prefix}: a {@link GcsBlobStore} with application
  *       default credentials and {@link GcsStorages#defaultRetrySettings()};
  *   <li>{@code memory://name}: a {@link MemoryBlobStore}; every open of the same name in one JVM
- *       returns the same store, for tests and dry runs.
+ *       returns the same store, for tests and dry runs. A store {@link #register registered} under
+ *       the name is returned instead, so a test can run a whole command against any store (a {@link
+ *       FaultInjectingBlobStore}, a GCS client pointed at a test server).
  * </ul>
  *
  * <p>The URL is parsed by {@link RepositoryUrl}, the one parser of repository URLs, before any
@@ -31,7 +34,7 @@ public final class BlobStores {
   private static final String FORMS =
       "expected file:///absolute/path, gs://bucket[/prefix] or memory://name";
 
-  private static final Map<String, MemoryBlobStore> MEMORY = new ConcurrentHashMap<>();
+  private static final Map<String, BlobStore> MEMORY = new ConcurrentHashMap<>();
 
   private BlobStores() {}
 
@@ -56,6 +59,36 @@ public final class BlobStores {
               + FORMS);
     }
     return open(parsed);
+  }
+
+  /**
+   * Makes {@code memory://name} open {@code store} in this JVM until the registration is closed,
+   * for tests and drills that run whole commands against a store no URL names.
+   *
+   * <pre>{@code
+   * FaultInjectingBlobStore faulty = new FaultInjectingBlobStore(new LocalBlobStore(dir));
+   * try (BlobStores.Registration r = BlobStores.register("faulty", faulty)) {
+   *   // a command given --storage-url memory://faulty writes through faulty
+   * }
+   * }</pre>
+   *
+   * @throws IllegalArgumentException if {@code name} is not a valid {@code memory://} name
+   * @throws IllegalStateException if a store is already registered or opened under {@code name}
+   */
+  public static Registration register(String name, BlobStore store) {
+    Objects.requireNonNull(store, "store");
+    RepositoryUrl url = RepositoryUrl.parse("memory://" + name);
+    if (MEMORY.putIfAbsent(url.location(), store) != null) {
+      throw new IllegalStateException("memory://" + name + " is already in use");
+    }
+    return () -> MEMORY.remove(url.location(), store);
+  }
+
+  /** A store registered under a {@code memory://} name; closing it forgets the store. */
+  @FunctionalInterface
+  public interface Registration extends AutoCloseable {
+    @Override
+    void close();
   }
 
   /** The store for a parsed {@code url}. */

@@ -9,7 +9,7 @@ import io.aido.backup.core.catalog.Catalog;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
-import io.aido.backup.core.crypto.TinkRegistration;
+import io.aido.backup.core.crypto.internal.TinkRegistration;
 import io.aido.backup.core.observability.RunMetrics;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;

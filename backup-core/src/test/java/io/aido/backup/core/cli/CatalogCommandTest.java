@@ -108,10 +108,4 @@ class CatalogCommandTest {
     assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err()).contains("ID|latest: not given");
   }
-
-  @Test
-  void duration_readable() {
-    assertThat(CatalogCommand.duration(java.time.Duration.ofSeconds(75))).isEqualTo("1m15s");
-    assertThat(CatalogCommand.duration(java.time.Duration.ofMinutes(135))).isEqualTo("2h15m");
-  }
 }

@@ -9,6 +9,7 @@ import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.mac.MacConfig;
 import com.google.crypto.tink.mac.PredefinedMacParameters;
 import com.google.crypto.tink.streamingaead.PredefinedStreamingAeadParameters;
+import io.aido.backup.core.crypto.internal.TinkRegistration;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;

@@ -7,6 +7,7 @@ import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.StreamingAead;
 import com.google.crypto.tink.streamingaead.PredefinedStreamingAeadParameters;
+import io.aido.backup.core.crypto.internal.TinkRegistration;
 import org.junit.jupiter.api.Test;
 
 class TinkRegistrationTest {

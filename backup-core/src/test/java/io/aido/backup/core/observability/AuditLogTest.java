@@ -10,6 +10,7 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.config.LogFormat;
 import io.aido.backup.core.config.Redaction;
+import io.aido.backup.core.observability.internal.Logging;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;

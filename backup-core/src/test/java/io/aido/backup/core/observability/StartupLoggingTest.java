@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator.ExecutionStatus;
 import io.aido.backup.core.config.LogFormat;
+import io.aido.backup.core.observability.internal.StartupLogging;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 

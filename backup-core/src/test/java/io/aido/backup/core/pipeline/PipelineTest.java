@@ -164,6 +164,21 @@ class PipelineTest {
     assertThat(store.list("")).isEmpty();
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {20_000, 2_000_000})
+  void store_storeKeepsOnlyTheStartOfThePart_failsAndLeavesNoObject(int size) throws IOException {
+    // a store that ends the object early and reports success: a short write
+    BlobStore shortWriting =
+        new FaultInjectingBlobStore(store).truncateUploads(FaultInjectingBlobStore.every(), 1000);
+    InputStream source = new ByteArrayInputStream(TestData.bytes(size, 6));
+
+    assertThatThrownBy(() -> pipeline.store(source, shortWriting, KEY, dataKey))
+        .isInstanceOf(PipelineException.class)
+        .hasMessageContaining("upload stage failed: ")
+        .satisfies(e -> assertThat(((PipelineException) e).stage()).isEqualTo(Stage.UPLOAD));
+    assertThat(store.list("")).isEmpty();
+  }
+
   @Test
   void writer_storeFails_writeThrowsAndNothingVisible() throws IOException {
     BlobStore failing =

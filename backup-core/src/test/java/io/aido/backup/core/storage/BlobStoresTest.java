@@ -47,6 +47,29 @@ class BlobStoresTest {
   }
 
   @Test
+  void register_storeUnderMemoryName_isOpenedUntilClosed() throws IOException {
+    MemoryBlobStore mine = new MemoryBlobStore(java.time.Clock.systemUTC(), "mine");
+    FaultInjectingBlobStore faulty = new FaultInjectingBlobStore(mine);
+
+    try (BlobStores.Registration r = BlobStores.register("registered-test", faulty)) {
+      assertThat(BlobStores.open("memory://registered-test")).isSameAs(faulty);
+      assertThatThrownBy(() -> BlobStores.register("registered-test", mine))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("memory://registered-test is already in use");
+    }
+
+    assertThat(BlobStores.open("memory://registered-test")).isNotSameAs(faulty);
+  }
+
+  @Test
+  void register_invalidName_refused() {
+    MemoryBlobStore mine = new MemoryBlobStore(java.time.Clock.systemUTC(), "mine");
+
+    assertThatThrownBy(() -> BlobStores.register("a/b", mine))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void open_unknownForms_failListingAcceptedForms() {
     for (String url :
         new String[] {

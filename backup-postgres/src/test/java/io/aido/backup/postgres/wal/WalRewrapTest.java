@@ -11,7 +11,7 @@ import io.aido.backup.core.crypto.TestKeysets;
 import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
-import io.aido.backup.core.repository.KeyRewrap;
+import io.aido.backup.core.repository.internal.KeyRewrap;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.storage.local.LocalBlobStore;
 import io.aido.backup.core.wal.WalHeader;

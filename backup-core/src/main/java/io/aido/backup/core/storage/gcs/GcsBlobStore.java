@@ -275,7 +275,7 @@ public final class GcsBlobStore implements BlobStore, AtomicReplace, ServerSideC
       ReadChannel reader = storage.reader(BlobId.of(bucket, blob.getName(), blob.getGeneration()));
       reader.seek(offset);
       reader = reader.limit(end);
-      return new ReadChannelInputStream(reader, key, description);
+      return new ReadChannelInputStream(reader, key, description, end - offset);
     } catch (IOException | StorageException e) {
       throw new IOException(
           StorageMessages.failed("open", key, description, StorageMessages.cause(e)), e);

@@ -9,18 +9,26 @@ import java.nio.ByteBuffer;
 
 /**
  * An object's bytes as a stream; every failure, including the client's unchecked ones, becomes an
- * {@link IOException} naming the object.
+ * {@link IOException} naming the object. A download that ends before the bytes asked for is a
+ * failure too: the client takes a short answer for the end of the object, and the bytes missing
+ * would otherwise read as a truncated (tampered) backup rather than as the failed read they are.
  */
 final class ReadChannelInputStream extends InputStream {
   private final ReadChannel channel;
   private final ObjectKey key;
   private final String store;
+  private final long expected;
+  private long read;
   private boolean closed;
 
-  ReadChannelInputStream(ReadChannel channel, ObjectKey key, String store) {
+  /**
+   * @param expected the bytes the range holds; reaching the end before them throws
+   */
+  ReadChannelInputStream(ReadChannel channel, ObjectKey key, String store, long expected) {
     this.channel = channel;
     this.key = key;
     this.store = store;
+    this.expected = expected;
   }
 
   @Override
@@ -39,16 +47,27 @@ final class ReadChannelInputStream extends InputStream {
       return 0;
     }
     ByteBuffer target = ByteBuffer.wrap(b, off, len);
+    int n;
     try {
-      int n;
       do {
         n = channel.read(target);
       } while (n == 0);
-      return n;
     } catch (IOException | RuntimeException e) {
       throw new IOException(
           StorageMessages.failed("read", key, store, StorageMessages.cause(e)), e);
     }
+    if (n < 0 && read < expected) {
+      throw new IOException(
+          StorageMessages.failed(
+              "read",
+              key,
+              store,
+              "the download ended after " + read + " of " + expected + " bytes"));
+    }
+    if (n > 0) {
+      read += n;
+    }
+    return n;
   }
 
   @Override

@@ -15,12 +15,15 @@ import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -164,8 +167,59 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace, Abandoned
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Here: the temporary files in {@value #INCOMING} older than {@code olderThan}, and the empty
+   * directories last changed before it, which a run killed between creating an object's directory
+   * and linking the object into it leaves (a newer one may be about to be filled, and stays).
+   */
   @Override
   public long removeAbandonedUploads(Instant olderThan) throws IOException {
+    long freed = removeAbandonedTemporaryFiles(olderThan);
+    removeEmptyDirectories(olderThan);
+    return freed;
+  }
+
+  private void removeEmptyDirectories(Instant olderThan) throws IOException {
+    Path top;
+    try {
+      top = root.toRealPath(); // the root may be a symbolic link, which a walk would not enter
+    } catch (NoSuchFileException e) {
+      return;
+    }
+    Path incoming = top.resolve(INCOMING);
+    try {
+      Files.walkFileTree(
+          top,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+              return dir.equals(incoming) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+              if (!dir.equals(top)
+                  && Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS)
+                      .toInstant()
+                      .isBefore(olderThan)) {
+                try {
+                  Files.delete(dir);
+                } catch (DirectoryNotEmptyException | NoSuchFileException notEmptyOrGone) {
+                  // holds objects, or another run removed it
+                }
+              }
+              return FileVisitResult.CONTINUE;
+            }
+          });
+    } catch (IOException e) {
+      throw new IOException(
+          "unable to remove empty directories in " + description + ": " + e.getMessage(), e);
+    }
+  }
+
+  private long removeAbandonedTemporaryFiles(Instant olderThan) throws IOException {
     Path incoming = root.resolve(INCOMING);
     if (!Files.isDirectory(incoming, LinkOption.NOFOLLOW_LINKS)) {
       return 0;

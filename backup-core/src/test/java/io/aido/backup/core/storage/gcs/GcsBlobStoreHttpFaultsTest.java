@@ -354,6 +354,31 @@ class GcsBlobStoreHttpFaultsTest {
   }
 
   @Test
+  void open_downloadEndsBeforeTheRange_raisesIOExceptionInsteadOfAShortStream() throws IOException {
+    server.stubFor(
+        get(urlPathEqualTo(OBJECT_PATH))
+            .withQueryParam("projection", equalTo("full"))
+            .willReturn(json(200, objectJson(100))));
+    // the server answers fewer bytes than asked for; the client takes that for the end
+    server.stubFor(
+        get(urlPathEqualTo(MEDIA_PATH))
+            .withQueryParam("alt", equalTo("media"))
+            .willReturn(
+                aResponse()
+                    .withStatus(206)
+                    .withHeader("Content-Range", "bytes 0-39/100")
+                    .withBody(new byte[40])));
+
+    try (InputStream in = store.open(KEY, 0, -1)) {
+      assertThatThrownBy(in::readAllBytes)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining(
+              "unable to read object 'data/db-logical/id/part-0' in gs://bkt/repo: the download"
+                  + " ended after 40 of 100 bytes");
+    }
+  }
+
+  @Test
   void open_mediaReadFails_raisesIOExceptionNamingObject() throws IOException {
     server.stubFor(
         get(urlPathEqualTo(OBJECT_PATH))

@@ -93,6 +93,24 @@ class LocalBlobStoreTest extends BlobStoreContract {
   }
 
   @Test
+  void removeAbandonedUploads_emptyDirectoryOfAnUploadKilledBeforeItsLink_removedWhenOld()
+      throws IOException {
+    // a run killed between creating the object's directory and linking the object into it
+    ObjectKey kept = ObjectKey.of("data/db-logical/whole/part-0");
+    store.create(kept, in("whole"));
+    Path killed = Files.createDirectories(root().resolve("data/db-logical/killed"));
+    Files.setLastModifiedTime(killed, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
+    Path fresh = Files.createDirectories(root().resolve("data/db-logical/uploading"));
+
+    ((AbandonedUploads) store).removeAbandonedUploads(Instant.now().minus(Duration.ofDays(1)));
+
+    assertThat(killed).doesNotExist();
+    assertThat(fresh).as("a directory a writer may be about to fill").isDirectory();
+    assertThat(root()).isDirectory();
+    assertThat(store.list("")).extracting(i -> i.key().name()).containsExactly(kept.name());
+  }
+
+  @Test
   void removeAbandonedUploads_nothingEverUploaded_freesNothing() throws IOException {
     assertThat(((AbandonedUploads) store).removeAbandonedUploads(Instant.now())).isZero();
   }

@@ -1,5 +1,7 @@
-package io.aido.backup.core.cli;
+package io.aido.backup.core.cli.internal;
 
+import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobCommand;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.crypto.KeyEncryptionKey;

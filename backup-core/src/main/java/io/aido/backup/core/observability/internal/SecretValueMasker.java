@@ -1,4 +1,4 @@
-package io.aido.backup.core.observability;
+package io.aido.backup.core.observability.internal;
 
 import com.fasterxml.jackson.core.JsonStreamContext;
 import io.aido.backup.core.config.Redaction;

@@ -1,4 +1,4 @@
-package io.aido.backup.core.observability;
+package io.aido.backup.core.observability.internal;
 
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;

@@ -1,4 +1,4 @@
-package io.aido.backup.core.cli;
+package io.aido.backup.core.cli.internal;
 
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;

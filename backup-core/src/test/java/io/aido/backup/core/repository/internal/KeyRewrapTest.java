@@ -1,4 +1,4 @@
-package io.aido.backup.core.repository;
+package io.aido.backup.core.repository.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,6 +18,8 @@ import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.core.crypto.WrongKeyException;
 import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
+import io.aido.backup.core.repository.BackupWriter;
+import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.AtomicReplace;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.FaultInjectingBlobStore;

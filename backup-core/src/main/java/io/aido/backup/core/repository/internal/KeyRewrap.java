@@ -1,4 +1,4 @@
-package io.aido.backup.core.repository;
+package io.aido.backup.core.repository.internal;
 
 import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;

@@ -1,5 +1,7 @@
-package io.aido.backup.core.cli;
+package io.aido.backup.core.cli.internal;
 
+import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobCommand;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
@@ -8,7 +10,7 @@ import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.observability.AuditLog;
-import io.aido.backup.core.repository.KeyRewrap;
+import io.aido.backup.core.repository.internal.KeyRewrap;
 import io.aido.backup.core.storage.BlobStore;
 import java.io.IOException;
 import java.nio.file.Files;

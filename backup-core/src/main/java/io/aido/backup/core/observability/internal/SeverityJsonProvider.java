@@ -1,4 +1,4 @@
-package io.aido.backup.core.observability;
+package io.aido.backup.core.observability.internal;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;

@@ -1,4 +1,4 @@
-package io.aido.backup.core.observability;
+package io.aido.backup.core.observability.internal;
 
 import net.logstash.logback.encoder.LogstashEncoder;
 import net.logstash.logback.fieldnames.LogstashFieldNames;

@@ -1,9 +1,11 @@
-package io.aido.backup.core.cli;
+package io.aido.backup.core.cli.internal;
 
 import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.RecordJson;
+import io.aido.backup.core.cli.ExitCodes;
+import io.aido.backup.core.cli.JobCommand;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;

@@ -1,4 +1,4 @@
-package io.aido.backup.core.crypto;
+package io.aido.backup.core.crypto.internal;
 
 import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.streamingaead.StreamingAeadConfig;
@@ -9,10 +9,10 @@ import java.security.GeneralSecurityException;
  * data keys), once per process.
  *
  * <p>Guarantees: {@link #register} is idempotent and thread-safe; the registration itself runs
- * once, on the first call. The entry points of this package that build Tink keys ({@link
- * KeyEncryptionKeys}, {@link DataKey}) call it, and nothing else does: a command that never opens a
- * key ({@code --help}, a catalog listing without a key) does not load Tink at all, which saves
- * about 400 classes at start-up.
+ * once, on the first call. The entry points of {@code core.crypto} that build Tink keys ({@link
+ * io.aido.backup.core.crypto.KeyEncryptionKeys}, {@link io.aido.backup.core.crypto.DataKey}) call
+ * it, and nothing else does: a command that never opens a key ({@code --help}, a catalog listing
+ * without a key) does not load Tink at all, which saves about 400 classes at start-up.
  *
  * <pre>{@code
  * TinkRegistration.register();
