@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts a restored data directory with {@code pg_ctl} and waits until recovery has ended.
@@ -24,6 +26,8 @@ import java.util.Map;
  * the given port, and on a unix socket in the given directory when the host is one.
  */
 public final class PgCtl {
+  private static final Logger LOG = LoggerFactory.getLogger(PgCtl.class);
+  private static final Duration PROGRESS_EVERY = Duration.ofSeconds(30);
   private final String command;
   private final Path pgdata;
   private final Path log;
@@ -133,6 +137,7 @@ public final class PgCtl {
    */
   public Ended awaitRecovery(PgConnection pg, Clock clock, Duration timeout) throws JobException {
     Instant deadline = clock.instant().plus(timeout);
+    Instant nextProgress = clock.instant().plus(PROGRESS_EVERY);
     String last = "not reachable yet";
     while (clock.instant().isBefore(deadline)) {
       try (Connection c = pg.open("postgres");
@@ -140,7 +145,8 @@ public final class PgCtl {
           ResultSet rs =
               s.executeQuery(
                   "SELECT pg_is_in_recovery(), pg_is_in_recovery() AND"
-                      + " pg_get_wal_replay_pause_state() <> 'not paused'")) {
+                      + " pg_get_wal_replay_pause_state() <> 'not paused',"
+                      + " pg_last_wal_replay_lsn()::text, pg_last_xact_replay_timestamp()")) {
         rs.next();
         boolean inRecovery = rs.getBoolean(1);
         boolean paused = rs.getBoolean(2);
@@ -148,6 +154,15 @@ public final class PgCtl {
           return inRecovery ? Ended.PAUSED : Ended.PROMOTED;
         }
         last = "still in recovery";
+        if (!clock.instant().isBefore(nextProgress)) {
+          // a day of WAL replays for many minutes: show it is alive and how far it got
+          LOG.info(
+              "recovery of '{}' still replaying: WAL replayed up to {}, last transaction of {}",
+              pgdata,
+              rs.getString(3),
+              rs.getTimestamp(4) == null ? "none yet" : rs.getTimestamp(4).toInstant());
+          nextProgress = clock.instant().plus(PROGRESS_EVERY);
+        }
       } catch (SQLException e) {
         last = e.getMessage();
         if (!Files.exists(pgdata.resolve("postmaster.pid"))) {

@@ -1,17 +1,13 @@
 package io.aido.backup.testing;
 
-import io.aido.backup.testing.Processes.Result;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -52,10 +48,7 @@ public final class PgCluster implements AutoCloseable {
   /** The cluster's superuser. */
   public static final String SUPERUSER = "postgres";
 
-  private static final String OS_USER = "postgres";
-  private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(60);
   private static final Set<PgCluster> LIVE = ConcurrentHashMap.newKeySet();
-  private static final Map<Path, Path> TEMPLATES = new ConcurrentHashMap<>();
 
   static {
     Runtime.getRuntime()
@@ -65,7 +58,7 @@ public final class PgCluster implements AutoCloseable {
                   for (PgCluster c : List.copyOf(LIVE)) {
                     c.close();
                   }
-                  TEMPLATES.values().forEach(t -> Processes.deleteTree(t.getParent()));
+                  PgDataDirs.deleteTemplates();
                 },
                 "pg-cluster-cleanup"));
   }
@@ -74,8 +67,8 @@ public final class PgCluster implements AutoCloseable {
   private final Path baseDir;
   private final Path dataDir;
   private final Path socketDir;
-  private final Path logFile;
   private final String superuserPassword;
+  private final PgServerTools tools;
   private volatile int port;
 
   /** How to stop a running cluster. */
@@ -86,13 +79,13 @@ public final class PgCluster implements AutoCloseable {
     IMMEDIATE
   }
 
-  private PgCluster(Builder b, Path baseDir) {
-    this.binDir = b.binDir;
+  private PgCluster(Path binDir, String superuserPassword, Path baseDir) {
+    this.binDir = binDir;
     this.baseDir = baseDir;
     this.dataDir = baseDir.resolve("data");
     this.socketDir = baseDir.resolve("socket");
-    this.logFile = baseDir.resolve("server.log");
-    this.superuserPassword = b.superuserPassword;
+    this.superuserPassword = superuserPassword;
+    this.tools = new PgServerTools(binDir, dataDir, socketDir, baseDir.resolve("server.log"));
   }
 
   /** A builder with trust authentication and default settings. */
@@ -113,13 +106,7 @@ public final class PgCluster implements AutoCloseable {
     private final Map<String, String> settings = new LinkedHashMap<>();
 
     private Builder() {
-      settings.put("fsync", "off");
-      settings.put("full_page_writes", "off");
-      settings.put("shared_buffers", "32MB");
-      settings.put("max_connections", "40");
-      settings.put("log_min_messages", "warning");
-      settings.put("wal_level", "minimal");
-      settings.put("max_wal_senders", "0");
+      settings.putAll(PgDataDirs.DEFAULT_SETTINGS);
     }
 
     /** Where {@code initdb}, {@code pg_ctl} and {@code psql} live. */
@@ -165,23 +152,43 @@ public final class PgCluster implements AutoCloseable {
      * @throws IllegalStateException naming the tool and the server log's tail if it cannot start
      */
     public PgCluster start() {
-      Path base;
-      try {
-        base = Files.createTempDirectory("pgcluster-");
-      } catch (IOException e) {
-        throw new UncheckedIOException("unable to create a temporary directory: " + e, e);
-      }
-      PgCluster cluster = new PgCluster(this, base);
-      LIVE.add(cluster);
-      try {
-        cluster.init(settings, ownSystemIdentifier);
-        cluster.startOnFreePort();
-        cluster.setSuperuserPassword();
-        return cluster;
-      } catch (RuntimeException e) {
-        cluster.close();
-        throw e;
-      }
+      return create(binDir, superuserPassword, settings, ownSystemIdentifier);
+    }
+  }
+
+  /**
+   * Creates and starts a cluster as {@link Builder#start} says.
+   *
+   * @throws IllegalStateException naming the tool and the server log's tail if it cannot start
+   */
+  static PgCluster create(
+      Path binDir,
+      String superuserPassword,
+      Map<String, String> settings,
+      boolean ownSystemIdentifier) {
+    Path base;
+    try {
+      base = Files.createTempDirectory("pgcluster-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("unable to create a temporary directory: " + e, e);
+    }
+    PgCluster cluster = new PgCluster(binDir, superuserPassword, base);
+    LIVE.add(cluster);
+    try {
+      PgDataDirs.prepare(
+          binDir,
+          base,
+          cluster.dataDir,
+          cluster.socketDir,
+          ownSystemIdentifier,
+          superuserPassword != null,
+          settings);
+      cluster.port = cluster.tools.startOnFreePort();
+      cluster.setSuperuserPassword();
+      return cluster;
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
     }
   }
 
@@ -192,7 +199,7 @@ public final class PgCluster implements AutoCloseable {
   public static Path newBaseDir() {
     try {
       Path base = Files.createTempDirectory("pgcluster-restored-");
-      chownTree(base);
+      PgDataDirs.chownTree(base);
       return base;
     } catch (IOException e) {
       throw new UncheckedIOException("unable to create a temporary directory: " + e, e);
@@ -209,23 +216,11 @@ public final class PgCluster implements AutoCloseable {
    * @throws IllegalStateException with the server log's tail if it does not start
    */
   public static PgCluster startRestored(Path base, String superuserPassword) {
-    Builder b = builder();
-    if (superuserPassword != null) {
-      b.superuserPassword(superuserPassword);
-    }
-    PgCluster cluster = new PgCluster(b, base);
+    PgCluster cluster = new PgCluster(DEFAULT_BIN_DIR, superuserPassword, base);
     LIVE.add(cluster);
     try {
-      Files.createDirectories(cluster.socketDir);
-      Files.writeString(
-          cluster.dataDir.resolve("postgresql.conf"),
-          "\n# restored, written by PgCluster\nunix_socket_directories = '"
-              + cluster.socketDir
-              + "'\n",
-          StandardCharsets.UTF_8,
-          StandardOpenOption.APPEND);
-      chownTree(base);
-      cluster.startOnFreePort();
+      PgDataDirs.prepareRestored(base, cluster.dataDir, cluster.socketDir);
+      cluster.port = cluster.tools.startOnFreePort();
       return cluster;
     } catch (IOException e) {
       cluster.close();
@@ -237,112 +232,6 @@ public final class PgCluster implements AutoCloseable {
     }
   }
 
-  private void init(Map<String, String> settings, boolean ownSystemIdentifier) {
-    try {
-      Files.createDirectories(socketDir);
-      if (ownSystemIdentifier) {
-        chownTree(baseDir);
-        initdb(binDir, dataDir);
-      } else {
-        Processes.run(
-                List.of("cp", "-a", template(binDir).toString(), dataDir.toString()),
-                Map.of(),
-                TOOL_TIMEOUT)
-            .checkSuccess();
-      }
-      chownTree(baseDir);
-      String hostAuth = superuserPassword == null ? "trust" : "scram-sha-256";
-      Files.writeString(
-          dataDir.resolve("pg_hba.conf"),
-          "local all all trust\n"
-              + "local replication all trust\n"
-              + "host all all 127.0.0.1/32 "
-              + hostAuth
-              + "\n"
-              + "host replication all 127.0.0.1/32 "
-              + hostAuth
-              + "\n",
-          StandardCharsets.UTF_8);
-      StringBuilder conf = new StringBuilder("\n# written by PgCluster\n");
-      conf.append("listen_addresses = '127.0.0.1'\n");
-      conf.append("unix_socket_directories = '").append(socketDir).append("'\n");
-      settings.forEach(
-          (k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
-      Files.writeString(
-          dataDir.resolve("postgresql.conf"),
-          conf,
-          StandardCharsets.UTF_8,
-          StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      throw new UncheckedIOException("unable to create cluster in '" + baseDir + "': " + e, e);
-    }
-  }
-
-  /**
-   * An initdb'd data directory per binary directory, made once per JVM and copied for each cluster:
-   * copying takes a fraction of what initdb takes on a loaded machine.
-   */
-  private static synchronized Path template(Path binDir) {
-    Path existing = TEMPLATES.get(binDir);
-    if (existing != null) {
-      return existing;
-    }
-    Path base;
-    try {
-      base = Files.createTempDirectory("pgcluster-template-");
-    } catch (IOException e) {
-      throw new UncheckedIOException("unable to create a temporary directory: " + e, e);
-    }
-    Path data = base.resolve("data");
-    try {
-      chownTree(base);
-      initdb(binDir, data);
-    } catch (RuntimeException e) {
-      Processes.deleteTree(base);
-      throw e;
-    }
-    TEMPLATES.put(binDir, data);
-    return data;
-  }
-
-  private static void initdb(Path binDir, Path data) {
-    Processes.run(
-            Processes.asUser(
-                OS_USER,
-                List.of(
-                    binDir.resolve("initdb").toString(),
-                    "-D",
-                    data.toString(),
-                    "-U",
-                    SUPERUSER,
-                    "-E",
-                    "UTF8",
-                    "--locale=C",
-                    "--no-sync",
-                    "--auth=trust")),
-            Map.of(),
-            TOOL_TIMEOUT)
-        .checkSuccess();
-  }
-
-  private void startOnFreePort() {
-    IllegalStateException last = null;
-    for (int attempt = 0; attempt < 3; attempt++) {
-      port = FreePort.find();
-      try {
-        startAgain();
-        return;
-      } catch (IllegalStateException e) {
-        // Another process may have taken the port between the check and the bind.
-        last = e;
-        if (!serverLog().contains("could not bind") && !serverLog().contains("in use")) {
-          throw e;
-        }
-      }
-    }
-    throw last;
-  }
-
   /**
    * Starts the (stopped or killed) cluster again on the same port and waits until it accepts
    * connections; after {@link #kill()} this runs crash recovery.
@@ -350,43 +239,12 @@ public final class PgCluster implements AutoCloseable {
    * @throws IllegalStateException with the server log's tail if it does not start
    */
   public void startAgain() {
-    Result result =
-        runTool(
-            List.of(
-                bin("pg_ctl"),
-                "-D",
-                dataDir.toString(),
-                "-l",
-                logFile.toString(),
-                "-o",
-                "-p " + port,
-                "-w",
-                "-t",
-                "60",
-                "start"));
-    if (result.exitCode() != 0) {
-      throw new IllegalStateException(
-          "unable to start PostgreSQL in '"
-              + dataDir
-              + "': "
-              + result.stderr().strip()
-              + "\nserver log:\n"
-              + tail(serverLog(), 2000));
-    }
+    tools.start(port);
   }
 
   /** Stops the cluster; {@link #startAgain()} starts it again. */
   public void stop(StopMode mode) {
-    runTool(
-            List.of(
-                bin("pg_ctl"),
-                "-D",
-                dataDir.toString(),
-                "-m",
-                mode.name().toLowerCase(Locale.ROOT),
-                "-w",
-                "stop"))
-        .checkSuccess();
+    tools.stop(mode.name().toLowerCase(Locale.ROOT)).checkSuccess();
   }
 
   /**
@@ -394,29 +252,12 @@ public final class PgCluster implements AutoCloseable {
    * connections break at once. {@link #startAgain()} recovers it.
    */
   public void kill() {
-    postmasterPid().flatMap(ProcessHandle::of).ifPresent(Processes::killTree);
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (postmasterPid().flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive).isPresent()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("PostgreSQL in '" + dataDir + "' survived SIGKILL");
-      }
-      sleepBriefly();
-    }
+    tools.kill();
   }
 
   /** Whether the postmaster process is alive. */
   public boolean isRunning() {
-    return postmasterPid().flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive).isPresent();
-  }
-
-  private Optional<Long> postmasterPid() {
-    Path pidFile = dataDir.resolve("postmaster.pid");
-    try {
-      List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
-      return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).strip()));
-    } catch (IOException | NumberFormatException e) {
-      return Optional.empty();
-    }
+    return tools.isRunning();
   }
 
   /** The TCP port on 127.0.0.1. */
@@ -483,34 +324,7 @@ public final class PgCluster implements AutoCloseable {
    * @throws IllegalStateException with psql's error message if any statement fails
    */
   public String psql(String db, String sql) {
-    Result result =
-        Processes.run(
-            List.of(
-                bin("psql"),
-                "-X",
-                "-q",
-                "-A",
-                "-t",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                socketDir.toString(),
-                "-p",
-                Integer.toString(port),
-                "-U",
-                SUPERUSER,
-                "-d",
-                db,
-                "-f",
-                "-"),
-            Map.of("PGCONNECT_TIMEOUT", "10"),
-            sql,
-            TOOL_TIMEOUT);
-    if (result.exitCode() != 0) {
-      throw new IllegalStateException(
-          "psql on database '" + db + "' failed: " + result.stderr().strip());
-    }
-    return result.stdout().strip();
+    return tools.psql(port, db, sql);
   }
 
   /** Creates database {@code name} owned by the superuser. */
@@ -536,11 +350,7 @@ public final class PgCluster implements AutoCloseable {
 
   /** The server log so far (empty if there is none yet). */
   public String serverLog() {
-    try {
-      return Files.exists(logFile) ? Files.readString(logFile, StandardCharsets.UTF_8) : "";
-    } catch (IOException e) {
-      return "(unable to read server log '" + logFile + "': " + e + ")";
-    }
+    return tools.serverLog();
   }
 
   /** Stops the cluster (immediately) if it runs and deletes its directory. Safe to call twice. */
@@ -551,7 +361,7 @@ public final class PgCluster implements AutoCloseable {
     }
     try {
       if (isRunning()) {
-        runTool(List.of(bin("pg_ctl"), "-D", dataDir.toString(), "-m", "immediate", "-w", "stop"));
+        tools.stop("immediate");
       }
       if (isRunning()) {
         kill();
@@ -571,39 +381,11 @@ public final class PgCluster implements AutoCloseable {
     return "\"" + name.replace("\"", "\"\"") + "\"";
   }
 
-  private Result runTool(List<String> command) {
-    return Processes.run(Processes.asUser(OS_USER, command), Map.of(), TOOL_TIMEOUT);
-  }
-
-  private String bin(String tool) {
-    return binDir.resolve(tool).toString();
-  }
-
   private void setSuperuserPassword() {
     if (superuserPassword != null) {
       psql(
           "postgres",
           "ALTER ROLE " + SUPERUSER + " PASSWORD '" + superuserPassword.replace("'", "''") + "'");
     }
-  }
-
-  private static void chownTree(Path path) {
-    if (Processes.runningAsRoot()) {
-      Processes.run(List.of("chown", "-R", OS_USER + ":", path.toString()), Map.of(), TOOL_TIMEOUT)
-          .checkSuccess();
-    }
-  }
-
-  private static void sleepBriefly() {
-    try {
-      Thread.sleep(20);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for PostgreSQL to die", e);
-    }
-  }
-
-  private static String tail(String s, int max) {
-    return s.length() <= max ? s : "..." + s.substring(s.length() - max);
   }
 }

@@ -3,6 +3,7 @@ package io.aido.backup.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -10,6 +11,9 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PgClusterIT {
@@ -89,6 +93,37 @@ class PgClusterIT {
       pg.startAgain();
       assertThat(pg.isRunning()).isTrue();
     }
+  }
+
+  @Test
+  void startRestored_copyOfAStoppedDataDirectory_startsWithItsData() throws Exception {
+    try (PgCluster source = PgCluster.start()) {
+      source.psql("postgres", "CREATE TABLE kept (id int); INSERT INTO kept VALUES (7)");
+      source.stop(PgCluster.StopMode.FAST);
+      Path base = PgCluster.newBaseDir();
+      Processes.run(
+              List.of("cp", "-a", source.dataDir().toString(), base.resolve("data").toString()),
+              Map.of(),
+              Duration.ofSeconds(60))
+          .checkSuccess();
+      Files.deleteIfExists(base.resolve("data/postmaster.pid"));
+
+      try (PgCluster restored = PgCluster.startRestored(base, null)) {
+        assertThat(restored.port()).isNotEqualTo(source.port());
+        assertThat(restored.psql("postgres", "SELECT id FROM kept")).isEqualTo("7");
+      }
+      assertThat(base).doesNotExist();
+    }
+  }
+
+  @Test
+  void startRestored_noDataDirectory_failsAndRemovesTheBase() {
+    Path base = PgCluster.newBaseDir();
+
+    assertThatThrownBy(() -> PgCluster.startRestored(base, null))
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining("unable to prepare restored cluster");
+    assertThat(base).doesNotExist();
   }
 
   @Test

@@ -288,8 +288,10 @@ public final class WalArchive {
 
     @Override
     public ObjectInfo create(ObjectKey key, InputStream content) throws IOException {
-      return delegate.create(
-          key, new SequenceInputStream(new ByteArrayInputStream(header), content));
+      ObjectInfo stored =
+          delegate.create(key, new SequenceInputStream(new ByteArrayInputStream(header), content));
+      // the size of the content as the pipeline gave it, which is what it checks the store read
+      return new ObjectInfo(stored.key(), stored.size() - header.length, stored.created());
     }
 
     @Override
