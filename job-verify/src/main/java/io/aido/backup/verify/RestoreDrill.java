@@ -7,13 +7,18 @@ import io.aido.backup.core.cli.ExitCodes;
 import io.aido.backup.core.cli.JobException;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.crypto.KeyUnavailableException;
+import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.observability.RunMetrics;
+import io.aido.backup.core.retention.Leases;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.verification.VerificationResult;
 import io.aido.backup.core.verification.VerificationResults;
 import io.aido.backup.postgres.LogicalDumpFacts;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +47,10 @@ final class RestoreDrill {
   private final AuditLog audit;
   private final RunMetrics metrics;
   private final String server;
+  private final Clock clock;
+
+  /** How long a restore test's lease protects a backup if the run dies while restoring it. */
+  private static final Duration LEASE = Duration.ofHours(6);
 
   /**
    * What the restore tests of a run found.
@@ -53,8 +62,10 @@ final class RestoreDrill {
     static final Summary NONE = new Summary(0, 0, 0, List.of(), List.of());
   }
 
-  RestoreDrill(ScratchRestore restore, AuditLog audit, RunMetrics metrics, String server) {
+  RestoreDrill(
+      ScratchRestore restore, AuditLog audit, RunMetrics metrics, String server, Clock clock) {
     this.restore = restore;
+    this.clock = clock;
     this.audit = audit;
     this.metrics = metrics;
     this.server = server;
@@ -134,8 +145,15 @@ final class RestoreDrill {
       BackupRecord record, Map<BackupId, VerificationResult> results, BlobStore store)
       throws Exception {
     ScratchRestore.Outcome outcome;
+    // read under a lease, as the integrity pass does: retention keeps the backup meanwhile
+    Leases.Held held =
+        Leases.hold(store, record.kind(), record.id(), "verify", LEASE, clock.instant());
     try (var c = MDC.putCloseable("backup_id", record.id().value());
         var k = MDC.putCloseable("kind", record.kind().id())) {
+      if (!held.others().isEmpty()) {
+        LOG.info("backup {} is {}", record.id(), held.othersSentence());
+      }
+      KillPoints.reach("verify-leased");
       try {
         outcome = restore.check(record);
       } catch (KeyUnavailableException e) {
@@ -163,6 +181,14 @@ final class RestoreDrill {
           record.kind(),
           r.ok() ? "ok" : "bad",
           r.restoreMillis());
+    } finally {
+      if (held.lease().isPresent()) {
+        try {
+          Leases.release(store, record.kind(), record.id(), held.lease().get().holder());
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("unable to release the lease on backup {}; it expires by itself", record.id());
+        }
+      }
     }
     return outcome;
   }

@@ -231,7 +231,7 @@ public final class VerifyCommand extends JobCommand {
     if (restoreTest) {
       ScratchRestore restore = new ScratchRestore(repo, kek, pg, PgTools.fromEnv(env()), clock());
       restored =
-          new RestoreDrill(restore, audit, metrics(), pg.server())
+          new RestoreDrill(restore, audit, metrics(), pg.server(), clock())
               .run(listing.records(), all, newest.get(BackupKind.DB_LOGICAL), store);
       tally.problems(restored.problems());
       tally.add(BackupKind.DB_LOGICAL, restored.bytes(), restored.bad());

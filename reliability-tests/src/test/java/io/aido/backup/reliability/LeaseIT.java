@@ -145,6 +145,26 @@ class LeaseIT {
     }
     assertThat(verifyHolders).as("the killed verification's lease").hasSize(1);
 
+    // a restore test (verify --restore-test), stopped while it holds its lease on the first backup
+    // it restores: the integrity pass reaches the point once per backup, the restore test after
+    assertThat(
+            killedAt(
+                "verify-leased:" + (ids.size() + 1),
+                io.aido.backup.verify.Main.class,
+                "verify",
+                "--all",
+                "--no-freshness",
+                "--restore-test"))
+        .isEqualTo(137);
+    List<String> drillHolders = new ArrayList<>();
+    for (String id : ids) {
+      holders(id).stream()
+          .filter(h -> h.startsWith("verify-") && !verifyHolders.contains(h))
+          .forEach(drillHolders::add);
+    }
+    assertThat(drillHolders).as("the killed restore test's lease").hasSize(1);
+    verifyHolders.addAll(drillHolders);
+
     // retention would remove the older backup, but keeps it and names the restore
     CommandRun apply =
         inProcess(

@@ -32,8 +32,18 @@ import org.slf4j.LoggerFactory;
  * <p>Restriction: logging is process-wide; the last call wins.
  */
 public final class Logging {
+  // at debug, the Kubernetes client and its HTTP stack may print request and response bodies,
+  // which hold Secrets (a Dapr Component's secretKeyRef, an exported Secret): INFO even with
+  // --debug
   private static final List<String> CHATTY =
-      List.of("io.grpc", "io.netty", "com.google", "org.apache.http", "io.opencensus");
+      List.of(
+          "io.grpc",
+          "io.netty",
+          "com.google",
+          "org.apache.http",
+          "io.opencensus",
+          "io.fabric8",
+          "io.vertx");
 
   private Logging() {}
 
