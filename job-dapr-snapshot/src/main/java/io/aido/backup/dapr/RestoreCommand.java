@@ -153,17 +153,7 @@ public final class RestoreCommand extends DaprCommand {
     details.put("clean", Boolean.toString(clean));
     details.put("appIds", String.join(",", filter.appIds()));
     details.put("actorTypes", String.join(",", filter.actorTypes()));
-    try {
-      audit(blobs).record(AuditAction.RESTORE, record.kind(), record.id(), details);
-    } catch (IOException e) {
-      throw JobException.failed(
-          "unable to restore backup "
-              + record.id()
-              + ": unable to write its audit event: "
-              + e.getMessage()
-              + "; nothing was restored",
-          e);
-    }
+    auditRestore(blobs, AuditAction.RESTORE, record, "backup", details);
   }
 
   private void findStores(

@@ -12,7 +12,6 @@ import io.aido.backup.core.config.EnvironmentDefaults;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.observability.AuditAction;
-import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
@@ -282,18 +281,7 @@ public final class RestoreCommand extends DbCommand {
     details.put("create", Boolean.toString(create));
     details.put("noOwner", Boolean.toString(noOwner));
     details.putAll(extra);
-    try {
-      new AuditLog(store, clock(), jobName(), AuditLog.actor(env()))
-          .record(AuditAction.RESTORE, record.kind(), record.id(), details);
-    } catch (IOException e) {
-      throw JobException.failed(
-          "unable to restore backup "
-              + record.id()
-              + ": unable to write its audit event: "
-              + e.getMessage()
-              + "; nothing was restored",
-          e);
-    }
+    auditRestore(store, AuditAction.RESTORE, record, "backup", details);
   }
 
   private RowCountComparison restoreInto(
@@ -315,22 +303,7 @@ public final class RestoreCommand extends DbCommand {
 
   private BackupRecord resolve(Catalog catalog) throws IOException, JobException {
     if (!backupId.latest()) {
-      BackupRecord r =
-          catalog
-              .find(backupId.id())
-              .orElseThrow(
-                  () ->
-                      JobException.badInput(
-                          "unable to restore missing backup " + backupId + ": no such backup"));
-      if (r.kind() != BackupKind.DB_LOGICAL) {
-        throw JobException.badInput(
-            "unable to restore backup "
-                + backupId
-                + ": it is a "
-                + r.kind()
-                + " backup, not db-logical");
-      }
-      return r;
+      return findBackup(catalog, backupId.id(), BackupKind.DB_LOGICAL, "restore");
     }
     List<BackupRecord> all = catalog.list(BackupKind.DB_LOGICAL);
     if (sourceDatabase != null && !sourceDatabase.isBlank()) {

@@ -12,7 +12,6 @@ import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.observability.AuditAction;
-import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
@@ -242,18 +241,7 @@ public final class RestorePitrCommand extends DbCommand {
     details.put("pgdata", pgdata.toString());
     details.put("target", target.describe());
     details.put("walSegments", Integer.toString(plan.wal().size()));
-    try {
-      new AuditLog(store, clock(), jobName(), AuditLog.actor(env()))
-          .record(AuditAction.RESTORE, plan.base().kind(), plan.base().id(), details);
-    } catch (IOException e) {
-      throw JobException.failed(
-          "unable to restore base backup "
-              + plan.base().id()
-              + ": unable to write its audit event: "
-              + e.getMessage()
-              + "; nothing was restored",
-          e);
-    }
+    auditRestore(store, AuditAction.RESTORE, plan.base(), "base backup", details);
   }
 
   private void fetch(WalArchive archive, List<ArchivedWal> needed, KeyEncryptionKey kek, Path wal)

@@ -153,22 +153,8 @@ public final class RestoreCommand extends ManifestCommand {
       details.put(
           "namespaceMap", String.join(",", namespaceMap == null ? List.of() : namespaceMap));
       details.put("namespaces", String.join(",", namespaces == null ? List.of() : namespaces));
-      try {
-        audit(store)
-            .record(
-                dryRun ? AuditAction.READ : AuditAction.RESTORE,
-                record.kind(),
-                record.id(),
-                details);
-      } catch (IOException e) {
-        throw JobException.failed(
-            "unable to restore backup "
-                + record.id()
-                + ": unable to write its audit event: "
-                + e.getMessage()
-                + "; nothing was restored",
-            e);
-      }
+      auditRestore(
+          store, dryRun ? AuditAction.READ : AuditAction.RESTORE, record, "backup", details);
       new ManifestApply(
               new Applier(client, dryRun, forceConflicts),
               new ManifestRestorePlan(namespaces == null ? List.of() : namespaces, mapping),
@@ -198,21 +184,6 @@ public final class RestoreCommand extends ManifestCommand {
                   JobException.badInput(
                       "unable to restore latest backup: the repository holds no manifests backup"));
     }
-    BackupRecord r =
-        repo.catalog()
-            .find(backupId.id())
-            .orElseThrow(
-                () ->
-                    JobException.badInput(
-                        "unable to restore missing backup " + backupId + ": no such backup"));
-    if (r.kind() != BackupKind.MANIFESTS) {
-      throw JobException.badInput(
-          "unable to restore backup "
-              + backupId
-              + ": it is a "
-              + r.kind()
-              + " backup, not manifests");
-    }
-    return r;
+    return findBackup(repo.catalog(), backupId.id(), BackupKind.MANIFESTS, "restore");
   }
 }

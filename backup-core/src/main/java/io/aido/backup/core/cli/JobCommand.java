@@ -1,18 +1,19 @@
 package io.aido.backup.core.cli;
 
+import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.core.catalog.Catalog;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.config.ConfigProblems;
 import io.aido.backup.core.config.Environment;
 import io.aido.backup.core.config.EnvironmentDefaults;
-import io.aido.backup.core.config.LogFormat;
-import io.aido.backup.core.config.Redaction;
 import io.aido.backup.core.config.RunOptions;
 import io.aido.backup.core.config.ValidatedOptions;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.WrongKeyException;
+import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.observability.AuditLog;
 import io.aido.backup.core.observability.RunMetrics;
 import io.aido.backup.core.pipeline.Pipeline;
@@ -23,10 +24,9 @@ import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
-import java.util.Optional;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,24 +92,7 @@ public abstract class JobCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() throws Exception {
-    ConfigProblems problems = new ConfigProblems();
-    // the job's name and each parent command may have been given unknown arguments too
-    for (CommandSpec s = spec; s != null; s = s.parent()) {
-      for (String unknown : s.commandLine().getUnmatchedArguments()) {
-        problems.add(
-            (unknown.startsWith("-") ? "unknown option '" : "unexpected argument '")
-                + unknown
-                + "' (see '"
-                + s.qualifiedName()
-                + " --help')");
-      }
-    }
-    main().runOptions().validate(problems);
-    for (CommandSpec mixin : spec.mixins().values()) {
-      if (mixin.userObject() instanceof ValidatedOptions options) {
-        options.validate(problems);
-      }
-    }
+    ConfigProblems problems = JobRuns.problems(spec, runOptions());
     validate(problems);
     problems.throwIfAny();
 
@@ -121,7 +104,7 @@ public abstract class JobCommand implements Callable<Integer> {
       try {
         code = run();
       } catch (JobException e) {
-        code = report(e);
+        code = JobRuns.report(e, runOptions(), context().err());
       }
       success = code == ExitCodes.DONE;
       return code;
@@ -129,7 +112,7 @@ public abstract class JobCommand implements Callable<Integer> {
       leases.releaseAll();
       if (pushesMetrics()) {
         metrics.finished(success);
-        pushMetrics();
+        JobRuns.push(metrics, runOptions());
       }
     }
   }
@@ -180,7 +163,7 @@ public abstract class JobCommand implements Callable<Integer> {
    */
   protected final void pushMetricsNow() {
     if (pushesMetrics()) {
-      pushMetrics();
+      JobRuns.push(metrics, runOptions());
     }
   }
 
@@ -190,6 +173,62 @@ public abstract class JobCommand implements Callable<Integer> {
    */
   protected final AuditLog audit(BlobStore store) {
     return new AuditLog(store, clock(), jobName(), AuditLog.actor(env()));
+  }
+
+  /**
+   * The backup {@code id} in {@code catalog}, which must be of {@code kind}.
+   *
+   * @param verb what the command does with it, as in "restore"
+   * @throws JobException exit {@value ExitCodes#USAGE}: "unable to {@code <verb>} missing backup
+   *     {@code <id>}: no such backup", or "unable to {@code <verb>} backup {@code <id>}: it is a
+   *     {@code <other>} backup, not {@code <kind>}"
+   * @throws IOException when the store fails
+   */
+  protected final BackupRecord findBackup(
+      Catalog catalog, BackupId id, BackupKind kind, String verb) throws JobException, IOException {
+    BackupRecord r =
+        catalog
+            .find(id)
+            .orElseThrow(
+                () ->
+                    JobException.badInput(
+                        "unable to " + verb + " missing backup " + id + ": no such backup"));
+    if (r.kind() != kind) {
+      throw JobException.badInput(
+          "unable to " + verb + " backup " + id + ": it is a " + r.kind() + " backup, not " + kind);
+    }
+    return r;
+  }
+
+  /**
+   * Records in {@code store}'s audit log that this run restores {@code record} ({@code action}
+   * {@link AuditAction#RESTORE}, or {@link AuditAction#READ} for a dry run), before anything is
+   * restored.
+   *
+   * @param noun what the message calls the backup: "backup", "base backup"
+   * @throws JobException "unable to restore {@code <noun> <id>}: unable to write its audit event:
+   *     ...; nothing was restored" when the event cannot be written
+   */
+  protected final void auditRestore(
+      BlobStore store,
+      AuditAction action,
+      BackupRecord record,
+      String noun,
+      Map<String, String> details)
+      throws JobException {
+    try {
+      audit(store).record(action, record.kind(), record.id(), details);
+    } catch (IOException e) {
+      throw JobException.failed(
+          "unable to restore "
+              + noun
+              + " "
+              + record.id()
+              + ": unable to write its audit event: "
+              + e.getMessage()
+              + "; nothing was restored",
+          e);
+    }
   }
 
   /**
@@ -343,27 +382,5 @@ public abstract class JobCommand implements Callable<Integer> {
       return main;
     }
     throw new IllegalStateException(spec.qualifiedName() + " is not under a JobMain");
-  }
-
-  /** The one line of a {@link JobException}, on stderr and in the JSON log; its exit code. */
-  private int report(JobException e) {
-    String line = Redaction.redact("error: " + e.getMessage());
-    if (runOptions().logFormat() == LogFormat.JSON) {
-      LOG.error(line);
-    }
-    context().err().println(line);
-    return e.exitCode();
-  }
-
-  private void pushMetrics() {
-    Optional<URI> gateway = runOptions().pushgateway();
-    if (gateway.isEmpty()) {
-      return;
-    }
-    try {
-      metrics.push(gateway.get());
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("unable to push metrics to {}: {}", gateway.get(), JobMain.message(e));
-    }
   }
 }

@@ -15,15 +15,11 @@ import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -176,72 +172,8 @@ public final class LocalBlobStore implements BlobStore, AtomicReplace, Abandoned
    */
   @Override
   public long removeAbandonedUploads(Instant olderThan) throws IOException {
-    long freed = removeAbandonedTemporaryFiles(olderThan);
-    removeEmptyDirectories(olderThan);
-    return freed;
-  }
-
-  private void removeEmptyDirectories(Instant olderThan) throws IOException {
-    Path top;
-    try {
-      top = root.toRealPath(); // the root may be a symbolic link, which a walk would not enter
-    } catch (NoSuchFileException e) {
-      return;
-    }
-    Path incoming = top.resolve(INCOMING);
-    try {
-      Files.walkFileTree(
-          top,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-              return dir.equals(incoming) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-              if (!dir.equals(top)
-                  && Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS)
-                      .toInstant()
-                      .isBefore(olderThan)) {
-                try {
-                  Files.delete(dir);
-                } catch (DirectoryNotEmptyException | NoSuchFileException notEmptyOrGone) {
-                  // holds objects, or another run removed it
-                }
-              }
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (IOException e) {
-      throw new IOException(
-          "unable to remove empty directories in " + description + ": " + e.getMessage(), e);
-    }
-  }
-
-  private long removeAbandonedTemporaryFiles(Instant olderThan) throws IOException {
-    Path incoming = root.resolve(INCOMING);
-    if (!Files.isDirectory(incoming, LinkOption.NOFOLLOW_LINKS)) {
-      return 0;
-    }
-    long freed = 0;
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(incoming)) {
-      for (Path f : files) {
-        BasicFileAttributes a;
-        try {
-          a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-          continue; // its upload just finished
-        }
-        if (a.isRegularFile() && a.lastModifiedTime().toInstant().isBefore(olderThan)) {
-          Files.deleteIfExists(f);
-          freed += a.size();
-        }
-      }
-    } catch (IOException e) {
-      throw new IOException(
-          "unable to remove abandoned uploads in " + description + ": " + e.getMessage(), e);
-    }
+    long freed = AbandonedFiles.removeTemporaryFiles(root, description, olderThan);
+    AbandonedFiles.removeEmptyDirectories(root, description, olderThan);
     return freed;
   }
 
