@@ -200,10 +200,6 @@ class ConfigurationFuzzTest {
         List<Mutation> mutations = new ArrayList<>(repositoryMutations());
         mutations.addAll(commandMutations(job.name(), command.get(0)));
         for (Mutation m : mutations) {
-          if (m.name().equals("keyset garbage") && neverOpensTheKey(command)) {
-            // a command that never uses the key checks only that the keyset file can be read
-            continue;
-          }
           String name = job.name() + " " + String.join(" ", command) + " / " + m.name();
           tests.add(DynamicTest.dynamicTest(name, () -> refused(name, job, command, m)));
         }
@@ -211,11 +207,6 @@ class ConfigurationFuzzTest {
     }
     assertThat(tests).hasSizeGreaterThanOrEqualTo(100);
     return tests.stream();
-  }
-
-  /** The key-optional commands (catalog listing, retention): see RepositoryOptions.keyOptional. */
-  private static boolean neverOpensTheKey(List<String> command) {
-    return command.equals(List.of("catalog", "list")) || command.equals(List.of("apply"));
   }
 
   private static void refused(String name, Job job, List<String> command, Mutation m)

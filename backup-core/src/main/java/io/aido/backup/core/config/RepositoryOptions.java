@@ -1,5 +1,7 @@
 package io.aido.backup.core.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.core.storage.BlobStore;
@@ -32,9 +34,9 @@ import picocli.CommandLine.Option;
  *
  * <p>{@link #validate} checks the URL's shape, and for a keyset file that it exists, is readable
  * and, when the command needs the key, holds a usable keyset (the key opened there is kept for
- * {@link #kek()}); a {@link #keyOptional()} command never opens it, so it does not load the crypto
- * library at all. A {@code gcp-kms} URI is checked for shape only, since reaching KMS is work. No
- * message contains key material.
+ * {@link #kek()}); a {@link #keyOptional()} command checks only the file's JSON shape and never
+ * opens it, so it does not load the crypto library at all. A {@code gcp-kms} URI is checked for
+ * shape only, since reaching KMS is work. No message contains key material.
  */
 public final class RepositoryOptions implements ValidatedOptions {
   private static final Pattern KMS_KEY =
@@ -56,6 +58,9 @@ public final class RepositoryOptions implements ValidatedOptions {
               + " or a Tink keyset file (file:///path or a path).")
   private String kekUri;
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long MAX_KEYSET_BYTES = 1 << 20;
+
   private final boolean keyRequired;
   private RepositoryUrl parsedUrl;
   private KeyEncryptionKey openedKey;
@@ -71,7 +76,8 @@ public final class RepositoryOptions implements ValidatedOptions {
 
   /**
    * For commands that never decrypt (listing the catalog): a key is checked only when given, and
-   * then only that its file can be read; {@link #kek()} opens it on first use.
+   * then only that its file can be read and has a keyset's shape; {@link #kek()} opens it on first
+   * use.
    */
   public static RepositoryOptions keyOptional() {
     return new RepositoryOptions(false);
@@ -125,7 +131,9 @@ public final class RepositoryOptions implements ValidatedOptions {
       problems.add(keySetting, "keyset file '" + file + "' is not a regular file");
     } else if (!Files.isReadable(file)) {
       problems.add(keySetting, "keyset file '" + file + "' is not readable (permission denied)");
-    } else if (keyRequired) {
+    } else if (!keyRequired) {
+      checkKeysetShape(file, keySetting, problems);
+    } else {
       try {
         openedKey = KeyEncryptionKeys.openKeysetFile(file);
       } catch (IOException e) {
@@ -135,6 +143,39 @@ public final class RepositoryOptions implements ValidatedOptions {
         problems.add(keySetting, "keyset file '" + file + "' is not a usable Tink JSON keyset");
       }
     }
+  }
+
+  /**
+   * For a command that never uses the key: the file must still look like a cleartext Tink JSON
+   * keyset (a {@code key} list whose entries carry {@code keyData}), read with Jackson so that the
+   * crypto library is not loaded. A wrong file is a configuration problem for every command, not
+   * only for those that decrypt.
+   */
+  private static void checkKeysetShape(Path file, String keySetting, ConfigProblems problems) {
+    try {
+      if (Files.size(file) > MAX_KEYSET_BYTES || !looksLikeKeyset(JSON.readTree(file.toFile()))) {
+        problems.add(keySetting, "keyset file '" + file + "' is not a usable Tink JSON keyset");
+      }
+    } catch (IOException e) {
+      // Jackson's parse messages quote the file's content: say only what the file is not
+      problems.add(keySetting, "keyset file '" + file + "' is not a usable Tink JSON keyset");
+    }
+  }
+
+  private static boolean looksLikeKeyset(JsonNode keyset) {
+    if (keyset == null || !keyset.isObject()) {
+      return false;
+    }
+    JsonNode keys = keyset.path("key");
+    if (!keys.isArray() || keys.isEmpty()) {
+      return false;
+    }
+    for (JsonNode key : keys) {
+      if (!key.path("keyData").isObject()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The checked repository URL; call after a {@link #validate} that found no problem. */

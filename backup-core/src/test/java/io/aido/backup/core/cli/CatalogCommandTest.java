@@ -23,8 +23,10 @@ class CatalogCommandTest {
   }
 
   @Test
-  void list_keysetFileThatIsNoKeyset_notOpenedSoNotAProblem(@TempDir Path dir) throws Exception {
-    Path notAKeyset = Files.writeString(dir.resolve("kek.json"), "not a keyset");
+  void list_keysetFileThatIsNoKeyset_refusedByItsShapeWithoutQuotingIt(@TempDir Path dir)
+      throws Exception {
+    Path notAKeyset =
+        Files.writeString(dir.resolve("kek.json"), "{\"primaryKeyId\": 1, \"key\": \"s3cr3t\"}");
     CommandRun run =
         CommandRun.of(
             new TestJob()::execute,
@@ -36,11 +38,11 @@ class CatalogCommandTest {
             "catalog",
             "list");
 
-    // the empty repository is the one problem: the keyset, never opened, is none
+    // never opened (listing needs no key), but a file that is no keyset is still a bad setting
+    assertThat(run.code()).isEqualTo(2);
     assertThat(run.err())
-        .contains("configuration has 1 problem:")
-        .contains("no repository at 'memory://catalog-unopened-key'")
-        .doesNotContain("keyset");
+        .contains("keyset file '" + notAKeyset + "' is not a usable Tink JSON keyset")
+        .doesNotContain("s3cr3t");
   }
 
   @Test
