@@ -55,7 +55,11 @@ class WalArchiverKilledIT {
             .walLevel("replica")
             .maxWalSenders(4)
             .setting("max_replication_slots", "4")
-            .setting("wal_sender_timeout", "5s")
+            // short, so that a killed archiver's walsender gives the slot up within the 15 s a new
+            // run waits for it; not shorter than a segment's store takes on a loaded CI machine
+            // (the archiver answers the server's keep-alives only between stores: at 5 s, one
+            // 5-second store under load made the server drop a healthy run's connection)
+            .setting("wal_sender_timeout", "12s")
             .start();
     pg.createDatabase("load");
     pg.psql("load", "CREATE TABLE t (id int PRIMARY KEY, payload text)");
