@@ -79,7 +79,8 @@ import redis.clients.jedis.HostAndPort;
           + " name; the user needs CREATEDB), pitr (the newest base backup and the archived WAL"
           + " into a scratch data directory, started with pg_ctl and asked"
           + " pg_last_xact_replay_timestamp(); run as the PostgreSQL OS user), dapr (state stores"
-          + " into scratch PostgreSQL databases and --scratch-redis), manifests (into"
+          + " into scratch PostgreSQL databases and --scratch-redis, reminders and jobs into"
+          + " --scratch-scheduler-endpoints), manifests (into"
           + " --scratch-namespace, a server-side dry run unless --apply, and the Helm history"
           + " decoded).",
       "Every scratch object is removed afterwards, also when a step fails. The report goes to"
@@ -90,6 +91,7 @@ import redis.clients.jedis.HostAndPort;
     })
 public final class DrillCommand extends JobCommand {
   private static final Pattern NS = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final Pattern SCHEDULER_URL = Pattern.compile("https?://[^/:]+:[0-9]+/?");
   private static final List<String> STEPS =
       List.of(
           DumpDrill.COMPONENT, PitrDrill.COMPONENT, DaprDrill.COMPONENT, ManifestDrill.COMPONENT);
@@ -185,6 +187,16 @@ public final class DrillCommand extends JobCommand {
   private String scratchRedis;
 
   @Option(
+      names = DaprSchedulerDrill.OPTION,
+      split = ",",
+      paramLabel = "URL",
+      description =
+          "The scratch etcd (http://host:2379) the Dapr Scheduler's reminders and jobs are restored"
+              + " into: it must hold no key under dapr/, and is emptied afterwards. Without it they"
+              + " are not drilled.")
+  private List<String> scratchSchedulerEndpoints;
+
+  @Option(
       names = "--scratch-namespace",
       paramLabel = "NS",
       defaultValue = "aido-drill",
@@ -275,6 +287,13 @@ public final class DrillCommand extends JobCommand {
             "'" + s + "' is not HOST:PORT or HOST:PORT/DB");
       }
     }
+    for (String e : scratchSchedulerEndpoints()) {
+      if (!SCHEDULER_URL.matcher(e).matches()) {
+        problems.add(
+            EnvironmentDefaults.describe(DaprSchedulerDrill.OPTION),
+            "'" + e + "' is not an http(s)://host:port URL");
+      }
+    }
     if (!NS.matcher(scratchNamespace).matches()) {
       problems.add(
           EnvironmentDefaults.describe("--scratch-namespace"),
@@ -346,7 +365,10 @@ public final class DrillCommand extends JobCommand {
         step(
             DaprDrill.COMPONENT,
             chosen.get(BackupKind.DAPR),
-            r -> new DaprDrill(repo, kek, pg, redis, redisDb, clock(), out()).run(r)));
+            r ->
+                new DaprDrill(
+                        repo, kek, pg, redis, redisDb, scratchSchedulerEndpoints(), clock(), out())
+                    .run(r)));
     steps.add(
         step(
             ManifestDrill.COMPONENT,
@@ -465,6 +487,12 @@ public final class DrillCommand extends JobCommand {
     config.setRequestTimeout(30_000);
     config.setConnectionTimeout(10_000);
     return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  private List<String> scratchSchedulerEndpoints() {
+    return scratchSchedulerEndpoints == null
+        ? List.of()
+        : scratchSchedulerEndpoints.stream().map(String::strip).filter(e -> !e.isEmpty()).toList();
   }
 
   private static int freePort() throws IOException {
