@@ -7,14 +7,13 @@ import io.aido.backup.core.crypto.KeyEncryptionKeys;
 import io.aido.backup.dapr.SchedulerKey;
 import io.aido.backup.testing.CommandRun;
 import io.aido.backup.testing.EtcdServer;
+import io.aido.backup.testing.Processes;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
-import io.fabric8.kubernetes.api.model.APIGroupBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.ByteArrayOutputStream;
@@ -70,7 +69,7 @@ class DaprSchedulerDrillIT {
     repo = dir.resolve("repo");
     keyset = dir.resolve("keyset.json");
     KeyEncryptionKeys.generateKeysetFile(keyset);
-    daprApi();
+    DaprApiMock.serve(server);
     Instant now = Instant.now();
     put(
         sourceClient,
@@ -111,7 +110,7 @@ class DaprSchedulerDrillIT {
     sourceClient.close();
     scratch.close();
     source.close();
-    io.aido.backup.testing.Processes.deleteTree(dir);
+    Processes.deleteTree(dir);
   }
 
   @AfterEach
@@ -233,35 +232,5 @@ class DaprSchedulerDrillIT {
     j.writeByteArray(5, spec.getBytes(StandardCharsets.UTF_8));
     j.flush();
     return job.toByteArray();
-  }
-
-  /** The dapr.io group and its Component resource on the mock API server (no Component in it). */
-  private static void daprApi() {
-    server
-        .expect()
-        .get()
-        .withPath("/apis/dapr.io")
-        .andReturn(
-            200,
-            new APIGroupBuilder()
-                .withName("dapr.io")
-                .addNewVersion()
-                .withGroupVersion("dapr.io/v1alpha1")
-                .withVersion("v1alpha1")
-                .endVersion()
-                .withNewPreferredVersion()
-                .withGroupVersion("dapr.io/v1alpha1")
-                .withVersion("v1alpha1")
-                .endPreferredVersion()
-                .build())
-        .always();
-    server.expectCustomResource(
-        new CustomResourceDefinitionContext.Builder()
-            .withGroup("dapr.io")
-            .withVersion("v1alpha1")
-            .withKind("Component")
-            .withPlural("components")
-            .withScope("Namespaced")
-            .build());
   }
 }
