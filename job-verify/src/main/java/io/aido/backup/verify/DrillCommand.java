@@ -242,6 +242,7 @@ public final class DrillCommand extends JobCommand {
   private final Map<String, String> mapping = new LinkedHashMap<>();
   private HostAndPort redis;
   private int redisDb;
+  private List<String> etcd = List.of();
   private PgConnection pg;
 
   @Override
@@ -287,7 +288,14 @@ public final class DrillCommand extends JobCommand {
             "'" + s + "' is not HOST:PORT or HOST:PORT/DB");
       }
     }
-    for (String e : scratchSchedulerEndpoints()) {
+    etcd =
+        scratchSchedulerEndpoints == null
+            ? List.of()
+            : scratchSchedulerEndpoints.stream()
+                .map(String::strip)
+                .filter(e -> !e.isEmpty())
+                .toList();
+    for (String e : etcd) {
       if (!SCHEDULER_URL.matcher(e).matches()) {
         problems.add(
             EnvironmentDefaults.describe(DaprSchedulerDrill.OPTION),
@@ -365,10 +373,7 @@ public final class DrillCommand extends JobCommand {
         step(
             DaprDrill.COMPONENT,
             chosen.get(BackupKind.DAPR),
-            r ->
-                new DaprDrill(
-                        repo, kek, pg, redis, redisDb, scratchSchedulerEndpoints(), clock(), out())
-                    .run(r)));
+            r -> new DaprDrill(repo, kek, pg, redis, redisDb, etcd, clock(), out()).run(r)));
     steps.add(
         step(
             ManifestDrill.COMPONENT,
@@ -487,12 +492,6 @@ public final class DrillCommand extends JobCommand {
     config.setRequestTimeout(30_000);
     config.setConnectionTimeout(10_000);
     return new KubernetesClientBuilder().withConfig(config).build();
-  }
-
-  private List<String> scratchSchedulerEndpoints() {
-    return scratchSchedulerEndpoints == null
-        ? List.of()
-        : scratchSchedulerEndpoints.stream().map(String::strip).filter(e -> !e.isEmpty()).toList();
   }
 
   private static int freePort() throws IOException {
