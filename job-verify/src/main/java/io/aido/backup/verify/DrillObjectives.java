@@ -1,6 +1,7 @@
 package io.aido.backup.verify;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,14 @@ record DrillObjectives(Duration rto, Map<String, Duration> rpo) {
   static final List<String> COMPONENTS = List.of("database", "dapr", "manifests");
 
   DrillObjectives {
-    rpo = Map.copyOf(rpo);
+    Map<String, Duration> ordered = new LinkedHashMap<>();
+    for (String c : COMPONENTS) {
+      if (rpo.containsKey(c)) {
+        ordered.put(c, rpo.get(c));
+      }
+    }
+    rpo.forEach(ordered::putIfAbsent);
+    rpo = Collections.unmodifiableMap(ordered);
   }
 
   /**
