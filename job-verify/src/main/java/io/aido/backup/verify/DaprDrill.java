@@ -7,6 +7,7 @@ import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.PartReadException;
 import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.repository.TamperedRecordException;
 import io.aido.backup.dapr.DaprRestore;
 import io.aido.backup.dapr.DaprRestorePlan;
 import io.aido.backup.dapr.DaprSnapshotFacts;
@@ -122,6 +123,9 @@ final class DaprDrill {
       reader = repo.reader(record, kek);
       reader.checkStoredParts();
     } catch (PartReadException e) {
+      log.problem(e.getMessage());
+      return;
+    } catch (TamperedRecordException e) {
       log.problem(e.getMessage());
       return;
     } catch (IOException | GeneralSecurityException e) {

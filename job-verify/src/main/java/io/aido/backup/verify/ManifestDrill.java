@@ -7,6 +7,7 @@ import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.PartReadException;
 import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.repository.TamperedRecordException;
 import io.aido.backup.manifests.Applier;
 import io.aido.backup.manifests.HelmHistory;
 import io.aido.backup.manifests.ManifestApply;
@@ -94,6 +95,9 @@ final class ManifestDrill {
       reader.checkStoredParts();
       reader.checkPart(part);
     } catch (PartReadException e) {
+      log.problem(e.getMessage());
+      return log.result();
+    } catch (TamperedRecordException e) {
       log.problem(e.getMessage());
       return log.result();
     } catch (IOException | GeneralSecurityException e) {

@@ -5,11 +5,13 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.catalog.RecordJson;
+import io.aido.backup.core.catalog.SealMarker;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyUnavailableException;
 import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.core.crypto.WrongKeyException;
+import io.aido.backup.core.repository.TamperedRecordException;
 import io.aido.backup.core.storage.AtomicReplace;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.ObjectInfo;
@@ -32,12 +34,14 @@ import java.util.Optional;
  * touching backup data: the key rotation behind the {@code rewrap} command.
  *
  * <p>What is rewritten: a backup's wrapped data key lives in its record ({@code
- * catalog/<kind>/<id>.json}), so the record is replaced, with only its {@code encryption} changed;
- * a WAL object's lives in its plaintext header, so the object is replaced by the new header
- * followed by the old encrypted body, copied verbatim (never decrypted: the body's associated data
- * is the object name, which does not change). Data parts are never read. Every new wrapping is
- * bound to where it is stored ({@link Layout#keyBinding}, {@link Layout#walKeyBinding}), and is
- * unwrapped again with the new key before it replaces anything.
+ * catalog/<kind>/<id>.json}), so the record is replaced, with only its {@code encryption} changed
+ * and, for a sealed record, its seal made anew (after the old one was checked: a record edited
+ * behind the tool's back is reported and left as it was, never sealed afresh); a WAL object's lives
+ * in its plaintext header, so the object is replaced by the new header followed by the old
+ * encrypted body, copied verbatim (never decrypted: the body's associated data is the object name,
+ * which does not change). Data parts are never read. Every new wrapping is bound to where it is
+ * stored ({@link Layout#keyBinding}, {@link Layout#walKeyBinding}), and is unwrapped again with the
+ * new key before it replaces anything.
  *
  * <p>Guarantees: replacement goes through the store's {@link AtomicReplace} (rename on a
  * filesystem, a generation precondition on GCS), so a run killed at any instant leaves each object
@@ -130,6 +134,7 @@ public final class KeyRewrap {
   private final Listener listener;
   private long bytesRead;
   private long walBodyBytes;
+  private Optional<SealMarker> sealMarker;
 
   /**
    * @param store the repository's store
@@ -163,6 +168,7 @@ public final class KeyRewrap {
               + store.describe()
               + ": this store cannot replace an object in one step");
     }
+    sealMarker = RecordSeals.marker(store);
     List<Item> items = new ArrayList<>();
     for (ObjectInfo info : store.list(Layout.recordPrefix(null))) {
       Optional<Layout.RecordName> name = Layout.RecordName.parse(info.key());
@@ -180,9 +186,10 @@ public final class KeyRewrap {
       ObjectInfo info, Layout.RecordName name, boolean dryRun, AtomicReplace replace)
       throws IOException, GeneralSecurityException {
     ObjectKey key = info.key();
+    byte[] bytes;
     BackupRecord record;
     try (InputStream in = store.open(key)) {
-      byte[] bytes = in.readNBytes(RecordJson.MAX_BYTES + 1);
+      bytes = in.readNBytes(RecordJson.MAX_BYTES + 1);
       bytesRead += bytes.length;
       record = RecordJson.read(new ByteArrayInputStream(bytes), key.name());
     } catch (ObjectNotFoundException e) {
@@ -208,26 +215,26 @@ public final class KeyRewrap {
     if (dryRun) {
       return with(item, Status.WOULD_REWRAP, null);
     }
-    WrappedDataKey moved;
+    BackupRecord updated;
     try {
-      moved = rewrap(wrapped, binding);
+      DataKey dataKey = open(wrapped, binding);
+      // a record edited behind our back must not come out of a rewrap freshly sealed
+      RecordSeals.check(bytes, record, dataKey, sealMarker);
+      updated = record.withEncryption(wrapAgain(dataKey, binding));
+      if (record.seal() != null) {
+        updated = RecordSeals.seal(updated, dataKey);
+      }
     } catch (WrongKeyException | NotOpened e) {
       return with(item, Status.FAILED, e.getMessage());
+    } catch (TamperedRecordException e) {
+      return with(item, Status.FAILED, e.getMessage() + "; left as it was");
     }
-    BackupRecord updated =
-        new BackupRecord(
-            record.format(),
-            record.id(),
-            record.kind(),
-            record.source(),
-            record.toolVersion(),
-            record.startedAt(),
-            record.finishedAt(),
-            record.status(),
-            record.parts(),
-            moved,
-            record.facts());
-    return replace(replace, info, item, new ByteArrayInputStream(RecordJson.write(updated)), moved);
+    return replace(
+        replace,
+        info,
+        item,
+        new ByteArrayInputStream(RecordJson.write(updated)),
+        updated.encryption());
   }
 
   private Item wal(ObjectInfo info, boolean dryRun, AtomicReplace replace)
@@ -255,7 +262,7 @@ public final class KeyRewrap {
     WrappedDataKey moved;
     try {
       // a WAL header written before binding carries the archiving run's unbound key
-      moved = rewrap(wrapped, binding);
+      moved = wrapAgain(open(wrapped, binding), binding);
     } catch (WrongKeyException | NotOpened e) {
       return with(item, Status.FAILED, e.getMessage());
     }
@@ -277,9 +284,15 @@ public final class KeyRewrap {
     }
   }
 
-  /** Unwraps with the first key that opens it, wraps with {@link #to}, and checks the result. */
-  private WrappedDataKey rewrap(WrappedDataKey wrapped, String binding)
-      throws GeneralSecurityException {
+  /** Wraps with {@link #to} and checks that it unwraps again. */
+  private WrappedDataKey wrapAgain(DataKey key, String binding) throws GeneralSecurityException {
+    WrappedDataKey moved = key.wrap(to, binding);
+    DataKey.unwrap(moved, to, binding);
+    return moved;
+  }
+
+  /** Unwraps with the first key that opens it. */
+  private DataKey open(WrappedDataKey wrapped, String binding) throws GeneralSecurityException {
     List<KeyEncryptionKey> candidates = new ArrayList<>(from);
     candidates.add(to);
     DataKey key = null;
@@ -303,9 +316,7 @@ public final class KeyRewrap {
               + String.join("', '", tried)
               + "'); left as it was");
     }
-    WrappedDataKey moved = key.wrap(to, binding);
-    DataKey.unwrap(moved, to, binding);
-    return moved;
+    return key;
   }
 
   /** The binding to check an existing wrapping against: where it was found. */

@@ -31,6 +31,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -129,6 +130,43 @@ class KeyRewrapTest {
     WrappedDataKey moved = repo.catalog().find(before.id()).orElseThrow().encryption();
     assertThat(moved.kekId()).isEqualTo(newOnly.id());
     assertThat(moved.boundTo()).isEqualTo(Layout.keyBinding(before.kind(), before.id()));
+  }
+
+  @Test
+  void rewrap_sealedRecord_isSealedAgainAndStillAuthenticates() throws Exception {
+    BackupRecord before = backup(current(), 1);
+    KeyEncryptionKeys.rotateKeysetFile(keyset);
+
+    new KeyRewrap(store, current(), List.of(), KeyRewrap.Listener.NONE).run(false);
+
+    BackupRecord after = repo.catalog().find(before.id()).orElseThrow();
+    assertThat(after.seal()).isNotBlank().isNotEqualTo(before.seal());
+    assertThat(after.withEncryption(before.encryption()).withSeal(before.seal())).isEqualTo(before);
+    assertThat(restore(before, current())).isEqualTo(content(1));
+  }
+
+  @Test
+  void rewrap_recordEditedBehindTheToolsBack_failsAndIsNotSealedAfresh() throws Exception {
+    BackupRecord before = backup(current(), 1);
+    ObjectKey key = Layout.record(before.kind(), before.id());
+    String json = new String(store.open(key).readAllBytes(), StandardCharsets.UTF_8);
+    String edited = json.replace("\"toolVersion\" : \"dev\"", "\"toolVersion\" : \"9.9\"");
+    assertThat(edited).isNotEqualTo(json);
+    store.replace(
+        key,
+        store.stat(key).orElseThrow(),
+        new ByteArrayInputStream(edited.getBytes(StandardCharsets.UTF_8)));
+    KeyEncryptionKeys.rotateKeysetFile(keyset);
+
+    KeyRewrap.Report report =
+        new KeyRewrap(store, current(), List.of(), KeyRewrap.Listener.NONE).run(false);
+
+    assertThat(report.count(KeyRewrap.Status.FAILED)).isEqualTo(1);
+    assertThat(report.items().get(0).problem())
+        .contains("failed authentication")
+        .contains("left as it was");
+    assertThat(new String(store.open(key).readAllBytes(), StandardCharsets.UTF_8))
+        .isEqualTo(edited);
   }
 
   @Test
@@ -313,11 +351,13 @@ class KeyRewrapTest {
   void formatOneRecordWithoutBindingOrVersion_readsAndRewraps() throws Exception {
     KeyEncryptionKey old = current();
     BackupRecord written = backup(old, 1);
-    // what an earlier version wrote: an unbound wrapping without the new fields
+    // what an earlier version wrote: an unbound wrapping without the new fields, no seal, and a
+    // repository without the seal marker
     DataKey key =
         DataKey.unwrap(written.encryption(), old, Layout.keyBinding(written.kind(), written.id()));
     WrappedDataKey unbound = key.wrap(old);
     overwrite(written, unbound);
+    store.delete(Layout.sealMarker());
     String json =
         new String(store.open(Layout.record(written.kind(), written.id())).readAllBytes());
     assertThat(json).doesNotContain("boundTo").doesNotContain("kekVersion");
