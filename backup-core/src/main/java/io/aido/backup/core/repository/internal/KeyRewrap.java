@@ -181,8 +181,9 @@ public final class KeyRewrap {
       throws IOException, GeneralSecurityException {
     ObjectKey key = info.key();
     BackupRecord record;
+    byte[] bytes;
     try (InputStream in = store.open(key)) {
-      byte[] bytes = in.readNBytes(RecordJson.MAX_BYTES + 1);
+      bytes = in.readNBytes(RecordJson.MAX_BYTES + 1);
       bytesRead += bytes.length;
       record = RecordJson.read(new ByteArrayInputStream(bytes), key.name());
     } catch (ObjectNotFoundException e) {
@@ -227,7 +228,9 @@ public final class KeyRewrap {
             record.parts(),
             moved,
             record.facts());
-    return replace(replace, info, item, new ByteArrayInputStream(RecordJson.write(updated)), moved);
+    byte[] content = RecordJson.write(updated);
+    return replace(
+        replace, info, item, new ByteArrayInputStream(content), content.length, bytes, moved);
   }
 
   private Item wal(ObjectInfo info, boolean dryRun, AtomicReplace replace)
@@ -270,10 +273,18 @@ public final class KeyRewrap {
             header.archivedAt(),
             moved);
     long bodyLength = info.size() - framed.length();
-    InputStream body = new CountingStream(store.open(key, framed.length(), bodyLength));
-    try (InputStream content =
-        new SequenceInputStream(new ByteArrayInputStream(updated.encode()), body)) {
-      return replace(replace, info, item, content, moved);
+    InputStream body =
+        new ExactLengthStream(
+            store.open(key, framed.length(), bodyLength),
+            bodyLength,
+            "the read of the body of '" + key + "'",
+            n -> {
+              bytesRead += n;
+              walBodyBytes += n;
+            });
+    byte[] newHeader = updated.encode();
+    try (InputStream content = new SequenceInputStream(new ByteArrayInputStream(newHeader), body)) {
+      return replace(replace, info, item, content, newHeader.length + bodyLength, null, moved);
     }
   }
 
@@ -313,16 +324,24 @@ public final class KeyRewrap {
     return wrapped.boundTo() == null ? null : where;
   }
 
+  /**
+   * Replaces {@code before} with {@code content} of {@code length} bytes. A store that kept fewer
+   * bytes and reported success has damaged the object: {@code original} (the whole old object, or
+   * null when it was not read whole) is put back, and the object reported as failed.
+   */
   private Item replace(
       AtomicReplace replace,
       ObjectInfo before,
       Item item,
       InputStream content,
+      long length,
+      byte[] original,
       WrappedDataKey moved)
       throws IOException {
     listener.on(Step.BEFORE_REPLACE, item);
+    ObjectInfo stored;
     try {
-      replace.replace(before.key(), before, content);
+      stored = replace.replace(before.key(), before, content);
     } catch (IOException e) {
       if (e instanceof ObjectNotFoundException) {
         return with(item, Status.SKIPPED, "deleted meanwhile");
@@ -330,9 +349,34 @@ public final class KeyRewrap {
       // a store that fails to read the WAL body or refuses the write: this object stays as it was
       return with(item, Status.FAILED, describe(e, before.key()));
     }
+    if (stored.size() != length) {
+      return with(item, Status.FAILED, putBack(replace, stored, length, original));
+    }
     Item done = with(item, Status.REWRAPPED, null);
     listener.on(Step.AFTER_REPLACE, done);
     return done;
+  }
+
+  /** Puts {@code original} back over a replacement the store kept short; says what holds. */
+  private String putBack(AtomicReplace replace, ObjectInfo stored, long length, byte[] original) {
+    String kept =
+        StorageMessages.failed(
+            "replace",
+            stored.key(),
+            store.describe(),
+            "the store kept " + stored.size() + " of " + length + " bytes (a short write)");
+    if (original == null) {
+      return kept + "; the object is damaged";
+    }
+    try {
+      ObjectInfo back = replace.replace(stored.key(), stored, new ByteArrayInputStream(original));
+      if (back.size() == original.length) {
+        return kept + "; the original was put back";
+      }
+      return kept + "; putting the original back was kept short too: the object is damaged";
+    } catch (IOException e) {
+      return kept + "; putting the original back failed (" + e.getMessage() + "): damaged";
+    }
   }
 
   private String describe(IOException e, ObjectKey key) {
@@ -352,33 +396,6 @@ public final class KeyRewrap {
 
     NotOpened(String message) {
       super(message);
-    }
-  }
-
-  /** Counts the WAL body bytes copied. */
-  private final class CountingStream extends java.io.FilterInputStream {
-    CountingStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        bytesRead++;
-        walBodyBytes++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws IOException {
-      int n = super.read(buffer, offset, length);
-      if (n > 0) {
-        bytesRead += n;
-        walBodyBytes += n;
-      }
-      return n;
     }
   }
 }
