@@ -125,17 +125,17 @@ public final class CustomDumpOffsets {
    *     {@code out} holds is then unusable)
    */
   public static Result copy(InputStream in, FileChannel out, Listener listener) throws IOException {
-    Tee tee = new Tee(new BufferedInputStream(in, 1 << 16), out, listener);
+    DumpTee tee = new DumpTee(new BufferedInputStream(in, 1 << 16), out, listener);
     Map<Integer, Long> offsetFields = new HashMap<>();
     Map<Integer, Long> blocks = new HashMap<>();
     int offSize;
     try {
       offSize = parse(tee, offsetFields, blocks, listener);
-    } catch (Unparseable e) {
+    } catch (UnparseableDump e) {
       LOG.info("the dump's table of contents was not understood ({}); copied as it is", e.reason);
       tee.drain();
       tee.flush();
-      return new Result(tee.position, false, 0);
+      return new Result(tee.position(), false, 0);
     }
     tee.flush();
     int written = 0;
@@ -156,18 +156,18 @@ public final class CustomDumpOffsets {
       }
       written++;
     }
-    return new Result(tee.position, true, written);
+    return new Result(tee.position(), true, written);
   }
 
   /** Reads the whole archive through {@code tee}; returns the offset size. */
   private static int parse(
-      Tee tee, Map<Integer, Long> offsetFields, Map<Integer, Long> blocks, Listener listener)
-      throws IOException, Unparseable {
+      DumpTee tee, Map<Integer, Long> offsetFields, Map<Integer, Long> blocks, Listener listener)
+      throws IOException, UnparseableDump {
     Header header = header(tee);
-    long countAt = tee.position;
+    long countAt = tee.position();
     long count = header.ints().read(tee);
     if (count < 0 || count > 100_000_000) {
-      throw new Unparseable("entry count " + count);
+      throw new UnparseableDump("entry count " + count);
     }
     List<Entry> entries = new ArrayList<>();
     for (long e = 0; e < count; e++) {
@@ -175,31 +175,32 @@ public final class CustomDumpOffsets {
     }
     tee.flush();
     listener.tableOfContents(
-        new TableOfContents(countAt, header.ints().size, tee.position, List.copyOf(entries)));
+        new TableOfContents(countAt, header.ints().size(), tee.position(), List.copyOf(entries)));
     dataBlocks(tee, header.ints(), blocks, listener);
     return header.offSize();
   }
 
   /** What the archive header says about how the rest is written. */
-  private record Header(int version, Ints ints, int offSize) {}
+  private record Header(int version, DumpInts ints, int offSize) {}
 
-  private static Header header(Tee tee) throws IOException, Unparseable {
+  private static Header header(DumpTee tee) throws IOException, UnparseableDump {
     byte[] magic = new byte[5];
     for (int i = 0; i < 5; i++) {
       magic[i] = (byte) tee.readByte();
     }
-    if (!"PGDMP".equals(new String(magic, java.nio.charset.StandardCharsets.US_ASCII))) {
-      throw new Unparseable("no PGDMP header");
+    if (!"PGDMP".equals(new String(magic, StandardCharsets.US_ASCII))) {
+      throw new UnparseableDump("no PGDMP header");
     }
     int version = version(tee.readByte(), tee.readByte(), tee.readByte());
     if (version < MIN_VERSION || version > MAX_VERSION) {
-      throw new Unparseable("archive version " + (version >> 16) + "." + ((version >> 8) & 0xff));
+      throw new UnparseableDump(
+          "archive version " + (version >> 16) + "." + ((version >> 8) & 0xff));
     }
-    Ints ints = new Ints(tee.readByte());
+    DumpInts ints = new DumpInts(tee.readByte());
     int offSize = tee.readByte();
     int format = tee.readByte();
-    if (ints.size < 1 || ints.size > 8 || offSize < 1 || offSize > 16 || format != 1) {
-      throw new Unparseable("int size " + ints.size + ", offset size " + offSize);
+    if (ints.size() < 1 || ints.size() > 8 || offSize < 1 || offSize > 16 || format != 1) {
+      throw new UnparseableDump("int size " + ints.size() + ", offset size " + offSize);
     }
     if (version >= V_1_15) {
       tee.readByte();
@@ -209,65 +210,66 @@ public final class CustomDumpOffsets {
     for (int i = 0; i < 7; i++) {
       ints.read(tee); // creation time
     }
-    skipString(tee, ints); // database name
-    skipString(tee, ints); // server version
-    skipString(tee, ints); // pg_dump version
+    ints.skipString(tee); // database name
+    ints.skipString(tee); // server version
+    ints.skipString(tee); // pg_dump version
     return new Header(version, ints, offSize);
   }
 
   /** One table-of-contents entry; remembers where its data offset is when it is not set yet. */
-  private static Entry entry(Tee tee, Header header, Map<Integer, Long> offsetFields)
-      throws IOException, Unparseable {
-    Ints ints = header.ints();
-    long start = tee.position;
+  private static Entry entry(DumpTee tee, Header header, Map<Integer, Long> offsetFields)
+      throws IOException, UnparseableDump {
+    DumpInts ints = header.ints();
+    long start = tee.position();
     long dumpId = ints.read(tee);
     if (dumpId <= 0 || dumpId > Integer.MAX_VALUE) {
-      throw new Unparseable("entry id " + dumpId);
+      throw new UnparseableDump("entry id " + dumpId);
     }
     ints.read(tee); // had a data dumper
-    skipString(tee, ints); // table oid
-    skipString(tee, ints); // oid
-    String tag = readString(tee, ints);
-    String desc = readString(tee, ints);
+    ints.skipString(tee); // table oid
+    ints.skipString(tee); // oid
+    String tag = ints.readString(tee);
+    String desc = ints.readString(tee);
     long section = ints.read(tee);
     for (int s = 0; s < 5; s++) {
-      skipString(tee, ints); // definition, drop, copy, namespace, tablespace
+      ints.skipString(tee); // definition, drop, copy, namespace, tablespace
     }
     if (header.version() >= V_1_14) {
-      skipString(tee, ints); // table access method
+      ints.skipString(tee); // table access method
     }
     if (header.version() >= V_1_16) {
       ints.read(tee); // relkind
     }
-    skipString(tee, ints); // owner
-    skipString(tee, ints); // with oids
-    while (skipString(tee, ints) >= 0) {
+    ints.skipString(tee); // owner
+    ints.skipString(tee); // with oids
+    while (ints.skipString(tee) >= 0) {
       // dependencies, up to a null string
     }
-    long field = tee.position;
+    long field = tee.position();
     int flag = tee.readByte();
     if (flag != K_OFFSET_POS_NOT_SET && flag != K_OFFSET_POS_SET && flag != K_OFFSET_NO_DATA) {
-      throw new Unparseable("offset flag " + flag);
+      throw new UnparseableDump("offset flag " + flag);
     }
     tee.copy(header.offSize());
     if (flag == K_OFFSET_POS_NOT_SET) {
       offsetFields.put((int) dumpId, field);
     }
-    return new Entry((int) dumpId, tag, desc, (int) section, start, tee.position);
+    return new Entry((int) dumpId, tag, desc, (int) section, start, tee.position());
   }
 
   /** The data blocks after the table of contents, each one's start by dump id. */
-  private static void dataBlocks(Tee tee, Ints ints, Map<Integer, Long> blocks, Listener listener)
-      throws IOException, Unparseable {
+  private static void dataBlocks(
+      DumpTee tee, DumpInts ints, Map<Integer, Long> blocks, Listener listener)
+      throws IOException, UnparseableDump {
     while (true) {
-      long start = tee.position;
+      long start = tee.position();
       int type = tee.readByteOrEnd();
       if (type < 0) {
         return;
       }
       long id = ints.read(tee);
       if (id <= 0 || id > Integer.MAX_VALUE) {
-        throw new Unparseable("block id " + id + " at byte " + start);
+        throw new UnparseableDump("block id " + id + " at byte " + start);
       }
       listener.blockStarted((int) id, start);
       if (type == BLK_DATA) {
@@ -277,152 +279,24 @@ public final class CustomDumpOffsets {
           skipChunks(tee, ints);
         }
       } else {
-        throw new Unparseable("block type " + type + " at byte " + start);
+        throw new UnparseableDump("block type " + type + " at byte " + start);
       }
       blocks.put((int) id, start);
-      listener.blockEnded((int) id, tee.position);
+      listener.blockEnded((int) id, tee.position());
     }
   }
 
-  private static void skipChunks(Tee tee, Ints ints) throws IOException, Unparseable {
+  private static void skipChunks(DumpTee tee, DumpInts ints) throws IOException, UnparseableDump {
     long length;
     while ((length = ints.read(tee)) != 0) {
       if (length < 0) {
-        throw new Unparseable("chunk length " + length);
+        throw new UnparseableDump("chunk length " + length);
       }
       tee.copy(length);
     }
-  }
-
-  /** Returns the string's length, -1 for null. */
-  private static long skipString(Tee tee, Ints ints) throws IOException, Unparseable {
-    long length = ints.read(tee);
-    if (length < -1 || length > Integer.MAX_VALUE) {
-      throw new Unparseable("string length " + length);
-    }
-    if (length > 0) {
-      tee.copy(length);
-    }
-    return length;
-  }
-
-  private static String readString(Tee tee, Ints ints) throws IOException, Unparseable {
-    long length = ints.read(tee);
-    if (length < -1 || length > 1 << 20) {
-      throw new Unparseable("string length " + length);
-    }
-    byte[] bytes = new byte[(int) Math.max(length, 0)];
-    for (int i = 0; i < bytes.length; i++) {
-      bytes[i] = (byte) tee.readByte();
-    }
-    return length < 0 ? null : new String(bytes, StandardCharsets.UTF_8);
   }
 
   private static int version(int major, int minor, int revision) {
     return (major << 16) | (minor << 8) | revision;
-  }
-
-  /** The archive's integers: a sign byte and {@code size} little-endian bytes. */
-  private record Ints(int size) {
-    long read(Tee tee) throws IOException, Unparseable {
-      boolean negative = tee.readByte() != 0;
-      long value = 0;
-      for (int i = 0; i < size; i++) {
-        long b = tee.readByte();
-        if (i < 8) {
-          value |= b << (8 * i);
-        }
-      }
-      return negative ? -value : value;
-    }
-  }
-
-  /** The structure is not what this class understands (not a failure: the copy goes on). */
-  private static final class Unparseable extends Exception {
-    private static final long serialVersionUID = 1L;
-    final String reason;
-
-    Unparseable(String reason) {
-      super(reason, null, false, false);
-      this.reason = reason;
-    }
-  }
-
-  /** Everything read from the dump is also written to the file, in order. */
-  private static final class Tee {
-    private final InputStream in;
-    private final FileChannel out;
-    private final Listener listener;
-    private final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
-    long position;
-
-    Tee(InputStream in, FileChannel out, Listener listener) {
-      this.in = in;
-      this.out = out;
-      this.listener = listener;
-    }
-
-    int readByteOrEnd() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        if (!buffer.hasRemaining()) {
-          flush();
-        }
-        buffer.put((byte) b);
-        position++;
-      }
-      return b;
-    }
-
-    int readByte() throws IOException, Unparseable {
-      int b = readByteOrEnd();
-      if (b < 0) {
-        throw new Unparseable("ends at byte " + position + " within a structure");
-      }
-      return b;
-    }
-
-    void copy(long n) throws IOException, Unparseable {
-      while (n > 0) {
-        if (!buffer.hasRemaining()) {
-          flush();
-        }
-        int r =
-            in.read(
-                buffer.array(),
-                buffer.arrayOffset() + buffer.position(),
-                (int) Math.min(n, buffer.remaining()));
-        if (r < 0) {
-          throw new Unparseable("ends at byte " + position + " within a chunk");
-        }
-        buffer.position(buffer.position() + r);
-        position += r;
-        n -= r;
-      }
-    }
-
-    void drain() throws IOException {
-      while (true) {
-        if (!buffer.hasRemaining()) {
-          flush();
-        }
-        int r =
-            in.read(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
-        if (r < 0) {
-          return;
-        }
-        buffer.position(buffer.position() + r);
-        position += r;
-      }
-    }
-
-    void flush() throws IOException {
-      buffer.flip();
-      while (buffer.hasRemaining()) {
-        out.write(buffer);
-      }
-      buffer.clear();
-      listener.flushed(position);
-    }
   }
 }

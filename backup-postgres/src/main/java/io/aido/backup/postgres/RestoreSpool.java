@@ -5,6 +5,7 @@ import io.aido.backup.core.observability.ByteSizes;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -48,6 +49,7 @@ public final class RestoreSpool implements AutoCloseable {
 
   private static final String PREFIX = "restore-";
   private static final String SUFFIX = ".dump";
+  private static final int COPY_BUFFER = 1 << 18;
 
   private final Path path;
   private final FileChannel channel;
@@ -217,6 +219,27 @@ public final class RestoreSpool implements AutoCloseable {
         throw new EOFException("spool '" + path + "' ends at byte " + at);
       }
       at += n;
+    }
+  }
+
+  /** Reads {@code length} bytes from {@code position}, as {@link #read(long, ByteBuffer)}. */
+  byte[] read(long position, long length) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(length));
+    read(position, b);
+    return b.array();
+  }
+
+  /**
+   * Writes the bytes from {@code from} to {@code to} to {@code out}, a bounded buffer at a time, as
+   * {@link #read(long, ByteBuffer)}.
+   */
+  void copy(long from, long to, OutputStream out) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(COPY_BUFFER);
+    for (long at = from; at < to; ) {
+      b.clear().limit((int) Math.min(COPY_BUFFER, to - at));
+      read(at, b);
+      out.write(b.array(), 0, b.limit());
+      at += b.limit();
     }
   }
 

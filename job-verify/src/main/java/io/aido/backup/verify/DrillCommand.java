@@ -17,35 +17,25 @@ import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.db.PitrPlan;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgTools;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import redis.clients.jedis.HostAndPort;
 
 /**
  * {@code drill}: the disaster-recovery drill as one command. From the newest complete backups (or
@@ -89,7 +79,6 @@ import redis.clients.jedis.HostAndPort;
           + " objective was missed; 1: the drill could not run."
     })
 public final class DrillCommand extends JobCommand {
-  private static final Pattern NS = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final List<String> STEPS =
       List.of(
           DumpDrill.COMPONENT, PitrDrill.COMPONENT, DaprDrill.COMPONENT, ManifestDrill.COMPONENT);
@@ -146,71 +135,7 @@ public final class DrillCommand extends JobCommand {
               + " moment.")
   private String targetTime;
 
-  @Option(
-      names = "--scratch-dir",
-      paramLabel = "DIR",
-      description =
-          "Where the point-in-time restore's scratch data directory is made (default the system's"
-              + " temporary directory); it is removed afterwards.")
-  private Path scratchDir;
-
-  @Option(
-      names = "--pitr-port",
-      paramLabel = "PORT",
-      description = "Port of the restored scratch server (default a free one).")
-  private Integer pitrPort;
-
-  @Option(
-      names = "--pitr-user",
-      paramLabel = "ROLE",
-      defaultValue = "postgres",
-      description =
-          "The role that checks the restored server over its private socket (default"
-              + " ${DEFAULT-VALUE}).")
-  private String pitrUser;
-
-  @Option(
-      names = "--start-timeout",
-      paramLabel = "DURATION",
-      defaultValue = "PT1H",
-      description = "How long the restored server may take to replay the WAL (default 1h).")
-  private Duration startTimeout;
-
-  @Option(
-      names = "--scratch-redis",
-      paramLabel = "HOST:PORT[/DB]",
-      description =
-          "The scratch Redis for state.redis stores (default database 0): it must be empty, and is"
-              + " emptied afterwards.")
-  private String scratchRedis;
-
-  @Option(
-      names = "--scratch-namespace",
-      paramLabel = "NS",
-      defaultValue = "aido-drill",
-      description =
-          "The namespace the manifests go into (default ${DEFAULT-VALUE}); it must exist (k8s/).")
-  private String scratchNamespace;
-
-  @Option(
-      names = "--namespace-map",
-      split = ",",
-      paramLabel = "OLD=NEW",
-      description = "Restore namespace OLD as NEW instead of the scratch namespace (repeatable).")
-  private List<String> namespaceMap;
-
-  @Option(
-      names = "--apply",
-      description =
-          "Apply the manifests for real (then delete what was created) instead of a server-side"
-              + " dry run.")
-  private boolean apply;
-
-  @Option(
-      names = "--kubernetes-url",
-      paramLabel = "URL",
-      description = "The API server (default: the pod's service account or the kubeconfig).")
-  private String kubernetesUrl;
+  @Mixin private DrillScratchOptions scratch = new DrillScratchOptions();
 
   @Option(
       names = "--report-html",
@@ -227,9 +152,6 @@ public final class DrillCommand extends JobCommand {
   private DrillObjectives objectives;
   private PitrPlan.Target target = PitrPlan.Target.latest();
   private final Set<String> skipped = new HashSet<>();
-  private final Map<String, String> mapping = new LinkedHashMap<>();
-  private HostAndPort redis;
-  private int redisDb;
   private PgConnection pg;
 
   @Override
@@ -263,33 +185,6 @@ public final class DrillCommand extends JobCommand {
             "'" + targetTime + "' is not a time like 2026-11-24T14:03:00Z");
       }
     }
-    if (scratchRedis != null && !scratchRedis.isBlank()) {
-      String s = scratchRedis.strip();
-      int slash = s.indexOf('/');
-      try {
-        redisDb = slash < 0 ? 0 : Integer.parseInt(s.substring(slash + 1));
-        redis = HostAndPort.from(slash < 0 ? s : s.substring(0, slash));
-      } catch (RuntimeException e) {
-        problems.add(
-            EnvironmentDefaults.describe("--scratch-redis"),
-            "'" + s + "' is not HOST:PORT or HOST:PORT/DB");
-      }
-    }
-    if (!NS.matcher(scratchNamespace).matches()) {
-      problems.add(
-          EnvironmentDefaults.describe("--scratch-namespace"),
-          "'" + scratchNamespace + "' is not a namespace name");
-    }
-    for (String pair : namespaceMap == null ? List.<String>of() : namespaceMap) {
-      String[] p = pair.strip().split("=", -1);
-      if (p.length != 2 || !NS.matcher(p[0]).matches() || !NS.matcher(p[1]).matches()) {
-        problems.add(
-            EnvironmentDefaults.describe("--namespace-map"),
-            "'" + pair + "' is not OLD=NEW with two namespace names");
-      } else {
-        mapping.put(p[0], p[1]);
-      }
-    }
     if (!list
         && (!skipped.contains(DumpDrill.COMPONENT) || !skipped.contains(DaprDrill.COMPONENT))) {
       pg = PgConnection.fromEnv(env(), problems);
@@ -311,6 +206,16 @@ public final class DrillCommand extends JobCommand {
       // a lease for the run keeps retention away; a wrong key stops the drill here (exit 2)
       openBackup(repo, r, kek, "drill backup", "nothing was restored");
     }
+    List<DrillStep> steps = runSteps(repo, store, kek, chosen);
+    DrillReport report = DrillReport.judge(start, clock().instant(), objectives, steps, judged());
+    publish(store, start, report);
+    return report.exitCode();
+  }
+
+  /** The four steps one after the other, each skipped by option or for want of a backup. */
+  private List<DrillStep> runSteps(
+      Repository repo, BlobStore store, KeyEncryptionKey kek, Map<BackupKind, BackupRecord> chosen)
+      throws IOException {
     List<DrillStep> steps = new ArrayList<>();
     steps.add(
         step(
@@ -322,31 +227,14 @@ public final class DrillCommand extends JobCommand {
                     r,
                     pg.server(),
                     out())));
-    if (skipped.contains(PitrDrill.COMPONENT)) {
-      steps.add(DrillStep.Log.skipped(PitrDrill.COMPONENT, "--skip pitr"));
-    } else {
-      BackupRecord base = chosen.get(BackupKind.DB_BASE);
-      steps.add(
-          new PitrDrill(
-                  repo,
-                  store,
-                  kek,
-                  PgTools.fromEnv(env()),
-                  scratchDir != null
-                      ? scratchDir
-                      : Path.of(System.getProperty("java.io.tmpdir"), "aido-drill"),
-                  pitrPort != null ? pitrPort : freePort(),
-                  pitrUser,
-                  startTimeout,
-                  clock(),
-                  out())
-              .run(target, base == null ? null : base.id().value()));
-    }
+    steps.add(pitrStep(repo, store, kek, chosen.get(BackupKind.DB_BASE)));
     steps.add(
         step(
             DaprDrill.COMPONENT,
             chosen.get(BackupKind.DAPR),
-            r -> new DaprDrill(repo, kek, pg, redis, redisDb, clock(), out()).run(r)));
+            r ->
+                new DaprDrill(repo, kek, pg, scratch.redis(), scratch.redisDb(), clock(), out())
+                    .run(r)));
     steps.add(
         step(
             ManifestDrill.COMPONENT,
@@ -355,27 +243,53 @@ public final class DrillCommand extends JobCommand {
                 new ManifestDrill(
                         repo,
                         kek,
-                        this::kubernetes,
-                        scratchNamespace,
-                        mapping,
-                        apply,
+                        scratch::kubernetes,
+                        scratch.scratchNamespace(),
+                        scratch.namespaceMap(),
+                        scratch.apply(),
                         clock(),
                         out())
                     .run(r)));
-    DrillReport report = DrillReport.judge(start, clock().instant(), objectives, steps, judged());
-    out().print(report.table());
+    return steps;
+  }
+
+  /** The point-in-time restore from {@code base} (the newest base backup when null). */
+  private DrillStep pitrStep(
+      Repository repo, BlobStore store, KeyEncryptionKey kek, BackupRecord base)
+      throws IOException {
+    if (skipped.contains(PitrDrill.COMPONENT)) {
+      return DrillStep.Log.skipped(PitrDrill.COMPONENT, "--skip pitr");
+    }
+    return new PitrDrill(
+            repo,
+            store,
+            kek,
+            PgTools.fromEnv(env()),
+            scratch.scratchRoot(),
+            scratch.pitrPort(),
+            scratch.pitrUser(),
+            scratch.startTimeout(),
+            clock(),
+            out())
+        .run(target, base == null ? null : base.id().value());
+  }
+
+  /**
+   * Prints the table, writes the pages asked for, pushes the metrics and stores the report last.
+   */
+  private void publish(BlobStore store, Instant start, DrillReport report) throws IOException {
+    out().print(DrillReportPages.table(report));
     if (reportHtml != null) {
-      Files.writeString(reportHtml, report.html(), StandardCharsets.UTF_8);
+      Files.writeString(reportHtml, DrillReportPages.html(report), StandardCharsets.UTF_8);
     }
     if (reportMarkdown != null) {
-      Files.writeString(reportMarkdown, report.markdown(), StandardCharsets.UTF_8);
+      Files.writeString(reportMarkdown, DrillReportPages.markdown(report), StandardCharsets.UTF_8);
     }
     DrillMetrics.record(metrics(), report);
     try (InputStream json = new ByteArrayInputStream(report.toJson())) {
       store.create(Layout.drillReport(start), json);
     }
     out().println("report: " + Layout.drillReport(start));
-    return report.exitCode();
   }
 
   private interface StepRun {
@@ -443,34 +357,14 @@ public final class DrillCommand extends JobCommand {
   private int listReports(BlobStore store) throws IOException {
     List<ObjectInfo> reports = new ArrayList<>(store.list(Layout.DRILLS));
     reports.sort((a, b) -> a.key().toString().compareTo(b.key().toString()));
-    out()
-        .println(
-            "| date | backups (dump / base / manifests / dapr) | manifests | database | Dapr |"
-                + " application | total | notes |");
-    out().println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    out().print(DrillReportPages.runbookHeader());
     for (ObjectInfo info : reports) {
       try (InputStream in = store.open(info.key())) {
-        out().println(DrillReport.runbookRow(DrillReport.read(in.readAllBytes())));
+        out().println(DrillReportPages.runbookRow(DrillReport.read(in.readAllBytes())));
       }
     }
     out().printf("%d drill report(s) in %s%n", reports.size(), Layout.DRILLS);
     return io.aido.backup.core.cli.ExitCodes.DONE;
-  }
-
-  private KubernetesClient kubernetes() {
-    Config config =
-        kubernetesUrl == null || kubernetesUrl.isBlank()
-            ? Config.autoConfigure(null)
-            : new ConfigBuilder(Config.empty()).withMasterUrl(kubernetesUrl.strip()).build();
-    config.setRequestTimeout(30_000);
-    config.setConnectionTimeout(10_000);
-    return new KubernetesClientBuilder().withConfig(config).build();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 
   /** Metrics push as command {@code drill}, apart from verify and the restore test. */

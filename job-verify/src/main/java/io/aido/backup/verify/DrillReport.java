@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * A drill's report: every step, the recovery time of the restores together and the recovery point
  * of each component, judged against the objectives. Stored as {@code drills/<time>.json} (written
- * last, create-only, like a record) and rendered as a table, Markdown or HTML.
+ * last, create-only, like a record) and rendered as a table, Markdown or HTML ({@link
+ * DrillReportPages}).
  *
  * <p>Judgement: the total recovery time is the sum of the steps' restore times (a person restoring
  * the site runs them one after the other). A component's recovery point counts only from a step
@@ -192,56 +193,6 @@ record DrillReport(
     }
   }
 
-  /** The table printed at the end of a drill. */
-  String table() {
-    StringBuilder b = new StringBuilder();
-    b.append(
-        String.format(
-            Locale.ROOT,
-            "%-10s %-26s %-8s %10s  %-24s %10s%n",
-            "step",
-            "backup",
-            "result",
-            "RTO",
-            "recovery point",
-            "RPO"));
-    for (DrillStep s : steps) {
-      Double age = s.rpoSeconds(startedAt);
-      b.append(
-          String.format(
-              Locale.ROOT,
-              "%-10s %-26s %-8s %10s  %-24s %10s%n",
-              s.component(),
-              s.backup() == null ? "-" : s.backup(),
-              s.status().name().toLowerCase(Locale.ROOT),
-              s.restoreSeconds() == null ? "-" : seconds(s.restoreSeconds()),
-              s.recoveryPoint() == null ? "-" : s.recoveryPoint().toString(),
-              age == null ? "-" : seconds(age)));
-    }
-    for (DrillStep s : steps) {
-      for (String c : s.checks()) {
-        b.append("  ").append(s.component()).append(": ").append(c).append(System.lineSeparator());
-      }
-    }
-    b.append(summary()).append(System.lineSeparator());
-    for (DrillStep s : steps) {
-      for (String p : s.problems()) {
-        b.append("  ").append(s.component()).append(": ").append(p).append(System.lineSeparator());
-      }
-      for (String l : s.leftovers()) {
-        b.append("  ")
-            .append(s.component())
-            .append(": left behind: ")
-            .append(l)
-            .append(System.lineSeparator());
-      }
-    }
-    for (String m : missed) {
-      b.append("  objective missed: ").append(m).append(System.lineSeparator());
-    }
-    return b.toString();
-  }
-
   /** One line: the outcome, the total recovery time and each recovery point against its limit. */
   String summary() {
     StringBuilder b = new StringBuilder();
@@ -270,140 +221,8 @@ record DrillReport(
     return b.toString();
   }
 
-  /** The report in Markdown: the summary, a table of the steps, problems and objectives missed. */
-  String markdown() {
-    StringBuilder b = new StringBuilder();
-    b.append("# Disaster-recovery drill ").append(startedAt).append("\n\n");
-    b.append(summary()).append("\n\n");
-    b.append("| step | backup | result | RTO | recovery point | RPO | checks |\n");
-    b.append("| --- | --- | --- | --- | --- | --- | --- |\n");
-    for (DrillStep s : steps) {
-      Double age = s.rpoSeconds(startedAt);
-      b.append("| ")
-          .append(s.component())
-          .append(" | ")
-          .append(s.backup() == null ? "-" : s.backup())
-          .append(" | ")
-          .append(s.status().name().toLowerCase(Locale.ROOT))
-          .append(" | ")
-          .append(s.restoreSeconds() == null ? "-" : seconds(s.restoreSeconds()))
-          .append(" | ")
-          .append(s.recoveryPoint() == null ? "-" : s.recoveryPoint().toString())
-          .append(" | ")
-          .append(age == null ? "-" : seconds(age))
-          .append(" | ")
-          .append(String.join("; ", s.checks()).replace("|", "\\|"))
-          .append(" |\n");
-    }
-    List<String> notes = new ArrayList<>();
-    for (DrillStep s : steps) {
-      s.problems().forEach(p -> notes.add(s.component() + ": " + p));
-      s.leftovers().forEach(l -> notes.add(s.component() + ": left behind: " + l));
-    }
-    missed.forEach(m -> notes.add("objective missed: " + m));
-    if (!notes.isEmpty()) {
-      b.append("\n");
-      notes.forEach(n -> b.append("- ").append(n).append("\n"));
-    }
-    return b.toString();
-  }
-
-  /** The report as a small HTML page, for people. */
-  String html() {
-    StringBuilder b = new StringBuilder();
-    b.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Drill ")
-        .append(escape(startedAt.toString()))
-        .append("</title></head><body>\n<h1>Disaster-recovery drill ")
-        .append(escape(startedAt.toString()))
-        .append("</h1>\n<p>")
-        .append(escape(summary()))
-        .append("</p>\n<table border=\"1\" cellpadding=\"4\">\n<tr><th>step</th><th>backup</th>")
-        .append("<th>result</th><th>RTO</th><th>recovery point</th><th>RPO</th><th>checks</th>")
-        .append("<th>problems</th></tr>\n");
-    for (DrillStep s : steps) {
-      Double age = s.rpoSeconds(startedAt);
-      b.append("<tr><td>")
-          .append(escape(s.component()))
-          .append("</td><td>")
-          .append(escape(s.backup() == null ? "-" : s.backup()))
-          .append("</td><td>")
-          .append(escape(s.status().name().toLowerCase(Locale.ROOT)))
-          .append("</td><td>")
-          .append(escape(s.restoreSeconds() == null ? "-" : seconds(s.restoreSeconds())))
-          .append("</td><td>")
-          .append(escape(s.recoveryPoint() == null ? "-" : s.recoveryPoint().toString()))
-          .append("</td><td>")
-          .append(escape(age == null ? "-" : seconds(age)))
-          .append("</td><td>")
-          .append(escape(String.join("; ", s.checks())))
-          .append("</td><td>")
-          .append(escape(String.join("; ", s.problems())))
-          .append("</td></tr>\n");
-    }
-    b.append("</table>\n");
-    if (!missed.isEmpty() || !leftovers().isEmpty()) {
-      b.append("<ul>\n");
-      missed.forEach(m -> b.append("<li>objective missed: ").append(escape(m)).append("</li>\n"));
-      leftovers().forEach(l -> b.append("<li>left behind: ").append(escape(l)).append("</li>\n"));
-      b.append("</ul>\n");
-    }
-    return b.append("</body></html>\n").toString();
-  }
-
-  /**
-   * One row of the runbook's results table from a stored report: date, backups, the time of the
-   * manifests, database and Dapr steps, the total, and the outcome with the recovery points.
-   */
-  static String runbookRow(JsonNode report) {
-    Map<String, JsonNode> steps = new LinkedHashMap<>();
-    for (JsonNode s : report.path("steps")) {
-      steps.put(s.path("component").asText(), s);
-    }
-    String backups =
-        String.join(
-            " / ",
-            List.of("dump", "pitr", "manifests", "dapr").stream()
-                .map(c -> steps.containsKey(c) ? steps.get(c).path("backup").asText("-") : "-")
-                .map(id -> id.equals("null") || id.isEmpty() ? "-" : id)
-                .toList());
-    double database = time(steps.get("dump")) + time(steps.get("pitr"));
-    StringBuilder notes = new StringBuilder(report.path("outcome").asText());
-    report
-        .path("rpoSeconds")
-        .fields()
-        .forEachRemaining(
-            e ->
-                notes
-                    .append(", RPO ")
-                    .append(e.getKey())
-                    .append(" ")
-                    .append(seconds(e.getValue().asDouble())));
-    for (JsonNode m : report.path("missed")) {
-      notes.append("; ").append(m.asText());
-    }
-    return "| "
-        + report.path("startedAt").asText()
-        + " | "
-        + backups
-        + " | "
-        + seconds(time(steps.get("manifests")))
-        + " | "
-        + seconds(database)
-        + " | "
-        + seconds(time(steps.get("dapr")))
-        + " | - | "
-        + seconds(report.path("rtoSeconds").asDouble())
-        + " | "
-        + notes.toString().replace("|", "\\|")
-        + " |";
-  }
-
   static JsonNode read(byte[] json) throws IOException {
     return JSON.readTree(json);
-  }
-
-  private static double time(JsonNode step) {
-    return step == null ? 0 : step.path("rtoSeconds").asDouble(0);
   }
 
   /** {@code 4.2 s}, {@code 12m 5s}, {@code 3h 2m}: as people read durations. */
@@ -420,12 +239,5 @@ record DrillReport(
 
   private static double round(double v) {
     return Math.round(v * 1000) / 1000.0;
-  }
-
-  private static String escape(String s) {
-    return s.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\"", "&quot;");
   }
 }

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -76,83 +77,20 @@ final class ManifestDrill {
   DrillStep run(BackupRecord record) {
     DrillStep.Log log = new DrillStep.Log(COMPONENT);
     log.backup(record.id().value());
-    ManifestFacts facts;
-    PartRecord part;
-    BackupReader reader;
-    try {
-      facts = ManifestFacts.of(record);
-      part =
-          record
-              .part(facts.archivePart())
-              .orElseThrow(() -> new IllegalArgumentException("its record names no archive"));
-    } catch (IllegalArgumentException e) {
-      log.problem("backup " + record.id() + ": " + e.getMessage());
+    CheckedArchive archive = openArchive(record, log);
+    if (archive == null) {
       return log.result();
     }
-    try {
-      reader = repo.reader(record, kek);
-      reader.checkStoredParts();
-      reader.checkPart(part);
-    } catch (PartReadException e) {
-      log.problem(e.getMessage());
-      return log.result();
-    } catch (IOException | GeneralSecurityException e) {
-      log.error("unable to read backup " + record.id() + ": " + e.getMessage());
-      return log.result();
-    }
-    Map<String, String> mapping = new LinkedHashMap<>();
-    for (String ns : facts.namespaces()) {
-      mapping.put(ns, namespaceMap.getOrDefault(ns, scratchNamespace));
-    }
-    mapping.putAll(namespaceMap);
-    List<ManifestApply.Created> created = new ArrayList<>();
+    Map<String, String> mapping = mapping(archive.facts());
     try (KubernetesClient client = clients.get()) {
-      try {
-        for (String target : new java.util.TreeSet<>(mapping.values())) {
-          if (client.namespaces().withName(target).get() == null) {
-            log.error(
-                "scratch namespace '"
-                    + target
-                    + "' does not exist on "
-                    + client.getMasterUrl()
-                    + " (create it, with the drill's RBAC, from k8s/)");
-            return log.result();
-          }
-        }
-      } catch (KubernetesClientException e) {
-        log.error(
-            "unable to reach the API server " + client.getMasterUrl() + ": " + e.getMessage());
+      if (!targetsExist(client, mapping, log)) {
         return log.result();
       }
       out.printf(
           "manifests: %s backup %s into %s%n",
           apply ? "applying" : "server-side dry run of", record.id(), mapping);
-      Instant t0 = clock.instant();
-      ManifestApply steps =
-          new ManifestApply(
-              apply ? new Applier(client, false, false) : Applier.serverSideDryRun(client),
-              new ManifestRestorePlan(facts.namespaces(), mapping).leaveNamespaceObjects(),
-              !apply,
-              CRD_TIMEOUT_SECONDS,
-              out);
-      try {
-        steps.run(reader, part, record);
-        log.check(
-            facts.objects()
-                + " object(s) recorded; every one of the namespaces "
-                + (apply ? "applied" : "accepted by a server-side dry run"));
-      } catch (JobException e) {
-        log.problem(e.getMessage());
-      } catch (IOException e) {
-        log.error("unable to read backup " + record.id() + ": " + e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        log.error("interrupted");
-      } finally {
-        created.addAll(steps.created());
-        log.restored(Duration.between(t0, clock.instant()));
-      }
-      helm(reader, part, facts, log);
+      List<ManifestApply.Created> created = applyInto(client, archive, record, mapping, log);
+      helm(archive.reader(), archive.part(), archive.facts(), log);
       if (log.result().status() == DrillStep.Status.PASSED) {
         log.recoveryPoint(record.startedAt());
       }
@@ -161,6 +99,102 @@ final class ManifestDrill {
     DrillStep step = log.result();
     out.printf("manifests: %s%n", step.status().name().toLowerCase(Locale.ROOT));
     return step;
+  }
+
+  /** A manifests backup's facts and archive part, its stored parts checked, ready to read. */
+  private record CheckedArchive(ManifestFacts facts, PartRecord part, BackupReader reader) {}
+
+  /** The archive of {@code record}, checked; {@code null} after logging why it cannot be read. */
+  private CheckedArchive openArchive(BackupRecord record, DrillStep.Log log) {
+    ManifestFacts facts;
+    PartRecord part;
+    try {
+      facts = ManifestFacts.of(record);
+      part =
+          record
+              .part(facts.archivePart())
+              .orElseThrow(() -> new IllegalArgumentException("its record names no archive"));
+    } catch (IllegalArgumentException e) {
+      log.problem("backup " + record.id() + ": " + e.getMessage());
+      return null;
+    }
+    try {
+      BackupReader reader = repo.reader(record, kek);
+      reader.checkStoredParts();
+      reader.checkPart(part);
+      return new CheckedArchive(facts, part, reader);
+    } catch (PartReadException e) {
+      log.problem(e.getMessage());
+    } catch (IOException | GeneralSecurityException e) {
+      log.error("unable to read backup " + record.id() + ": " + e.getMessage());
+    }
+    return null;
+  }
+
+  /** Each recorded namespace to its {@code --namespace-map} target, else the scratch namespace. */
+  private Map<String, String> mapping(ManifestFacts facts) {
+    Map<String, String> mapping = new LinkedHashMap<>();
+    for (String ns : facts.namespaces()) {
+      mapping.put(ns, namespaceMap.getOrDefault(ns, scratchNamespace));
+    }
+    mapping.putAll(namespaceMap);
+    return mapping;
+  }
+
+  /** Whether every target namespace exists; logs the first missing one or an unreachable server. */
+  private static boolean targetsExist(
+      KubernetesClient client, Map<String, String> mapping, DrillStep.Log log) {
+    try {
+      for (String target : new TreeSet<>(mapping.values())) {
+        if (client.namespaces().withName(target).get() == null) {
+          log.error(
+              "scratch namespace '"
+                  + target
+                  + "' does not exist on "
+                  + client.getMasterUrl()
+                  + " (create it, with the drill's RBAC, from k8s/)");
+          return false;
+        }
+      }
+      return true;
+    } catch (KubernetesClientException e) {
+      log.error("unable to reach the API server " + client.getMasterUrl() + ": " + e.getMessage());
+      return false;
+    }
+  }
+
+  /** Applies (or dry-runs) the archive, timing it; returns what was created, to delete later. */
+  private List<ManifestApply.Created> applyInto(
+      KubernetesClient client,
+      CheckedArchive archive,
+      BackupRecord record,
+      Map<String, String> mapping,
+      DrillStep.Log log) {
+    Instant t0 = clock.instant();
+    ManifestApply steps =
+        new ManifestApply(
+            apply ? new Applier(client, false, false) : Applier.serverSideDryRun(client),
+            new ManifestRestorePlan(archive.facts().namespaces(), mapping).leaveNamespaceObjects(),
+            !apply,
+            CRD_TIMEOUT_SECONDS,
+            out);
+    try {
+      steps.run(archive.reader(), archive.part(), record);
+      log.check(
+          archive.facts().objects()
+              + " object(s) recorded; every one of the namespaces "
+              + (apply ? "applied" : "accepted by a server-side dry run"));
+    } catch (JobException e) {
+      log.problem(e.getMessage());
+    } catch (IOException e) {
+      log.error("unable to read backup " + record.id() + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      log.error("interrupted");
+    } finally {
+      log.restored(Duration.between(t0, clock.instant()));
+    }
+    return new ArrayList<>(steps.created());
   }
 
   private static void helm(

@@ -140,41 +140,11 @@ final class PitrDrill {
   }
 
   private void restoreAndCheck(PitrPlan plan, Path dir, Path pgdata, PgCtl ctl, DrillStep.Log log) {
-    BackupRecord base = plan.base();
     out.printf(
         "pitr: restoring base backup %s and %d WAL segment(s) up to %s into '%s'%n",
-        base.id(), plan.wal().size(), plan.target().describe(), pgdata);
+        plan.base().id(), plan.wal().size(), plan.target().describe(), pgdata);
     Instant t0 = clock.instant();
-    DataDirectory data = new DataDirectory(pgdata);
-    Path wal = dir.resolve("wal");
-    try {
-      BackupReader reader = repo.reader(base, kek);
-      reader.checkStoredParts();
-      PartRecord part =
-          base.part(plan.facts().basePart())
-              .orElseThrow(
-                  () -> new IOException("its record names no part " + plan.facts().basePart()));
-      data.create();
-      data.unpack(base.id(), () -> reader.openPart(part));
-      Files.createDirectories(wal);
-      Map<String, DataKey> keys = WalArchive.keyCache();
-      int fetched = 0;
-      for (ArchivedWal w : plan.wal()) {
-        new WalArchive(store, repo.pipeline()).fetch(w, kek, wal.resolve(w.segment().name()), keys);
-        if (++fetched % 64 == 0) {
-          out.printf("pitr: fetched %d of %d WAL segment(s)%n", fetched, plan.wal().size());
-        }
-      }
-      data.writeRecovery(plan.recoverySettings(wal, "promote"));
-      isolate(pgdata);
-    } catch (PartReadException e) {
-      log.problem("base backup " + base.id() + ": " + e.getMessage());
-      return;
-    } catch (JobException e) {
-      log.problem("base backup " + base.id() + ": " + e.getMessage());
-      return;
-    } catch (IOException | GeneralSecurityException e) {
-      log.problem("unable to restore base backup " + base.id() + " or its WAL: " + e.getMessage());
+    if (!restoreFiles(plan, dir, pgdata, log)) {
       return;
     }
     out.printf("pitr: starting the restored server on port %d; it replays the WAL%n", port);
@@ -194,29 +164,81 @@ final class PitrDrill {
     }
     log.restored(Duration.between(t0, clock.instant()));
     Instant replayed;
+    try {
+      replayed = replayEnded(pg);
+    } catch (SQLException e) {
+      log.error("unable to ask the restored server where replay ended: " + e.getMessage());
+      return;
+    }
+    checkRecoveryPoint(plan, ended, replayed, log);
+  }
+
+  /**
+   * Unpacks the base backup into {@code pgdata}, fetches its WAL into {@code dir/wal} and writes
+   * the recovery settings; false after logging why it could not.
+   */
+  private boolean restoreFiles(PitrPlan plan, Path dir, Path pgdata, DrillStep.Log log) {
+    BackupRecord base = plan.base();
+    DataDirectory data = new DataDirectory(pgdata);
+    Path wal = dir.resolve("wal");
+    try {
+      BackupReader reader = repo.reader(base, kek);
+      reader.checkStoredParts();
+      PartRecord part =
+          base.part(plan.facts().basePart())
+              .orElseThrow(
+                  () -> new IOException("its record names no part " + plan.facts().basePart()));
+      data.create();
+      data.unpack(base.id(), () -> reader.openPart(part));
+      fetchWal(plan, wal);
+      data.writeRecovery(plan.recoverySettings(wal, "promote"));
+      isolate(pgdata);
+      return true;
+    } catch (PartReadException e) {
+      log.problem("base backup " + base.id() + ": " + e.getMessage());
+    } catch (JobException e) {
+      log.problem("base backup " + base.id() + ": " + e.getMessage());
+    } catch (IOException | GeneralSecurityException e) {
+      log.problem("unable to restore base backup " + base.id() + " or its WAL: " + e.getMessage());
+    }
+    return false;
+  }
+
+  private void fetchWal(PitrPlan plan, Path wal) throws IOException, GeneralSecurityException {
+    Files.createDirectories(wal);
+    Map<String, DataKey> keys = WalArchive.keyCache();
+    int fetched = 0;
+    for (ArchivedWal w : plan.wal()) {
+      new WalArchive(store, repo.pipeline()).fetch(w, kek, wal.resolve(w.segment().name()), keys);
+      if (++fetched % 64 == 0) {
+        out.printf("pitr: fetched %d of %d WAL segment(s)%n", fetched, plan.wal().size());
+      }
+    }
+  }
+
+  /** Where replay ended: {@code pg_last_xact_replay_timestamp()}, null when nothing replayed. */
+  private static Instant replayEnded(PgConnection pg) throws SQLException {
     try (Connection c = pg.open("postgres");
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT pg_last_xact_replay_timestamp()")) {
       rs.next();
       Timestamp ts = rs.getTimestamp(1);
-      replayed = ts == null ? null : ts.toInstant();
-    } catch (SQLException e) {
-      log.error("unable to ask the restored server where replay ended: " + e.getMessage());
-      return;
+      return ts == null ? null : ts.toInstant();
     }
+  }
+
+  /** Records the recovery point (the base backup's end when nothing replayed) and checks it. */
+  private static void checkRecoveryPoint(
+      PitrPlan plan, PgCtl.Ended ended, Instant replayed, DrillStep.Log log) {
+    String recovery = "recovery " + (ended == PgCtl.Ended.PAUSED ? "paused" : "promoted");
     if (replayed == null) {
-      log.recoveryPoint(base.finishedAt());
+      log.recoveryPoint(plan.base().finishedAt());
       log.check(
-          "recovery "
-              + (ended == PgCtl.Ended.PAUSED ? "paused" : "promoted")
+          recovery
               + "; no transaction replayed after the base backup, which is the recovery point");
     } else {
       log.recoveryPoint(replayed);
-      log.check(
-          "recovery "
-              + (ended == PgCtl.Ended.PAUSED ? "paused" : "promoted")
-              + "; pg_last_xact_replay_timestamp() = "
-              + replayed);
+      log.check(recovery + "; pg_last_xact_replay_timestamp() = " + replayed);
     }
     if (plan.target().time() != null
         && replayed != null

@@ -146,22 +146,8 @@ final class ScratchRestore {
         problems.add(backup + ": " + e.getMessage() + "; nothing was restored");
       }
     }
-    int sourceMajor = major(record.source().serverVersion());
-    if (reader != null && sourceMajor > scratchMajor) {
-      throw JobException.badInput(
-          "unable to test-restore "
-              + backup
-              + ": it was dumped from PostgreSQL "
-              + sourceMajor
-              + ", newer than the scratch server '"
-              + pg.server()
-              + "' (PostgreSQL "
-              + scratchMajor
-              + "); use a scratch server of version "
-              + sourceMajor
-              + " or newer");
-    }
     if (reader != null) {
+      requireScratchNotOlder(record, backup);
       String name = ScratchDatabases.newName(record.id());
       try (ScratchDatabases.Claim claim = scratch.claim(name)) {
         boolean created = PgRestore.prepareTarget(pg, name, OPTIONS, List.of());
@@ -192,6 +178,29 @@ final class ScratchRestore {
             problems,
             restoreMillis);
     return new Outcome(result, database, leftover);
+  }
+
+  /**
+   * Refuses a dump of a newer PostgreSQL than the scratch server's: pg_restore would fail on it.
+   *
+   * @throws JobException naming both versions (a bad input: exit 2)
+   */
+  private void requireScratchNotOlder(BackupRecord record, String backup) throws JobException {
+    int sourceMajor = major(record.source().serverVersion());
+    if (sourceMajor > scratchMajor) {
+      throw JobException.badInput(
+          "unable to test-restore "
+              + backup
+              + ": it was dumped from PostgreSQL "
+              + sourceMajor
+              + ", newer than the scratch server '"
+              + pg.server()
+              + "' (PostgreSQL "
+              + scratchMajor
+              + "); use a scratch server of version "
+              + sourceMajor
+              + " or newer");
+    }
   }
 
   /**

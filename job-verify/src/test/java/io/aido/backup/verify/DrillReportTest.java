@@ -46,8 +46,8 @@ class DrillReportTest {
     assertThat(r.rpoSeconds()).containsEntry("database", 30.0).containsEntry("dump", 3600.0);
     assertThat(new String(r.toJson(), StandardCharsets.UTF_8))
         .contains("\"outcome\" : \"passed\"", "\"rtoSeconds\" : 31.0");
-    assertThat(r.markdown()).contains("| pitr |").contains("drill passed");
-    assertThat(r.html()).contains("<td>pitr</td>");
+    assertThat(DrillReportPages.markdown(r)).contains("| pitr |").contains("drill passed");
+    assertThat(DrillReportPages.html(r)).contains("<td>pitr</td>");
   }
 
   @Test
