@@ -33,6 +33,9 @@ public final class DaprRestore {
     }
   }
 
+  /** How {@link #write} names the Scheduler among the stores whose count differs. */
+  public static final String SCHEDULER = "the Dapr Scheduler";
+
   private final BackupRecord record;
   private final BackupReader reader;
   private final DaprRestorePlan plan;
@@ -131,7 +134,7 @@ public final class DaprRestore {
   /**
    * Writes every target and the Scheduler, printing recorded and restored counts.
    *
-   * @return the stores (and {@code the Dapr Scheduler}) whose count differs from the record
+   * @return the stores (and {@link #SCHEDULER}) whose count differs from the record
    * @throws JobException exit 1 when a write fails, exit 2 when a target was written to since the
    *     check
    */
@@ -144,7 +147,7 @@ public final class DaprRestore {
       }
     }
     if (scheduler != null && !restoreScheduler(scheduler)) {
-      differing.add("the Dapr Scheduler");
+      differing.add(SCHEDULER);
     }
     return differing;
   }

@@ -64,6 +64,11 @@ public final class SchedulerAccess {
       this.resources = resources;
     }
 
+    /** A Scheduler reached without Kubernetes (a drill's scratch etcd); closing closes it. */
+    public static Target of(SchedulerStore store, String where) {
+      return new Target(store, where, List.of());
+    }
+
     SchedulerStore store() {
       return store;
     }

@@ -1,5 +1,6 @@
 package io.aido.backup.dapr;
 
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Optional;
 
@@ -115,5 +116,17 @@ public record SchedulerKey(
   /** {@code dapr/jobs/app||<namespace>||<app-id>||<name>}, as Dapr writes it. */
   public static String appJobKey(String namespace, String appId, String name) {
     return JOBS + String.join("||", "app", namespace, appId, name);
+  }
+
+  /** The first key after every key that starts with {@code prefix}: an etcd range's end. */
+  static byte[] prefixEnd(byte[] prefix) {
+    byte[] end = prefix.clone();
+    for (int i = end.length - 1; i >= 0; i--) {
+      if (end[i] != (byte) 0xff) {
+        end[i]++;
+        return Arrays.copyOf(end, i + 1);
+      }
+    }
+    return new byte[] {0};
   }
 }

@@ -221,15 +221,7 @@ public final class SchedulerStore implements AutoCloseable {
       throw new StateStore.LiveDataException(
           "the Dapr Scheduler at " + where + " holds " + live.size() + " entries in scope");
     }
-    long removed = 0;
-    for (int i = 0; i < live.size(); i += BATCH) {
-      List<Op> deletes = new ArrayList<>();
-      for (ByteSequence k : live.subList(i, Math.min(live.size(), i + BATCH))) {
-        deletes.add(Op.delete(k, DeleteOption.DEFAULT));
-      }
-      commit(client.getKVClient().txn().Then(deletes.toArray(Op[]::new)).commit(), "delete");
-      removed += deletes.size();
-    }
+    long removed = delete(live);
     SchedulerCounts counts = new SchedulerCounts();
     Map<Long, Long> leases = new HashMap<>();
     Set<String> duePassed = new HashSet<>();
@@ -275,10 +267,41 @@ public final class SchedulerStore implements AutoCloseable {
     return new RestoreStats(counts, expired, removed, duePassed.size(), leases.size());
   }
 
+  /**
+   * Deletes every entry in scope, in transactions of {@value #BATCH} keys; none is no error.
+   *
+   * @return how many were deleted
+   * @throws IOException if etcd cannot be read or written
+   */
+  public long delete(Collection<String> namespaces, KeyFilter filter) throws IOException {
+    return delete(liveKeys(namespaces, filter));
+  }
+
+  private long delete(List<ByteSequence> keys) throws IOException {
+    for (int i = 0; i < keys.size(); i += BATCH) {
+      List<Op> deletes = new ArrayList<>();
+      for (ByteSequence k : keys.subList(i, Math.min(keys.size(), i + BATCH))) {
+        deletes.add(Op.delete(k, DeleteOption.DEFAULT));
+      }
+      get(client.getKVClient().txn().Then(deletes.toArray(Op[]::new)).commit(), "delete");
+    }
+    return keys.size();
+  }
+
+  /**
+   * How many keys of any kind the store holds under {@value SchedulerKey#ROOT}: jobs, counters, and
+   * the partition claims of a running Scheduler. A scratch Scheduler for a drill holds none.
+   */
+  public long daprKeys() throws IOException {
+    GetOption count = GetOption.builder().isPrefix(true).withCountOnly(true).build();
+    ByteSequence root = ByteSequence.from(SchedulerKey.ROOT, StandardCharsets.UTF_8);
+    return get(client.getKVClient().get(root, count), "count the keys").getCount();
+  }
+
   private void write(List<Cmp> ifs, List<Op> puts)
       throws IOException, StateStore.LiveDataException {
     TxnResponse r =
-        commit(
+        get(
             client
                 .getKVClient()
                 .txn()
@@ -323,7 +346,8 @@ public final class SchedulerStore implements AutoCloseable {
   private void scan(String prefix, boolean keysOnly, long[] revision, KvConsumer consumer)
       throws IOException {
     KV kv = client.getKVClient();
-    ByteSequence end = ByteSequence.from(prefixEnd(prefix.getBytes(StandardCharsets.UTF_8)));
+    ByteSequence end =
+        ByteSequence.from(SchedulerKey.prefixEnd(prefix.getBytes(StandardCharsets.UTF_8)));
     ByteSequence start = ByteSequence.from(prefix, StandardCharsets.UTF_8);
     while (true) {
       GetOption.Builder option =
@@ -355,21 +379,6 @@ public final class SchedulerStore implements AutoCloseable {
         get(client.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT), "read a lease")
             .getTTL();
     return ttl <= 0 ? null : now.plusSeconds(ttl);
-  }
-
-  static byte[] prefixEnd(byte[] prefix) {
-    byte[] end = prefix.clone();
-    for (int i = end.length - 1; i >= 0; i--) {
-      if (end[i] != (byte) 0xff) {
-        end[i]++;
-        return java.util.Arrays.copyOf(end, i + 1);
-      }
-    }
-    return new byte[] {0};
-  }
-
-  private TxnResponse commit(CompletableFuture<TxnResponse> f, String what) throws IOException {
-    return get(f, what);
   }
 
   private <T> T get(CompletableFuture<T> f, String what) throws IOException {

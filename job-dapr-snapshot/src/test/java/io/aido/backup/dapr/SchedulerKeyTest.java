@@ -70,9 +70,9 @@ class SchedulerKeyTest {
 
   @Test
   void prefixEnd_lastByteIncremented() {
-    assertThat(SchedulerStore.prefixEnd("dapr/jobs/".getBytes(StandardCharsets.UTF_8)))
+    assertThat(SchedulerKey.prefixEnd("dapr/jobs/".getBytes(StandardCharsets.UTF_8)))
         .isEqualTo("dapr/jobs0".getBytes(StandardCharsets.UTF_8));
-    assertThat(SchedulerStore.prefixEnd(new byte[] {'a', (byte) 0xff})).isEqualTo(new byte[] {'b'});
+    assertThat(SchedulerKey.prefixEnd(new byte[] {'a', (byte) 0xff})).isEqualTo(new byte[] {'b'});
   }
 
   @Test

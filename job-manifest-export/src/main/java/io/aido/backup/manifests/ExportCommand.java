@@ -13,6 +13,7 @@ import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.pipeline.PartOutputStream;
 import io.aido.backup.core.repository.Repository;
+import io.aido.backup.kubernetes.manifests.ManifestArchive;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;

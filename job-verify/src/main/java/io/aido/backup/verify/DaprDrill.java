@@ -13,6 +13,7 @@ import io.aido.backup.dapr.DaprSnapshotFacts;
 import io.aido.backup.dapr.KeyFilter;
 import io.aido.backup.dapr.PostgresStateStore;
 import io.aido.backup.dapr.RedisStateStore;
+import io.aido.backup.dapr.SchedulerAccess;
 import io.aido.backup.postgres.Databases;
 import io.aido.backup.postgres.PgConnection;
 import java.io.IOException;
@@ -45,8 +46,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * scratch server ({@value #PREFIX}{@code <random>}, its Dapr table created with the recorded
  * layout), dropped afterwards; a {@code state.redis} store goes into the scratch Redis ({@code
  * --scratch-redis host:port/db}; the i-th Redis store of the backup into database {@code db + i}),
- * which must be empty and is emptied afterwards. The Scheduler's reminders and jobs are not drilled
- * (no scratch Scheduler); the step says so.
+ * which must be empty and is emptied afterwards. The Scheduler's reminders and jobs go into the
+ * scratch etcd of {@code --scratch-scheduler-endpoints} ({@link DaprSchedulerDrill}: it must hold
+ * no Dapr key, and is emptied afterwards); without it the step notes that they were not drilled.
  *
  * <p>The recovery point is the snapshot's start.
  */
@@ -64,9 +66,11 @@ final class DaprDrill {
   private final PrintStream out;
   private final List<String> databases = new ArrayList<>();
   private final List<Integer> redisDbs = new ArrayList<>();
+  private final DaprSchedulerDrill schedulerDrill;
 
   /**
    * @param redis the scratch Redis, or null when none was given
+   * @param schedulerEndpoints the scratch Scheduler etcd's URLs, empty when none was given
    */
   DaprDrill(
       Repository repo,
@@ -74,6 +78,7 @@ final class DaprDrill {
       PgConnection pg,
       HostAndPort redis,
       int redisDb,
+      List<String> schedulerEndpoints,
       Clock clock,
       PrintStream out) {
     this.repo = repo;
@@ -81,6 +86,7 @@ final class DaprDrill {
     this.pg = pg;
     this.redis = redis;
     this.redisDb = redisDb;
+    this.schedulerDrill = new DaprSchedulerDrill(schedulerEndpoints);
     this.clock = clock;
     this.out = out;
   }
@@ -117,41 +123,26 @@ final class DaprDrill {
       log.problem("backup " + record.id() + ": " + e.getMessage());
       return;
     }
-    BackupReader reader;
-    try {
-      reader = repo.reader(record, kek);
-      reader.checkStoredParts();
-    } catch (PartReadException e) {
-      log.problem(e.getMessage());
-      return;
-    } catch (IOException | GeneralSecurityException e) {
-      log.error("unable to read backup " + record.id() + ": " + e.getMessage());
+    BackupReader reader = reader(record, log);
+    if (reader == null) {
       return;
     }
-    List<DaprRestore.Target> targets = new ArrayList<>();
-    int redisStores = 0;
-    for (DaprSnapshotFacts.Store s : plan.stores()) {
-      Optional<PartRecord> part = record.part(s.part());
-      if (part.isEmpty()) {
-        log.problem("backup " + record.id() + ": its record names no part for " + s.id());
-        return;
-      }
-      try {
-        targets.add(new DaprRestore.Target(s, part.get(), scratchStore(s, redisStores)));
-      } catch (IOException | JobException e) {
-        log.error("scratch store for " + s.id() + ": " + e.getMessage());
-        return;
-      }
-      if ("state.redis".equals(s.type())) {
-        redisStores++;
-      }
-    }
+    SchedulerAccess.Target scheduler = null;
     if (facts.schedulerPart().isPresent()) {
-      log.check("the Dapr Scheduler's reminders and jobs are not drilled (no scratch Scheduler)");
+      try {
+        scheduler = schedulerDrill.open(log);
+      } catch (IOException e) {
+        log.error("scratch Dapr Scheduler: " + e.getMessage());
+        return;
+      }
+    }
+    List<DaprRestore.Target> targets = targets(record, plan, log);
+    if (targets == null) {
+      return;
     }
     DaprRestore steps = new DaprRestore(record, reader, plan, false, out, clock);
     try {
-      steps.check(targets, null);
+      steps.check(targets, scheduler);
     } catch (PartReadException e) {
       log.problem(e.getMessage());
       return;
@@ -162,31 +153,80 @@ final class DaprDrill {
     Instant t0 = clock.instant();
     List<String> differing;
     try {
-      differing = steps.write(targets, null);
+      differing = steps.write(targets, scheduler);
     } catch (JobException e) {
       log.problem(e.getMessage());
       return;
     }
     log.restored(Duration.between(t0, clock.instant()));
+    compare(targets, plan, differing, log);
+    boolean schedulerMatches =
+        scheduler == null
+            || schedulerDrill.compare(
+                facts.schedulerPart().orElseThrow(),
+                differing.contains(DaprRestore.SCHEDULER),
+                log);
+    if (differing.isEmpty() && schedulerMatches) {
+      log.recoveryPoint(record.startedAt());
+    }
+  }
+
+  /** The backup's reader with every stored part present, or null (and why in {@code log}). */
+  private BackupReader reader(BackupRecord record, DrillStep.Log log) {
+    try {
+      BackupReader reader = repo.reader(record, kek);
+      reader.checkStoredParts();
+      return reader;
+    } catch (PartReadException e) {
+      log.problem(e.getMessage());
+    } catch (IOException | GeneralSecurityException e) {
+      log.error("unable to read backup " + record.id() + ": " + e.getMessage());
+    }
+    return null;
+  }
+
+  /** An empty scratch store for every recorded store, or null (and why in {@code log}). */
+  private List<DaprRestore.Target> targets(
+      BackupRecord record, DaprRestorePlan plan, DrillStep.Log log) {
+    List<DaprRestore.Target> targets = new ArrayList<>();
+    int redisStores = 0;
+    for (DaprSnapshotFacts.Store s : plan.stores()) {
+      Optional<PartRecord> part = record.part(s.part());
+      if (part.isEmpty()) {
+        log.problem("backup " + record.id() + ": its record names no part for " + s.id());
+        return null;
+      }
+      try {
+        targets.add(new DaprRestore.Target(s, part.get(), scratchStore(s, redisStores)));
+      } catch (IOException | JobException e) {
+        log.error("scratch store for " + s.id() + ": " + e.getMessage());
+        return null;
+      }
+      if ("state.redis".equals(s.type())) {
+        redisStores++;
+      }
+    }
+    return targets;
+  }
+
+  /** Records each state store's key count against the record. */
+  private static void compare(
+      List<DaprRestore.Target> targets,
+      DaprRestorePlan plan,
+      List<String> differing,
+      DrillStep.Log log) {
     for (DaprRestore.Target t : targets) {
+      String recorded = plan.expected(t.recorded()).map(Object::toString).orElse("unknown");
       if (differing.contains(t.id())) {
         log.problem(
             "state store "
                 + t.id()
                 + ": the key count restored differs from the record ("
-                + plan.expected(t.recorded()).map(Object::toString).orElse("unknown")
+                + recorded
                 + ")");
       } else {
-        log.check(
-            "state store "
-                + t.id()
-                + ": "
-                + plan.expected(t.recorded()).map(Object::toString).orElse("?")
-                + " key(s), as recorded");
+        log.check("state store " + t.id() + ": " + recorded + " key(s), as recorded");
       }
-    }
-    if (differing.isEmpty()) {
-      log.recoveryPoint(record.startedAt());
     }
   }
 
@@ -258,6 +298,7 @@ final class DaprDrill {
   }
 
   private void cleanup(DrillStep.Log log) {
+    schedulerDrill.cleanup(log);
     for (String db : databases) {
       try {
         Databases.drop(pg, db);

@@ -14,9 +14,9 @@ import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.ObjectInfo;
-import io.aido.backup.db.PitrPlan;
 import io.aido.backup.postgres.PgConnection;
 import io.aido.backup.postgres.PgTools;
+import io.aido.backup.postgres.pitr.PitrPlan;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,7 +69,8 @@ import picocli.CommandLine.Option;
           + " name; the user needs CREATEDB), pitr (the newest base backup and the archived WAL"
           + " into a scratch data directory, started with pg_ctl and asked"
           + " pg_last_xact_replay_timestamp(); run as the PostgreSQL OS user), dapr (state stores"
-          + " into scratch PostgreSQL databases and --scratch-redis), manifests (into"
+          + " into scratch PostgreSQL databases and --scratch-redis, reminders and jobs into"
+          + " --scratch-scheduler-endpoints), manifests (into"
           + " --scratch-namespace, a server-side dry run unless --apply, and the Helm history"
           + " decoded).",
       "Every scratch object is removed afterwards, also when a step fails. The report goes to"
@@ -233,7 +234,15 @@ public final class DrillCommand extends JobCommand {
             DaprDrill.COMPONENT,
             chosen.get(BackupKind.DAPR),
             r ->
-                new DaprDrill(repo, kek, pg, scratch.redis(), scratch.redisDb(), clock(), out())
+                new DaprDrill(
+                        repo,
+                        kek,
+                        pg,
+                        scratch.redis(),
+                        scratch.redisDb(),
+                        scratch.schedulerEndpoints(),
+                        clock(),
+                        out())
                     .run(r)));
     steps.add(
         step(

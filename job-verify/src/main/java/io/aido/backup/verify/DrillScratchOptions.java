@@ -22,15 +22,17 @@ import redis.clients.jedis.HostAndPort;
 /**
  * The drill's scratch places, as a picocli mixin: where the point-in-time restore's data directory
  * and server go ({@code --scratch-dir}, {@code --pitr-port}, {@code --pitr-user}, {@code
- * --start-timeout}), the scratch Redis for Dapr's Redis stores ({@code --scratch-redis}), and the
- * cluster and namespaces the manifests go into ({@code --kubernetes-url}, {@code
+ * --start-timeout}), the scratch Redis for Dapr's Redis stores ({@code --scratch-redis}), the
+ * scratch etcd for the Dapr Scheduler's reminders and jobs ({@code --scratch-scheduler-endpoints}),
+ * and the cluster and namespaces the manifests go into ({@code --kubernetes-url}, {@code
  * --scratch-namespace}, {@code --namespace-map}, {@code --apply}).
  *
- * <p>{@link #validate} checks the Redis address and every namespace name; the accessors may be
- * called only after a validation that found no problem.
+ * <p>{@link #validate} checks the Redis address, the etcd URLs and every namespace name; the
+ * accessors may be called only after a validation that found no problem.
  */
 final class DrillScratchOptions implements ValidatedOptions {
   private static final Pattern NS = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final Pattern ETCD_URL = Pattern.compile("https?://[^/:]+:[0-9]+/?");
 
   @Option(
       names = "--scratch-dir",
@@ -71,6 +73,16 @@ final class DrillScratchOptions implements ValidatedOptions {
   private String scratchRedis;
 
   @Option(
+      names = DaprSchedulerDrill.OPTION,
+      split = ",",
+      paramLabel = "URL",
+      description =
+          "The scratch etcd (http://host:2379) the Dapr Scheduler's reminders and jobs are restored"
+              + " into: it must hold no key under dapr/, and is emptied afterwards. Without it they"
+              + " are not drilled.")
+  private List<String> scratchSchedulerEndpoints;
+
+  @Option(
       names = "--scratch-namespace",
       paramLabel = "NS",
       defaultValue = "aido-drill",
@@ -101,6 +113,7 @@ final class DrillScratchOptions implements ValidatedOptions {
   private final Map<String, String> mapping = new LinkedHashMap<>();
   private HostAndPort redis;
   private int redisDb;
+  private List<String> etcd = List.of();
 
   @Override
   public void validate(ConfigProblems problems) {
@@ -114,6 +127,20 @@ final class DrillScratchOptions implements ValidatedOptions {
         problems.add(
             EnvironmentDefaults.describe("--scratch-redis"),
             "'" + s + "' is not HOST:PORT or HOST:PORT/DB");
+      }
+    }
+    etcd =
+        scratchSchedulerEndpoints == null
+            ? List.of()
+            : scratchSchedulerEndpoints.stream()
+                .map(String::strip)
+                .filter(e -> !e.isEmpty())
+                .toList();
+    for (String e : etcd) {
+      if (!ETCD_URL.matcher(e).matches()) {
+        problems.add(
+            EnvironmentDefaults.describe(DaprSchedulerDrill.OPTION),
+            "'" + e + "' is not an http(s)://host:port URL");
       }
     }
     if (!NS.matcher(scratchNamespace).matches()) {
@@ -165,6 +192,11 @@ final class DrillScratchOptions implements ValidatedOptions {
 
   int redisDb() {
     return redisDb;
+  }
+
+  /** The scratch Scheduler etcd's URLs; empty when none was given. */
+  List<String> schedulerEndpoints() {
+    return etcd;
   }
 
   String scratchNamespace() {

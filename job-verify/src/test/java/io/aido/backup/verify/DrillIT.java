@@ -13,17 +13,15 @@ import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.local.LocalBlobStore;
-import io.aido.backup.manifests.ManifestFacts;
+import io.aido.backup.kubernetes.manifests.ManifestFacts;
 import io.aido.backup.testing.FreePort;
 import io.aido.backup.testing.PgCluster;
 import io.aido.backup.testing.Processes;
 import io.aido.backup.testing.RedisServer;
-import io.fabric8.kubernetes.api.model.APIGroupBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.ByteArrayInputStream;
@@ -399,32 +397,7 @@ class DrillIT {
       j.hset("todo-app||session", Map.of("data", "{}", "version", "1"));
       j.hset("todo-app||TodoActor||2||todos", Map.of("data", "[]", "version", "3"));
     }
-    server
-        .expect()
-        .get()
-        .withPath("/apis/dapr.io")
-        .andReturn(
-            200,
-            new APIGroupBuilder()
-                .withName("dapr.io")
-                .addNewVersion()
-                .withGroupVersion("dapr.io/v1alpha1")
-                .withVersion("v1alpha1")
-                .endVersion()
-                .withNewPreferredVersion()
-                .withGroupVersion("dapr.io/v1alpha1")
-                .withVersion("v1alpha1")
-                .endPreferredVersion()
-                .build())
-        .always();
-    server.expectCustomResource(
-        new CustomResourceDefinitionContext.Builder()
-            .withGroup("dapr.io")
-            .withVersion("v1alpha1")
-            .withKind("Component")
-            .withPlural("components")
-            .withScope("Namespaced")
-            .build());
+    DaprApiMock.serve(server);
     component(
         "pgstate",
         "state.postgresql",

@@ -1,4 +1,4 @@
-package io.aido.backup.manifests;
+package io.aido.backup.kubernetes.manifests;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
