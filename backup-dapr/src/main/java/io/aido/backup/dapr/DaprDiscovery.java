@@ -2,7 +2,7 @@ package io.aido.backup.dapr;
 
 import io.aido.backup.core.config.Secret;
 import io.aido.backup.kubernetes.ObjectCleaner;
-import io.aido.backup.manifests.ApiErrors;
+import io.aido.backup.kubernetes.manifests.ApiErrors;
 import io.fabric8.kubernetes.api.model.APIGroup;
 import io.fabric8.kubernetes.api.model.APIResource;
 import io.fabric8.kubernetes.api.model.APIResourceList;
