@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.aido.backup.core.crypto.KeyEncryptionKeys;
+import io.aido.backup.postgres.pitr.PgCtl;
 import io.aido.backup.testing.CommandRun;
 import java.nio.file.Path;
 import java.util.HashMap;

@@ -13,6 +13,7 @@ import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.pipeline.PartOutputStream;
 import io.aido.backup.core.repository.Repository;
+import io.aido.backup.kubernetes.manifests.ManifestArchive;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
@@ -191,11 +192,12 @@ public final class ExportCommand extends ManifestCommand {
             excludeLabels,
             secretsMode);
     KeyEncryptionKey kek = repository.kek();
-    Repository repo =
-        openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
     try (KubernetesClient client = newClient()) {
       Exporter exporter = new Exporter(client, selection, pageSize);
+      // the API server answers before the repository is touched: a new one is not even created
       exporter.plan();
+      Repository repo =
+          openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
       String cluster = runOptions().clusterName().orElse(null);
       Source source =
           new Source(

@@ -7,6 +7,12 @@ import io.aido.backup.kubernetes.ApiDiscovery;
 import io.aido.backup.kubernetes.ObjectCleaner;
 import io.aido.backup.kubernetes.ObjectYaml;
 import io.aido.backup.kubernetes.ResourceType;
+import io.aido.backup.kubernetes.manifests.ApiErrors;
+import io.aido.backup.kubernetes.manifests.ApplyOrder;
+import io.aido.backup.kubernetes.manifests.HelmRelease;
+import io.aido.backup.kubernetes.manifests.ManifestArchive;
+import io.aido.backup.kubernetes.manifests.ManifestFacts;
+import io.aido.backup.kubernetes.manifests.SkipRules;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ListOptions;
@@ -102,6 +108,16 @@ final class Exporter {
     try {
       discovered = ApiDiscovery.discover(client);
     } catch (KubernetesClientException e) {
+      if (ApiErrors.credentialsRefused(e)) {
+        throw JobException.badInput(
+            "the API server at "
+                + client.getMasterUrl()
+                + " refused "
+                + ApiErrors.CREDENTIALS
+                + ": "
+                + ApiErrors.reason(e, false)
+                + "; nothing was written");
+      }
       throw JobException.failed(
           "unable to discover the API server's resource types at "
               + client.getMasterUrl()

@@ -13,6 +13,7 @@ import io.aido.backup.core.observability.AuditAction;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStore;
+import io.aido.backup.kubernetes.manifests.ManifestArchive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

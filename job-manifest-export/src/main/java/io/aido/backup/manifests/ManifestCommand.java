@@ -1,6 +1,7 @@
 package io.aido.backup.manifests;
 
 import io.aido.backup.core.cli.JobCommand;
+import io.aido.backup.kubernetes.manifests.ApiErrors;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
 import org.slf4j.LoggerFactory;

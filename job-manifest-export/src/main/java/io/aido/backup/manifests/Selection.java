@@ -1,6 +1,7 @@
 package io.aido.backup.manifests;
 
 import io.aido.backup.kubernetes.ResourceType;
+import io.aido.backup.kubernetes.manifests.SkipRules;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

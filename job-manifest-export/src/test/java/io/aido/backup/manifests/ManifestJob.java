@@ -8,6 +8,7 @@ import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStores;
+import io.aido.backup.kubernetes.manifests.ManifestArchive;
 import io.aido.backup.testing.CommandRun;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -12,6 +12,7 @@ import io.aido.backup.core.pipeline.Pipeline;
 import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.BlobStores;
+import io.aido.backup.kubernetes.manifests.ManifestArchive;
 import io.aido.backup.testing.CommandRun;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

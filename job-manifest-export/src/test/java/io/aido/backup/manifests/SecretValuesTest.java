@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.aido.backup.core.catalog.BackupRecord;
+import io.aido.backup.kubernetes.manifests.ManifestArchive;
 import io.aido.backup.testing.CommandRun;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

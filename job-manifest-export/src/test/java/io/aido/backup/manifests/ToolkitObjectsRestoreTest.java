@@ -3,6 +3,7 @@ package io.aido.backup.manifests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.aido.backup.kubernetes.manifests.ApiErrors;
 import io.aido.backup.testing.CommandRun;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.client.KubernetesClient;

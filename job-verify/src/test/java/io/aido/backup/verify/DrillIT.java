@@ -13,7 +13,7 @@ import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.BackupWriter;
 import io.aido.backup.core.repository.Repository;
 import io.aido.backup.core.storage.local.LocalBlobStore;
-import io.aido.backup.manifests.ManifestFacts;
+import io.aido.backup.kubernetes.manifests.ManifestFacts;
 import io.aido.backup.testing.FreePort;
 import io.aido.backup.testing.PgCluster;
 import io.aido.backup.testing.Processes;

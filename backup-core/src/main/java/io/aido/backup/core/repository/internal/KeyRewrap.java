@@ -218,23 +218,16 @@ public final class KeyRewrap {
     BackupRecord updated;
     try {
       DataKey dataKey = open(wrapped, binding);
-      // a record edited behind our back must not come out of a rewrap freshly sealed
-      RecordSeals.check(bytes, record, dataKey, sealMarker);
-      updated = record.withEncryption(wrapAgain(dataKey, binding));
-      if (record.seal() != null) {
-        updated = RecordSeals.seal(updated, dataKey);
-      }
+      updated =
+          RecordSeals.rewrapped(bytes, record, dataKey, wrapAgain(dataKey, binding), sealMarker);
     } catch (WrongKeyException | NotOpened e) {
       return with(item, Status.FAILED, e.getMessage());
     } catch (TamperedRecordException e) {
       return with(item, Status.FAILED, e.getMessage() + "; left as it was");
     }
-    return replace(
-        replace,
-        info,
-        item,
-        new ByteArrayInputStream(RecordJson.write(updated)),
-        updated.encryption());
+    byte[] content = RecordJson.write(updated);
+    InputStream in = new ByteArrayInputStream(content);
+    return replace(replace, info, item, in, content.length, bytes, updated.encryption());
   }
 
   private Item wal(ObjectInfo info, boolean dryRun, AtomicReplace replace)
@@ -277,10 +270,18 @@ public final class KeyRewrap {
             header.archivedAt(),
             moved);
     long bodyLength = info.size() - framed.length();
-    InputStream body = new CountingStream(store.open(key, framed.length(), bodyLength));
-    try (InputStream content =
-        new SequenceInputStream(new ByteArrayInputStream(updated.encode()), body)) {
-      return replace(replace, info, item, content, moved);
+    InputStream body =
+        new ExactLengthStream(
+            store.open(key, framed.length(), bodyLength),
+            bodyLength,
+            "the read of the body of '" + key + "'",
+            n -> {
+              bytesRead += n;
+              walBodyBytes += n;
+            });
+    byte[] newHeader = updated.encode();
+    try (InputStream content = new SequenceInputStream(new ByteArrayInputStream(newHeader), body)) {
+      return replace(replace, info, item, content, newHeader.length + bodyLength, null, moved);
     }
   }
 
@@ -324,16 +325,24 @@ public final class KeyRewrap {
     return wrapped.boundTo() == null ? null : where;
   }
 
+  /**
+   * Replaces {@code before} with {@code content} of {@code length} bytes. A store that kept fewer
+   * bytes and reported success has damaged the object: {@code original} (the whole old object, or
+   * null when it was not read whole) is put back, and the object reported as failed.
+   */
   private Item replace(
       AtomicReplace replace,
       ObjectInfo before,
       Item item,
       InputStream content,
+      long length,
+      byte[] original,
       WrappedDataKey moved)
       throws IOException {
     listener.on(Step.BEFORE_REPLACE, item);
+    ObjectInfo stored;
     try {
-      replace.replace(before.key(), before, content);
+      stored = replace.replace(before.key(), before, content);
     } catch (IOException e) {
       if (e instanceof ObjectNotFoundException) {
         return with(item, Status.SKIPPED, "deleted meanwhile");
@@ -341,9 +350,34 @@ public final class KeyRewrap {
       // a store that fails to read the WAL body or refuses the write: this object stays as it was
       return with(item, Status.FAILED, describe(e, before.key()));
     }
+    if (stored.size() != length) {
+      return with(item, Status.FAILED, putBack(replace, stored, length, original));
+    }
     Item done = with(item, Status.REWRAPPED, null);
     listener.on(Step.AFTER_REPLACE, done);
     return done;
+  }
+
+  /** Puts {@code original} back over a replacement the store kept short; says what holds. */
+  private String putBack(AtomicReplace replace, ObjectInfo stored, long length, byte[] original) {
+    String kept =
+        StorageMessages.failed(
+            "replace",
+            stored.key(),
+            store.describe(),
+            "the store kept " + stored.size() + " of " + length + " bytes (a short write)");
+    if (original == null) {
+      return kept + "; the object is damaged";
+    }
+    try {
+      ObjectInfo back = replace.replace(stored.key(), stored, new ByteArrayInputStream(original));
+      if (back.size() == original.length) {
+        return kept + "; the original was put back";
+      }
+      return kept + "; putting the original back was kept short too: the object is damaged";
+    } catch (IOException e) {
+      return kept + "; putting the original back failed (" + e.getMessage() + "): damaged";
+    }
   }
 
   private String describe(IOException e, ObjectKey key) {
@@ -363,33 +397,6 @@ public final class KeyRewrap {
 
     NotOpened(String message) {
       super(message);
-    }
-  }
-
-  /** Counts the WAL body bytes copied. */
-  private final class CountingStream extends java.io.FilterInputStream {
-    CountingStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        bytesRead++;
-        walBodyBytes++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws IOException {
-      int n = super.read(buffer, offset, length);
-      if (n > 0) {
-        bytesRead += n;
-        walBodyBytes += n;
-      }
-      return n;
     }
   }
 }

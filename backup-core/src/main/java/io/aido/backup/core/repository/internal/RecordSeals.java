@@ -5,6 +5,7 @@ import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.catalog.RecordJson;
 import io.aido.backup.core.catalog.SealMarker;
 import io.aido.backup.core.crypto.DataKey;
+import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.core.repository.TamperedRecordException;
 import io.aido.backup.core.storage.BlobReader;
 import io.aido.backup.core.storage.ObjectKey;
@@ -46,6 +47,26 @@ public final class RecordSeals {
       throw new IllegalStateException("a record this tool wrote is not JSON", e);
     }
     return unsealed.withSeal(key.seal(content, binding(record)));
+  }
+
+  /**
+   * {@code record}, read from {@code stored}, with its data key wrapped anew as {@code moved}: its
+   * seal is checked first (a record edited behind the tool's back must not come out of a rewrap
+   * freshly sealed) and made again; an unsealed record stays unsealed.
+   *
+   * @throws TamperedRecordException if it does not match its seal or lacks a required one
+   * @throws GeneralSecurityException if sealing fails
+   */
+  public static BackupRecord rewrapped(
+      byte[] stored,
+      BackupRecord record,
+      DataKey key,
+      WrappedDataKey moved,
+      Optional<SealMarker> marker)
+      throws GeneralSecurityException {
+    check(stored, record, key, marker);
+    BackupRecord updated = record.withEncryption(moved);
+    return record.seal() == null ? updated : seal(updated, key);
   }
 
   /**

@@ -25,6 +25,7 @@ import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.FaultInjectingBlobStore;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.storage.ReplacingFaultInjectingBlobStore;
 import io.aido.backup.core.storage.StorageMessages;
 import io.aido.backup.core.storage.local.LocalBlobStore;
 import java.io.ByteArrayInputStream;
@@ -40,6 +41,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -410,6 +412,33 @@ class KeyRewrapTest {
                 .run(false)
                 .count(KeyRewrap.Status.REWRAPPED))
         .isEqualTo(1);
+  }
+
+  @Test
+  void replaceKeptShortByTheStore_originalPutBackAndReported_nextRunFinishes() throws Exception {
+    BackupRecord before = backup(current(), 1);
+    KeyEncryptionKeys.rotateKeysetFile(keyset);
+    ObjectKey record = Layout.record(before.kind(), before.id());
+    byte[] original = store.open(record).readAllBytes();
+    ReplacingFaultInjectingBlobStore shortOnce = new ReplacingFaultInjectingBlobStore(store);
+    AtomicBoolean first = new AtomicBoolean(true);
+    // the store keeps the first 200 bytes of the first replacement and reports success
+    shortOnce.truncateUploads(name -> first.getAndSet(false), 200);
+
+    KeyRewrap.Report report =
+        new KeyRewrap(shortOnce, current(), List.of(), KeyRewrap.Listener.NONE).run(false);
+
+    assertThat(report.count(KeyRewrap.Status.FAILED)).isEqualTo(1);
+    assertThat(report.items().get(0).problem())
+        .contains("kept 200 of")
+        .contains("the original was put back");
+    assertThat(store.open(record).readAllBytes()).isEqualTo(original);
+    assertThat(
+            new KeyRewrap(store, current(), List.of(), KeyRewrap.Listener.NONE)
+                .run(false)
+                .count(KeyRewrap.Status.REWRAPPED))
+        .isEqualTo(1);
+    assertThat(restore(before, current())).isEqualTo(content(1));
   }
 
   /** A store whose replace always fails, as a full disk or a refused upload would. */

@@ -1,4 +1,4 @@
-package io.aido.backup.manifests;
+package io.aido.backup.kubernetes.manifests;
 
 import io.aido.backup.kubernetes.ResourceType;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -28,15 +28,15 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  *
  * <p>Objects come in {@link ApplyOrder}; a Helm tree follows the Secret it was decoded from.
  */
-final class ManifestArchive {
-  static final String PART = "manifests.tar";
-  static final String TYPES = "types.json";
-  static final String INDEX = "index.json";
+public final class ManifestArchive {
+  public static final String PART = "manifests.tar";
+  public static final String TYPES = "types.json";
+  public static final String INDEX = "index.json";
 
   private ManifestArchive() {}
 
   /** Where an object goes in the archive. */
-  static String objectPath(ResourceType type, GenericKubernetesResource object) {
+  public static String objectPath(ResourceType type, GenericKubernetesResource object) {
     String name = object.getMetadata().getName();
     if (type.namespaced()) {
       return "namespaces/"
@@ -52,23 +52,23 @@ final class ManifestArchive {
     return "cluster/" + type.groupName() + "/" + type.kind() + "/" + name + ".yaml";
   }
 
-  static String helmPath(HelmRelease release, String namespace, String file) {
+  public static String helmPath(HelmRelease release, String namespace, String file) {
     return "helm/" + namespace + "/" + release.name() + "/" + release.revision() + "/" + file;
   }
 
   /** Writes entries to a stream; {@link #finish} ends the tar without closing the stream. */
-  static final class Writer {
+  public static final class Writer {
     private final TarArchiveOutputStream tar;
     private final Date time;
 
-    Writer(OutputStream out, Instant time) {
+    public Writer(OutputStream out, Instant time) {
       this.tar = new TarArchiveOutputStream(out, "UTF-8");
       this.tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       this.tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
       this.time = Date.from(time);
     }
 
-    void add(String path, byte[] content) throws IOException {
+    public void add(String path, byte[] content) throws IOException {
       TarArchiveEntry entry = new TarArchiveEntry(path, true);
       entry.setSize(content.length);
       entry.setModTime(time);
@@ -78,23 +78,23 @@ final class ManifestArchive {
       tar.closeArchiveEntry();
     }
 
-    void finish() throws IOException {
+    public void finish() throws IOException {
       tar.finish();
     }
   }
 
   /** Reads entries one by one from a stream. */
-  static final class Reader implements Closeable {
+  public static final class Reader implements Closeable {
     private final InputStream raw;
     private final TarArchiveInputStream tar;
 
-    Reader(InputStream in) {
+    public Reader(InputStream in) {
       this.raw = in;
       this.tar = new TarArchiveInputStream(in, "UTF-8");
     }
 
     /** The next entry's path, or null at the end; its content is {@link #content()}. */
-    String next() throws IOException {
+    public String next() throws IOException {
       TarArchiveEntry entry;
       do {
         entry = tar.getNextEntry();
@@ -103,7 +103,7 @@ final class ManifestArchive {
     }
 
     /** The current entry's bytes (one object or file, never the whole archive). */
-    byte[] content() throws IOException {
+    public byte[] content() throws IOException {
       return tar.readAllBytes();
     }
 
@@ -111,7 +111,7 @@ final class ManifestArchive {
      * Reads what is left, past the tar's end marker to the end of the stream, so that the part's
      * check against its record (size and SHA-256, at end of stream) runs.
      */
-    void drain() throws IOException {
+    public void drain() throws IOException {
       while (next() != null) {
         tar.transferTo(OutputStream.nullOutputStream());
       }

@@ -1,4 +1,4 @@
-package io.aido.backup.manifests;
+package io.aido.backup.kubernetes.manifests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,7 +22,7 @@ import java.util.zip.GZIPInputStream;
  * <p>{@link #decode} throws {@link IOException} naming the step that failed; the message never
  * quotes the content.
  */
-record HelmRelease(
+public record HelmRelease(
     String name,
     String namespace,
     int revision,
@@ -39,7 +39,7 @@ record HelmRelease(
   private static final byte[] GZIP_MAGIC = {(byte) 0x1f, (byte) 0x8b};
 
   /** Decodes the Secret's {@code data.release} field (as the API returns it: base64). */
-  static HelmRelease decode(String secretDataRelease) throws IOException {
+  public static HelmRelease decode(String secretDataRelease) throws IOException {
     byte[] helmBase64;
     byte[] packed;
     try {
@@ -83,12 +83,12 @@ record HelmRelease(
   }
 
   /** The user-supplied values as YAML, nulls included (they remove chart defaults). */
-  byte[] valuesYaml() {
+  public byte[] valuesYaml() {
     return ObjectYaml.writeValueKeepingNulls(values);
   }
 
   /** The release facts as YAML. */
-  byte[] releaseYaml() {
+  public byte[] releaseYaml() {
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("name", name);
     facts.put("namespace", namespace);

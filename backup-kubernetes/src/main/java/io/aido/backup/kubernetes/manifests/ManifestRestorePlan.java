@@ -1,4 +1,4 @@
-package io.aido.backup.manifests;
+package io.aido.backup.kubernetes.manifests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aido.backup.kubernetes.ResourceType;

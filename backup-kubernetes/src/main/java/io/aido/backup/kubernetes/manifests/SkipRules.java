@@ -1,4 +1,4 @@
-package io.aido.backup.manifests;
+package io.aido.backup.kubernetes.manifests;
 
 import io.aido.backup.kubernetes.ResourceType;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -15,8 +15,9 @@ import java.util.Optional;
  * kube-root-ca.crt} ConfigMap every namespace gets, the RBAC defaults the API server reconciles:
  * label {@code kubernetes.io/bootstrapping=rbac-defaults}).
  */
-final class SkipRules {
-  static final String SEALED_SECRETS_KEY_LABEL = "sealedsecrets.bitnami.com/sealed-secrets-key";
+public final class SkipRules {
+  public static final String SEALED_SECRETS_KEY_LABEL =
+      "sealedsecrets.bitnami.com/sealed-secrets-key";
   static final String HELM_RELEASE_TYPE = "helm.sh/release.v1";
 
   /**
@@ -40,7 +41,7 @@ final class SkipRules {
   private SkipRules() {}
 
   /** Why a whole type is left out, or empty when it is exported. */
-  static Optional<String> skippedType(ResourceType type) {
+  public static Optional<String> skippedType(ResourceType type) {
     if (SKIPPED_TYPES.contains(type.group() + "/" + type.kind())) {
       return Optional.of("recreated by the cluster");
     }
@@ -51,7 +52,7 @@ final class SkipRules {
   }
 
   /** Why one object is left out (a short key for the index), or empty when it is exported. */
-  static Optional<String> skipped(GenericKubernetesResource object) {
+  public static Optional<String> skipped(GenericKubernetesResource object) {
     String group = group(object.getApiVersion());
     String kind = object.getKind();
     String key = group + "/" + kind;
@@ -106,7 +107,7 @@ final class SkipRules {
   }
 
   /** Whether a Secret holds one Helm release revision. */
-  static boolean isHelmRelease(GenericKubernetesResource secret) {
+  public static boolean isHelmRelease(GenericKubernetesResource secret) {
     return HELM_RELEASE_TYPE.equals(secret.getAdditionalProperties().get("type"));
   }
 
@@ -116,7 +117,7 @@ final class SkipRules {
     return a == null ? Map.of() : a;
   }
 
-  static String group(String apiVersion) {
+  public static String group(String apiVersion) {
     if (apiVersion == null) {
       return "";
     }

@@ -1,4 +1,4 @@
-package io.aido.backup.manifests;
+package io.aido.backup.kubernetes.manifests;
 
 import io.aido.backup.kubernetes.ObjectYaml;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

@@ -1,4 +1,4 @@
-package io.aido.backup.manifests;
+package io.aido.backup.kubernetes.manifests;
 
 import java.util.Set;
 
@@ -11,7 +11,7 @@ import java.util.Set;
  * <p>Export lists types in this order, so an archive already holds its objects in apply order and
  * restore applies it in one streamed pass.
  */
-final class ApplyOrder {
+public final class ApplyOrder {
   static final int NAMESPACES = 0;
   static final int CRDS = 1;
   static final int CLUSTER = 2;
@@ -46,7 +46,7 @@ final class ApplyOrder {
   private ApplyOrder() {}
 
   /** The rank of a type: lower ranks are applied first. */
-  static int rank(String group, String kind, boolean namespaced) {
+  public static int rank(String group, String kind, boolean namespaced) {
     String key = group + "/" + kind;
     if (key.equals("/Namespace")) {
       return NAMESPACES;

@@ -1,4 +1,4 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres.pitr;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

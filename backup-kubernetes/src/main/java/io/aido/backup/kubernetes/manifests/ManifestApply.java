@@ -1,4 +1,4 @@
-package io.aido.backup.manifests;
+package io.aido.backup.kubernetes.manifests;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aido.backup.core.catalog.BackupRecord;

@@ -1,4 +1,4 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres.pitr;
 
 import io.aido.backup.core.catalog.BackupId;
 import io.aido.backup.core.cli.JobException;

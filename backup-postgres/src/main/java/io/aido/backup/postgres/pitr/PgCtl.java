@@ -1,4 +1,4 @@
-package io.aido.backup.db;
+package io.aido.backup.postgres.pitr;
 
 import io.aido.backup.core.cli.JobException;
 import io.aido.backup.postgres.PgConnection;
