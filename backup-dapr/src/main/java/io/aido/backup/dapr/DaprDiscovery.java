@@ -2,6 +2,7 @@ package io.aido.backup.dapr;
 
 import io.aido.backup.core.config.Secret;
 import io.aido.backup.kubernetes.ObjectCleaner;
+import io.aido.backup.kubernetes.manifests.ApiErrors;
 import io.fabric8.kubernetes.api.model.APIGroup;
 import io.fabric8.kubernetes.api.model.APIResource;
 import io.fabric8.kubernetes.api.model.APIResourceList;
@@ -66,7 +67,7 @@ final class DaprDiscovery {
           "unable to discover API group dapr.io at "
               + client.getMasterUrl()
               + ": "
-              + e.getMessage(),
+              + ApiErrors.reason(e, false),
           e);
     }
     if (group == null || group.getVersions() == null || group.getVersions().isEmpty()) {

@@ -275,6 +275,24 @@ public final class PostgresStateStore implements StateStore {
   }
 
   @Override
+  public void check() throws IOException {
+    try (Connection c = connector.open()) {
+      c.isValid(10);
+    } catch (SQLException e) {
+      // 28P01 invalid_password, 28000 invalid_authorization_specification
+      if ("28P01".equals(e.getSQLState()) || "28000".equals(e.getSQLState())) {
+        throw new CredentialsRefusedException(
+            "PostgreSQL state store "
+                + server
+                + " refused the user or password of the Component's connectionString: "
+                + StateTables.firstLine(e.getMessage()),
+            e);
+      }
+      throw failed("connect to", e);
+    }
+  }
+
+  @Override
   public long liveKeys(KeyFilter filter) throws IOException {
     try (Connection c = connector.open()) {
       return countLive(c, StateTables.quote(table), filter);

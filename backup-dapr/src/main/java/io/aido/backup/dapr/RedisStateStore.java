@@ -213,6 +213,24 @@ public final class RedisStateStore implements StateStore {
   }
 
   @Override
+  public void check() throws IOException {
+    try (Jedis jedis = connector.get()) {
+      jedis.ping();
+    } catch (JedisException e) {
+      String m = String.valueOf(e.getMessage());
+      if (m.startsWith("WRONGPASS") || m.startsWith("NOAUTH") || m.startsWith("ERR AUTH")) {
+        throw new CredentialsRefusedException(
+            "Redis state store "
+                + server
+                + " refused the Component's redisPassword (or redisUsername): "
+                + m,
+            e);
+      }
+      throw failed("connect to", e);
+    }
+  }
+
+  @Override
   public long liveKeys(KeyFilter filter) throws IOException {
     try (Jedis jedis = connector.get()) {
       return liveKeys(jedis, filter).size();

@@ -58,8 +58,32 @@ public interface StateStore extends AutoCloseable {
   RestoreStats restore(SnapshotFormat.Reader in, KeyFilter filter, boolean clean)
       throws IOException, LiveDataException;
 
+  /**
+   * Connects and authenticates once, reading nothing: what a snapshot runs for every store before
+   * it writes a byte, so that an unreachable store or a refused password leaves nothing behind.
+   *
+   * @throws CredentialsRefusedException if the store refuses the credentials its Component gives
+   * @throws IOException if the store cannot be reached (the message names the store, not its
+   *     credentials)
+   */
+  void check() throws IOException;
+
   @Override
   void close() throws IOException;
+
+  /**
+   * The store refused the credentials its Component gives: a configuration problem, not an outage.
+   */
+  final class CredentialsRefusedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * @param message names the store and the Component setting that holds the password
+     */
+    public CredentialsRefusedException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
 
   /**
    * What a snapshot read.

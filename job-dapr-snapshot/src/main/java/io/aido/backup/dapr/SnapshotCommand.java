@@ -10,6 +10,7 @@ import io.aido.backup.core.config.CompressionOptions;
 import io.aido.backup.core.config.RepositoryOptions;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.repository.Repository;
+import io.aido.backup.kubernetes.manifests.ApiErrors;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -48,7 +49,9 @@ import picocli.CommandLine.Option;
  * required} fails; one that is found but cannot be read fails the run.
  *
  * <p>A store that is supported but fails (unreachable, a missing Secret) fails the whole run: no
- * record, exit 1. An unsupported store is skipped with a warning and exit 0.
+ * record, exit 1; every store is connected to before the first byte is written, so one that cannot
+ * be reached leaves nothing behind, and one that refuses its Component's password is exit 2 naming
+ * the setting. An unsupported store is skipped with a warning and exit 0.
  */
 @Command(
     name = "snapshot",
@@ -106,6 +109,9 @@ public final class SnapshotCommand extends DaprCommand {
           null);
     }
 
+    for (Target t : found.targets()) {
+      check(t);
+    }
     KeyEncryptionKey kek = repository.kek();
     Repository repo =
         openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
@@ -124,6 +130,21 @@ public final class SnapshotCommand extends DaprCommand {
     return ExitCodes.DONE;
   }
 
+  /**
+   * Connects to a store before anything is written: one that cannot be reached fails the run (exit
+   * 1), one that refuses its Component's password is a configuration problem (exit 2).
+   */
+  private static void check(Target t) throws JobException {
+    String store = "state store " + t.component().id() + " (" + t.component().type() + "): ";
+    try {
+      t.store().check();
+    } catch (StateStore.CredentialsRefusedException e) {
+      throw JobException.badInput(store + e.getMessage() + "; nothing was written");
+    } catch (IOException e) {
+      throw JobException.failed(store + e.getMessage() + "; nothing was written", e);
+    }
+  }
+
   /** Lists the Dapr resources of the namespaces and sorts their state stores. */
   private Found discover() throws JobException {
     List<GenericKubernetesResource> resources = new ArrayList<>();
@@ -137,6 +158,14 @@ public final class SnapshotCommand extends DaprCommand {
       try {
         kinds = discovery.servedKinds();
       } catch (IOException e) {
+        if (ApiErrors.credentialsRefused(e)) {
+          throw JobException.badInput(
+              "the API server at "
+                  + client.getMasterUrl()
+                  + " refused "
+                  + ApiErrors.CREDENTIALS
+                  + ": HTTP 401 Unauthorized; nothing was written");
+        }
         throw JobException.failed(e.getMessage() + "; nothing was written", e);
       }
       for (String ns : namespaces) {

@@ -631,7 +631,8 @@ class DaprCommandsIT {
   }
 
   @Test
-  void snapshot_wrongRedisPassword_exit1NoRecordNoPasswordInMessage() throws Exception {
+  void snapshot_wrongRedisPassword_exit2NamingTheSettingNoRecordNoPasswordInMessage()
+      throws Exception {
     client
         .secrets()
         .inNamespace(NS)
@@ -646,8 +647,12 @@ class DaprCommandsIT {
 
     CommandRun snap = run("snapshot");
 
-    assertThat(snap.code()).isEqualTo(1);
-    assertThat(snap.err()).contains("unable to read Redis state store").contains("no record");
+    // a password the store refuses is a configuration problem, as PGPASSWORD is for the db job
+    assertThat(snap.code()).isEqualTo(2);
+    assertThat(snap.err())
+        .contains("refused the Component's redisPassword")
+        .contains("nothing was written")
+        .doesNotContain("Redis-dapr-wrong");
     assertThat(records()).isEmpty();
   }
 

@@ -250,9 +250,13 @@ class BackupRestoreCommandIT {
     java.util.regex.Matcher size = Pattern.compile("\"storedSize\" : (\\d+)").matcher(json);
     assertThat(size.find()).isTrue();
     long stored = Long.parseLong(size.group(1));
+    // a record as earlier versions wrote it (no seal, no marker), where the later checks catch the
+    // edit; a sealed record is refused before that (TamperMatrixIT)
     Files.writeString(
         record,
-        json.replaceFirst("\"storedSize\" : " + stored, "\"storedSize\" : " + (stored + 1)));
+        unsealed(json)
+            .replaceFirst("\"storedSize\" : " + stored, "\"storedSize\" : " + (stored + 1)));
+    Files.delete(repo.resolve("record-seals.json"));
 
     CommandRun restore =
         run("restore", "--backup-id", "latest", "--target-database", "size_edited", "--create");
@@ -273,7 +277,11 @@ class BackupRestoreCommandIT {
     Path record = records().get(0);
     String json = Files.readString(record);
     assertThat(json).contains("\"app.todos\" : 1000");
-    Files.writeString(record, json.replace("\"app.todos\" : 1000", "\"app.todos\" : 999"));
+    // a record as earlier versions wrote it (no seal, no marker), where the later checks catch the
+    // edit; a sealed record is refused before that (TamperMatrixIT)
+    Files.writeString(
+        record, unsealed(json).replace("\"app.todos\" : 1000", "\"app.todos\" : 999"));
+    Files.delete(repo.resolve("record-seals.json"));
 
     CommandRun restore =
         run("restore", "--backup-id", "latest", "--target-database", "counts_edited", "--create");
@@ -560,5 +568,10 @@ class BackupRestoreCommandIT {
       Thread.sleep(10);
     }
     throw new AssertionError("no upload started within 60 s");
+  }
+
+  /** A sealed record's JSON without its seal. */
+  static String unsealed(String json) {
+    return json.replaceFirst(",\\s*\"seal\" : \"[^\"]*\"", "");
   }
 }

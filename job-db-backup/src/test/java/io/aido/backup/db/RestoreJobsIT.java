@@ -166,7 +166,13 @@ class RestoreJobsIT {
       record = s.findFirst().orElseThrow();
     }
     String json = Files.readString(record);
-    Files.writeString(record, json.replace("\"app.todos\" : 1000", "\"app.todos\" : 999"));
+    // a record as earlier versions wrote it (no seal, no marker), where the later checks catch the
+    // edit; a sealed record is refused before that (TamperMatrixIT)
+    Files.writeString(
+        record,
+        BackupRestoreCommandIT.unsealed(json)
+            .replace("\"app.todos\" : 1000", "\"app.todos\" : 999"));
+    Files.delete(repo.resolve("record-seals.json"));
 
     CommandRun restore =
         run(

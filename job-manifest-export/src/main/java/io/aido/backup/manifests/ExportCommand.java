@@ -192,11 +192,12 @@ public final class ExportCommand extends ManifestCommand {
             excludeLabels,
             secretsMode);
     KeyEncryptionKey kek = repository.kek();
-    Repository repo =
-        openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
     try (KubernetesClient client = newClient()) {
       Exporter exporter = new Exporter(client, selection, pageSize);
+      // the API server answers before the repository is touched: a new one is not even created
       exporter.plan();
+      Repository repo =
+          openRepositoryToWrite(repository.openStore(), compression.pipelineSettings(), kek);
       String cluster = runOptions().clusterName().orElse(null);
       Source source =
           new Source(

@@ -108,6 +108,16 @@ final class Exporter {
     try {
       discovered = ApiDiscovery.discover(client);
     } catch (KubernetesClientException e) {
+      if (ApiErrors.credentialsRefused(e)) {
+        throw JobException.badInput(
+            "the API server at "
+                + client.getMasterUrl()
+                + " refused "
+                + ApiErrors.CREDENTIALS
+                + ": "
+                + ApiErrors.reason(e, false)
+                + "; nothing was written");
+      }
       throw JobException.failed(
           "unable to discover the API server's resource types at "
               + client.getMasterUrl()

@@ -66,8 +66,9 @@ public final class ReplicateCommand extends JobCommand {
       problems.add(setting, e.getMessage());
       return;
     }
-    if (secondary.scheme().equals("memory")) {
-      // an in-process store vanishes with the run: never a second copy
+    if (secondary.scheme().equals("memory") && !BlobStores.isRegistered(secondary)) {
+      // an in-process store vanishes with the run: never a second copy (a store a test
+      // registered under the name, around a directory or a bucket, does not)
       problems.add(setting, "must be file:///path or gs://bucket/prefix");
       return;
     }

@@ -7,6 +7,7 @@ import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.PartReadException;
 import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.repository.TamperedRecordException;
 import io.aido.backup.dapr.DaprRestore;
 import io.aido.backup.dapr.DaprRestorePlan;
 import io.aido.backup.dapr.DaprSnapshotFacts;
@@ -177,7 +178,7 @@ final class DaprDrill {
       BackupReader reader = repo.reader(record, kek);
       reader.checkStoredParts();
       return reader;
-    } catch (PartReadException e) {
+    } catch (PartReadException | TamperedRecordException e) {
       log.problem(e.getMessage());
     } catch (IOException | GeneralSecurityException e) {
       log.error("unable to read backup " + record.id() + ": " + e.getMessage());

@@ -8,6 +8,7 @@ import io.aido.backup.core.pipeline.PartResult;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.CorruptPartException;
 import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.repository.TamperedRecordException;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
 import io.aido.backup.core.verification.VerificationResult;
@@ -23,6 +24,8 @@ import java.util.Optional;
  * The integrity level for one backup: every part exists with its stored size, then is read in full
  * through the pipeline (download, decrypt, decompress, plaintext size and SHA-256 against the
  * record) into a null sink, so memory stays bounded by the pipeline's buffers whatever the size.
+ * Before any part, the record itself is authenticated ({@link Repository#reader}): an edited or
+ * stripped record is a problem of the backup, and its parts are not read.
  *
  * <p>A bad backup is a result with problems, one line each ({@code backup ID (KIND) part NAME:
  * ...}); a key that does not unwrap the data key is a problem of the backup. A storage failure is
@@ -49,6 +52,8 @@ final class IntegrityCheck {
       reader = repository.reader(record, kek);
     } catch (KeyUnavailableException e) {
       throw e;
+    } catch (TamperedRecordException e) {
+      problems.add(backup + ": " + e.problem() + "; its parts were not read");
     } catch (GeneralSecurityException e) {
       problems.add(backup + ": " + e.getMessage() + "; no part could be read");
     }

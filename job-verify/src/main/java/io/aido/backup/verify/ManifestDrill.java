@@ -7,6 +7,7 @@ import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.PartReadException;
 import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.repository.TamperedRecordException;
 import io.aido.backup.kubernetes.manifests.Applier;
 import io.aido.backup.kubernetes.manifests.HelmHistory;
 import io.aido.backup.kubernetes.manifests.ManifestApply;
@@ -123,7 +124,7 @@ final class ManifestDrill {
       reader.checkStoredParts();
       reader.checkPart(part);
       return new CheckedArchive(facts, part, reader);
-    } catch (PartReadException e) {
+    } catch (PartReadException | TamperedRecordException e) {
       log.problem(e.getMessage());
     } catch (IOException | GeneralSecurityException e) {
       log.error("unable to read backup " + record.id() + ": " + e.getMessage());

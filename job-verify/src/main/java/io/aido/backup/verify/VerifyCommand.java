@@ -48,7 +48,8 @@ import picocli.CommandLine.Option;
  * is ok is skipped unless {@code --all}, a failed one is checked again on every run. When the key
  * cannot be used at all (Cloud KMS unreachable or refusing) the backup is reported but no result is
  * written, since that says nothing about the backup: the run stops with exit 1. Record files the
- * catalog cannot read are problems too.
+ * catalog cannot read are problems too, and so, with {@code --all}, is a backup whose record was
+ * deleted ({@link MissingRecords}).
  *
  * <p>Restore test ({@code --restore-test}): see {@link ScratchRestore}. By default the newest
  * complete {@code db-logical} backup of each source database whose integrity is not in doubt (the
@@ -100,7 +101,8 @@ public final class VerifyCommand extends JobCommand {
   @Option(
       names = "--all",
       description =
-          "Verify every backup, also those verified before; with --restore-test, test-restore every"
+          "Verify every backup, also those verified before, and report data whose record was"
+              + " deleted after it was verified; with --restore-test, test-restore every"
               + " db-logical backup instead of the newest of each database.")
   private boolean all;
 
@@ -221,6 +223,9 @@ public final class VerifyCommand extends JobCommand {
     Catalog.Listing listing = repo.catalog().scan(onlyKind);
     for (Catalog.Unreadable u : listing.unreadable()) {
       tally.problem("record '" + u.key() + "': " + u.problem());
+    }
+    if (all) {
+      tally.problems(MissingRecords.problems(store, onlyKind, listing));
     }
     Map<BackupKind, Map<BackupId, VerificationResult>> newest = newest(store, listing.records());
     VerifyPlan plan = VerifyPlan.of(listing.records(), newest, all, required);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Layout;
+import io.aido.backup.core.catalog.RecordJson;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.cli.JobContext;
 import io.aido.backup.core.config.Environment;
@@ -197,15 +198,60 @@ class VerifyCommandIT {
   }
 
   @Test
-  void verify_recordWithEditedSha256_exits3() throws Exception {
+  void verify_unsealedRecordOfAnEarlierVersionWithEditedSha256_exits3() throws Exception {
     Path record = root.resolve(Layout.record(a.kind(), a.id()).name());
     String sha = a.part("todo.dump").orElseThrow().plaintextSha256();
     String edited = (sha.charAt(0) == '0' ? "1" : "0") + sha.substring(1);
-    String json = Files.readString(record);
+    // a record as earlier versions wrote it (no seal, no marker): the part checks catch the edit
+    String json = new String(RecordJson.write(a.withSeal(null)), StandardCharsets.UTF_8);
     assertThat(json).contains(sha);
     Files.writeString(record, json.replace(sha, edited));
+    Files.delete(root.resolve(Layout.sealMarker().name()));
 
     assertBad("todo.dump", "plaintext SHA-256 is " + sha);
+  }
+
+  @Test
+  void verify_sealedRecordWithEditedSha256_exits3NamingTheBackupWithoutReadingParts()
+      throws Exception {
+    Path record = root.resolve(Layout.record(a.kind(), a.id()).name());
+    String sha = a.part("todo.dump").orElseThrow().plaintextSha256();
+    String edited = (sha.charAt(0) == '0' ? "1" : "0") + sha.substring(1);
+    Files.writeString(record, Files.readString(record).replace(sha, edited));
+
+    assertThat(verify()).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(3);
+    assertThat(output())
+        .contains("backup " + a.id() + " (db-logical): record '")
+        .contains("failed authentication")
+        .doesNotContain("backup " + b.id());
+  }
+
+  @Test
+  void verify_sealStripped_exits3NamingTheBackup() throws Exception {
+    Path record = root.resolve(Layout.record(a.kind(), a.id()).name());
+    Files.write(record, RecordJson.write(a.withSeal(null)));
+
+    assertThat(verify()).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(3);
+    assertThat(output()).contains("backup " + a.id() + " (db-logical): record '", "has no seal");
+  }
+
+  @Test
+  void verifyAll_recordDeletedAfterItWasVerified_exits3NamingTheBackup() throws Exception {
+    assertThat(verify()).isZero();
+    Files.delete(root.resolve(Layout.record(a.kind(), a.id()).name()));
+
+    assertThat(verify("--all")).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(3);
+    assertThat(output())
+        .contains("backup " + a.id() + " (db-logical): record deleted: 2 part(s)")
+        .doesNotContain("backup " + b.id() + " (db-logical): record");
+  }
+
+  @Test
+  void verifyAll_partsOfARunKilledBeforeItsCommit_notReported() throws Exception {
+    // what a killed run leaves: parts, no record, never verified
+    Files.delete(root.resolve(Layout.record(a.kind(), a.id()).name()));
+
+    assertThat(verify("--all")).as(err.toString(StandardCharsets.UTF_8)).isZero();
   }
 
   @Test

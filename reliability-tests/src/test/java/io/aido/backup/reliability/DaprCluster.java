@@ -2,6 +2,7 @@ package io.aido.backup.reliability;
 
 import io.aido.backup.testing.PgCluster;
 import io.fabric8.kubernetes.api.model.APIGroupBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -56,54 +57,61 @@ final class DaprCluster implements AutoCloseable {
     server.init();
     client = server.createClient();
     registerDaprKinds();
-    String connection =
+    putSecret(
+        "pg-conn",
+        "connectionString",
         "host="
             + pg.host()
             + " port="
             + pg.port()
             + " user=postgres password='"
             + password
-            + "' dbname=daprv2 sslmode=disable";
+            + "' dbname=daprv2 sslmode=disable");
+    putComponent(
+        "pgstate",
+        "state.postgresql",
+        "v2",
+        List.of(
+            Map.of(
+                "name",
+                "connectionString",
+                "secretKeyRef",
+                Map.of("name", "pg-conn", "key", "connectionString"))));
+  }
+
+  /** Creates or replaces Secret {@code name} of {@link #NAMESPACE} with one key. */
+  void putSecret(String name, String key, String value) {
+    client.secrets().inNamespace(NAMESPACE).withName(name).delete();
     client
         .secrets()
         .inNamespace(NAMESPACE)
         .resource(
             new SecretBuilder()
                 .withNewMetadata()
-                .withName("pg-conn")
+                .withName(name)
                 .endMetadata()
                 .addToData(
-                    "connectionString",
-                    Base64.getEncoder().encodeToString(connection.getBytes(StandardCharsets.UTF_8)))
+                    key, Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)))
                 .build())
         .create();
-    client
-        .resource(
-            new GenericKubernetesResourceBuilder()
-                .withApiVersion("dapr.io/v1alpha1")
-                .withKind("Component")
-                .withNewMetadata()
-                .withName("pgstate")
-                .withNamespace(NAMESPACE)
-                .endMetadata()
-                .withAdditionalProperties(
-                    new HashMap<>(
-                        Map.of(
-                            "spec",
-                            Map.of(
-                                "type",
-                                "state.postgresql",
-                                "version",
-                                "v2",
-                                "metadata",
-                                List.of(
-                                    Map.of(
-                                        "name",
-                                        "connectionString",
-                                        "secretKeyRef",
-                                        Map.of("name", "pg-conn", "key", "connectionString")))))))
-                .build())
-        .create();
+  }
+
+  /** Creates or replaces Dapr Component {@code name} of {@link #NAMESPACE}. */
+  void putComponent(String name, String type, String version, List<Map<String, Object>> metadata) {
+    GenericKubernetesResource component =
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion("dapr.io/v1alpha1")
+            .withKind("Component")
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(NAMESPACE)
+            .endMetadata()
+            .withAdditionalProperties(
+                new HashMap<>(
+                    Map.of("spec", Map.of("type", type, "version", version, "metadata", metadata))))
+            .build();
+    client.resource(component).delete();
+    client.resource(component).create();
   }
 
   /** Creates the state store's database and table in {@code pg} and starts the API. */

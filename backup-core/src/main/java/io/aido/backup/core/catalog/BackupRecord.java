@@ -1,5 +1,6 @@
 package io.aido.backup.core.catalog;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.aido.backup.core.crypto.WrappedDataKey;
 import java.time.Instant;
 import java.util.List;
@@ -14,6 +15,12 @@ import java.util.Optional;
  *
  * <p>It holds no secret: the data key is stored wrapped.
  *
+ * <p>Sealed: a record written by this version carries a {@code seal}, an authentication tag over
+ * its canonical content ({@link RecordJson#sealedContent}) made with the backup's data key, so only
+ * the holder of the key-encryption key can write or edit a record that passes {@code verify} and
+ * {@code restore} (see {@code io.aido.backup.core.repository.Repository#reader}). Records written
+ * before sealing existed have none and stay readable.
+ *
  * @param format the record format, {@value #FORMAT}
  * @param id the backup id
  * @param kind what it holds
@@ -25,6 +32,8 @@ import java.util.Optional;
  * @param parts every stored part, in order
  * @param encryption the wrapped data key that encrypts every part
  * @param facts kind-specific facts (row counts, LSNs, object counts), JSON-shaped
+ * @param seal the record's authentication tag (base64), or null for a record written unsealed (by
+ *     an earlier version, or not yet sealed)
  */
 public record BackupRecord(
     int format,
@@ -37,7 +46,8 @@ public record BackupRecord(
     String status,
     List<PartRecord> parts,
     WrappedDataKey encryption,
-    Map<String, Object> facts) {
+    Map<String, Object> facts,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String seal) {
 
   /** The record format this version writes. */
   public static final int FORMAT = 1;
@@ -54,6 +64,70 @@ public record BackupRecord(
     Objects.requireNonNull(encryption, "encryption");
     parts = List.copyOf(parts);
     facts = facts == null ? Map.of() : Map.copyOf(facts);
+  }
+
+  /** An unsealed record, as earlier versions wrote them and as a writer builds one to seal. */
+  public BackupRecord(
+      int format,
+      BackupId id,
+      BackupKind kind,
+      Source source,
+      String toolVersion,
+      Instant startedAt,
+      Instant finishedAt,
+      String status,
+      List<PartRecord> parts,
+      WrappedDataKey encryption,
+      Map<String, Object> facts) {
+    this(
+        format,
+        id,
+        kind,
+        source,
+        toolVersion,
+        startedAt,
+        finishedAt,
+        status,
+        parts,
+        encryption,
+        facts,
+        null);
+  }
+
+  /** This record with {@code seal} (null: unsealed), everything else the same. */
+  public BackupRecord withSeal(String seal) {
+    return new BackupRecord(
+        format,
+        id,
+        kind,
+        source,
+        toolVersion,
+        startedAt,
+        finishedAt,
+        status,
+        parts,
+        encryption,
+        facts,
+        seal);
+  }
+
+  /**
+   * This record with its data key wrapped anew (key rotation), unsealed: it must be sealed again.
+   */
+  public BackupRecord withEncryption(WrappedDataKey encryption) {
+    return new BackupRecord(
+        format,
+        id,
+        kind,
+        source,
+        toolVersion,
+        startedAt,
+        finishedAt,
+        status,
+        parts,
+        encryption,
+        facts,
+        null);
   }
 
   /** The part named {@code name}. */

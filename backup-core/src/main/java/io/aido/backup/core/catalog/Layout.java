@@ -11,6 +11,7 @@ import java.util.Optional;
  *
  * <pre>
  * format.json                            repository format version, created once
+ * record-seals.json                      from when on records are sealed, created once
  * catalog/&lt;kind&gt;/&lt;backup-id&gt;.json        the backup record, written last
  * data/&lt;kind&gt;/&lt;backup-id&gt;/&lt;part&gt;         payload objects, compressed then encrypted
  * wal/&lt;timeline&gt;/&lt;segment&gt;               archived WAL segments
@@ -41,6 +42,19 @@ public final class Layout {
 
   public static ObjectKey format() {
     return ObjectKey.of("format.json");
+  }
+
+  /** The seal marker ({@link SealMarker}): from when on the repository's records are sealed. */
+  public static ObjectKey sealMarker() {
+    return ObjectKey.of("record-seals.json");
+  }
+
+  /**
+   * What a backup record's seal is bound to (associated data beside the record's content): {@code
+   * record:<kind>/<id>}.
+   */
+  public static String recordSealBinding(BackupKind kind, BackupId id) {
+    return "record:" + kind.id() + "/" + id;
   }
 
   public static ObjectKey record(BackupKind kind, BackupId id) {

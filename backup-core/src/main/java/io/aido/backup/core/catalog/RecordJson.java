@@ -13,7 +13,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -51,7 +53,50 @@ public final class RecordJson {
           .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
           .build();
 
+  /** The canonical form: compact, every object's fields sorted by name. */
+  private static final ObjectMapper CANONICAL =
+      JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
+
+  /** The field that holds a record's seal, left out of what the seal covers. */
+  public static final String SEAL_FIELD = "seal";
+
   private RecordJson() {}
+
+  /**
+   * What a record's seal covers: the record's JSON as stored, without its {@code seal} field, in a
+   * canonical form (compact, every object's fields sorted by name, numbers as parsed). Fields this
+   * version does not know are covered too, so a record a later version sealed checks here.
+   *
+   * <pre>{@code
+   * byte[] covered = RecordJson.sealedContent(storedBytes, key.name());
+   * }</pre>
+   *
+   * @param json a record as stored (or as {@link #write(BackupRecord)} gives it)
+   * @param origin what is being read, for messages
+   * @throws IOException if {@code json} is not a JSON object
+   */
+  public static byte[] sealedContent(byte[] json, String origin) throws IOException {
+    JsonNode tree = tree(new ByteArrayInputStream(json), origin);
+    ((ObjectNode) tree).remove(SEAL_FIELD);
+    Object plain = CANONICAL.treeToValue(tree, Object.class);
+    return CANONICAL.writeValueAsBytes(plain);
+  }
+
+  /** The seal marker as UTF-8 JSON. */
+  public static byte[] write(SealMarker marker) {
+    return bytes(marker);
+  }
+
+  /**
+   * Reads the seal marker ({@link Layout#sealMarker()}).
+   *
+   * @throws IOException if it is not a readable marker
+   */
+  public static SealMarker readSealMarker(InputStream in, String origin) throws IOException {
+    JsonNode tree = tree(in, origin);
+    checkFormat(tree, origin, "seal marker", SealMarker.FORMAT);
+    return convert(tree, SealMarker.class, origin, "seal marker");
+  }
 
   /** The record as UTF-8 JSON. */
   public static byte[] write(BackupRecord record) {

@@ -21,6 +21,7 @@ import io.aido.backup.core.pipeline.PipelineSettings;
 import io.aido.backup.core.repository.BackupReader;
 import io.aido.backup.core.repository.NoRepositoryException;
 import io.aido.backup.core.repository.Repository;
+import io.aido.backup.core.repository.TamperedRecordException;
 import io.aido.backup.core.storage.BlobStore;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -300,7 +301,8 @@ public abstract class JobCommand implements Callable<Integer> {
    * @param action what the command does with the backup, as in "restore backup" or "read backup"
    * @param safe what is safe when it fails, as in "nothing was restored"; empty to say nothing
    * @throws JobException exit {@value ExitCodes#USAGE} for a wrong key, {@value ExitCodes#FAILED}
-   *     when the data key cannot be unwrapped otherwise (KMS refused or unreachable)
+   *     when the data key cannot be unwrapped otherwise (KMS refused or unreachable) or the record
+   *     does not authenticate (edited, its seal stripped)
    * @throws IOException when the store fails
    */
   protected final BackupReader openBackup(
@@ -320,6 +322,8 @@ public abstract class JobCommand implements Callable<Integer> {
               + e.configuredKekId()
               + "' (wrong key)"
               + suffix);
+    } catch (TamperedRecordException e) {
+      throw JobException.failed(prefix + e.problem() + suffix, e);
     } catch (GeneralSecurityException e) {
       throw JobException.failed(
           prefix + "unable to unwrap its data key: " + e.getMessage() + suffix, e);

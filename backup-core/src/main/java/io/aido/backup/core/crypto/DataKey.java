@@ -10,11 +10,14 @@ import com.google.crypto.tink.streamingaead.PredefinedStreamingAeadParameters;
 import com.google.protobuf.ByteString;
 import io.aido.backup.core.crypto.internal.TinkRegistration;
 import io.aido.backup.core.storage.ObjectKey;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Objects;
 
@@ -39,6 +42,9 @@ import java.util.Objects;
  *       own {@link IOException}, never as a decryption failure.
  * </ul>
  *
+ * <p>It also seals small content (a backup record) with {@link #seal} and {@link #checkSeal}: an
+ * encrypted digest, so a record's seal needs no key of its own and moves with the data key.
+ *
  * <p>Restrictions: the key leaves this object only wrapped ({@link #wrap(KeyEncryptionKey)}); its
  * {@link #toString()} prints {@code ***}. A single encrypting stream must be closed to write the
  * final segment; an unclosed one decrypts as truncated.
@@ -59,6 +65,10 @@ public final class DataKey {
       "aido-backup data key v1".getBytes(StandardCharsets.UTF_8);
 
   private static final String BOUND_WRAP_CONTEXT = "aido-backup data key v2\0";
+
+  private static final String SEAL_CONTEXT = "aido-backup seal v1\0";
+
+  private static final int SEAL_DIGEST_BYTES = 32;
 
   private final KeysetHandle handle;
   private final StreamingAead aead;
@@ -239,6 +249,54 @@ public final class DataKey {
       throw new DecryptionFailedException(name, 0, e);
     }
     return new AuthenticatedInputStream(plaintext, source, name);
+  }
+
+  /**
+   * A seal over {@code content}: the content's SHA-256 encrypted by this key, with {@code binding}
+   * (what is sealed, such as {@code record:db-logical/<id>}) as associated data, base64. Only the
+   * holder of this key, so of the key-encryption key that wraps it, can make one that {@link
+   * #checkSeal} accepts; any change to the content or the binding makes it fail.
+   *
+   * @throws GeneralSecurityException if encrypting fails (a broken JCE provider)
+   */
+  public String seal(byte[] content, String binding) throws GeneralSecurityException {
+    ByteArrayOutputStream sealed = new ByteArrayOutputStream(128);
+    try (OutputStream out = aead.newEncryptingStream(sealed, sealContext(binding))) {
+      out.write(sha256(content));
+    } catch (IOException e) {
+      throw new GeneralSecurityException("unable to seal: " + e.getMessage(), e);
+    }
+    return Base64.getEncoder().encodeToString(sealed.toByteArray());
+  }
+
+  /**
+   * Checks a seal made by {@link #seal} with this key for this content and binding.
+   *
+   * @throws GeneralSecurityException if it does not match: the content or the binding changed, the
+   *     seal was altered or made by another key
+   */
+  public void checkSeal(String seal, byte[] content, String binding)
+      throws GeneralSecurityException {
+    byte[] digest;
+    try (InputStream in =
+        aead.newDecryptingStream(
+            new ByteArrayInputStream(Base64.getDecoder().decode(seal)), sealContext(binding))) {
+      digest = in.readNBytes(SEAL_DIGEST_BYTES + 1);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new GeneralSecurityException("the seal does not authenticate", e);
+    }
+    if (!MessageDigest.isEqual(digest, sha256(content))) {
+      throw new GeneralSecurityException("the content does not match its seal");
+    }
+  }
+
+  private static byte[] sha256(byte[] content) throws GeneralSecurityException {
+    return MessageDigest.getInstance("SHA-256").digest(content);
+  }
+
+  private static byte[] sealContext(String binding) {
+    return (SEAL_CONTEXT + Objects.requireNonNull(binding, "binding"))
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static byte[] context(String binding) {

@@ -8,11 +8,13 @@ import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.catalog.PartRecord;
 import io.aido.backup.core.catalog.RecordJson;
 import io.aido.backup.core.catalog.RepositoryFormat;
+import io.aido.backup.core.catalog.SealMarker;
 import io.aido.backup.core.catalog.Source;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.pipeline.Pipeline;
+import io.aido.backup.core.repository.internal.RecordSeals;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.DeletionRefusedException;
 import io.aido.backup.core.storage.ObjectExistsException;
@@ -40,7 +42,8 @@ import java.util.Set;
  * never rewritten; concurrent creators agree) and refuses a repository of a newer format with
  * {@link io.aido.backup.core.catalog.UnsupportedFormatException}. Every backup gets a fresh id and
  * a fresh data key wrapped by the key-encryption key; its record is written last, so a backup that
- * was not committed stays invisible. Reading checks every part against its record.
+ * was not committed stays invisible. Its record is sealed with its data key, and {@link #reader}
+ * authenticates the record before anything is read. Reading checks every part against its record.
  *
  * <pre>{@code
  * Repository repo = Repository.open(store, pipeline, clock);
@@ -58,6 +61,7 @@ public final class Repository {
   private final Pipeline pipeline;
   private final Clock clock;
   private final RepositoryFormat format;
+  private volatile boolean sealMarked;
 
   private Repository(BlobStore store, Pipeline pipeline, Clock clock, RepositoryFormat format) {
     this.store = store;
@@ -270,6 +274,9 @@ public final class Repository {
                 + " were written; no record was written, the backup stays invisible");
       }
     }
+    if (record.seal() != null) {
+      markSealed(record);
+    }
     byte[] json = RecordJson.write(record);
     store.create(
         key, KillPoints.during("record-write", new ByteArrayInputStream(json), json.length));
@@ -277,16 +284,38 @@ public final class Repository {
   }
 
   /**
-   * Opens a committed backup for reading; unwraps its data key with {@code kek}.
+   * Creates the seal marker, once, before the first sealed record: from this record's start on, an
+   * unsealed record is a stripped one.
+   */
+  private void markSealed(BackupRecord record) throws IOException {
+    if (sealMarked) {
+      return;
+    }
+    SealMarker marker = new SealMarker(SealMarker.FORMAT, record.startedAt(), toolVersion());
+    try {
+      store.create(Layout.sealMarker(), new ByteArrayInputStream(RecordJson.write(marker)));
+    } catch (ObjectExistsException e) {
+      // an earlier sealed commit made it; the first one stands
+    }
+    sealMarked = true;
+  }
+
+  /**
+   * Opens a committed backup for reading: unwraps its data key with {@code kek}, then authenticates
+   * the record as stored against its seal, before any part is read.
    *
    * @throws io.aido.backup.core.crypto.WrongKeyException if {@code kek} did not wrap this backup's
    *     data key (the message names both keys), or the record holds another backup's wrapped key
+   * @throws TamperedRecordException if the record was edited after it was sealed, or its seal was
+   *     stripped (see {@link SealMarker})
+   * @throws IOException if the record can no longer be read (deleted meanwhile) or the store fails
    */
   public BackupReader reader(BackupRecord record, KeyEncryptionKey kek)
       throws IOException, GeneralSecurityException {
     Objects.requireNonNull(record, "record");
     DataKey dataKey =
         DataKey.unwrap(record.encryption(), kek, Layout.keyBinding(record.kind(), record.id()));
+    RecordSeals.check(store, record, dataKey);
     return new RepositoryBackupReader(store, pipeline, record, dataKey);
   }
 }

@@ -12,9 +12,11 @@ import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.core.internal.KillPoints;
 import io.aido.backup.core.pipeline.PartOutputStream;
 import io.aido.backup.core.pipeline.PartResult;
+import io.aido.backup.core.repository.internal.RecordSeals;
 import io.aido.backup.core.storage.ObjectKey;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.GeneralSecurityException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -157,7 +159,13 @@ final class RepositoryBackupWriter implements BackupWriter {
             wrapped,
             facts);
     try {
+      record = RecordSeals.seal(record, dataKey);
       repo.commit(record);
+    } catch (GeneralSecurityException e) {
+      IOException sealing =
+          new IOException("backup " + id + ": unable to seal its record: " + e.getMessage(), e);
+      failure = sealing;
+      throw sealing;
     } catch (IOException | RuntimeException e) {
       failure = e;
       throw e;

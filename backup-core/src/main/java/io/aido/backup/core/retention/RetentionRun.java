@@ -32,10 +32,13 @@ import java.util.TreeMap;
  * <h2>Order of deletion</h2>
  *
  * A backup is removed <em>record first</em>: its catalog record, which is what makes it visible,
- * then its data parts, verification results and leases. This is the mirror of a backup's creation
- * (data first, record last), and it is what makes a crash at any point safe: the backup is either
- * whole and listed, or unlisted with invisible leftovers, never a listed record whose data is gone.
- * The next run removes those leftovers (their objects are older than the grace period).
+ * then its data parts and leases. Only its verification results go before the record: they are not
+ * data, and data with results but no record is what a deleted record leaves behind, which {@code
+ * verify --all} reports; a removal interrupted after the record must not look like that. This is
+ * the mirror of a backup's creation (data first, record last), and it is what makes a crash at any
+ * point safe: the backup is either whole and listed, or unlisted with invisible leftovers, never a
+ * listed record whose data is gone. The next run removes those leftovers (their objects are older
+ * than the grace period).
  *
  * <h2>Leftovers</h2>
  *
@@ -195,9 +198,12 @@ public final class RetentionRun {
           0,
           Leases.describe(leases.get(0)) + " is reading it");
     }
-    List<ObjectInfo> objects = new ArrayList<>();
+    // verification results first: data without a record but with results is what a deleted
+    // record leaves, and verify --all reports it; an interrupted removal must not look like one
+    List<ObjectInfo> objects = new ArrayList<>(store.list(Layout.verifyPrefix(kind, id)));
     store.stat(Layout.record(kind, id)).ifPresent(objects::add);
-    objects.addAll(objectsOf(kind, id));
+    objects.addAll(store.list(Layout.dataPrefix(kind, id)));
+    objects.addAll(store.list(Layout.leasePrefix(kind, id)));
     if (store instanceof ObjectLocks locks) {
       for (ObjectInfo o : objects) {
         Optional<String> lock = locks.lock(o.key(), now);
@@ -223,7 +229,9 @@ public final class RetentionRun {
     return remove(kind, id, false, objects);
   }
 
-  /** Deletes {@code objects} in order; the first one is the record when there is one. */
+  /**
+   * Deletes {@code objects} in order: a backup's verification results, its record, then the rest.
+   */
   private Removal remove(BackupKind kind, BackupId id, boolean leftover, List<ObjectInfo> objects) {
     if (dryRun) {
       return new Removal(
@@ -231,6 +239,7 @@ public final class RetentionRun {
     }
     int deleted = 0;
     long bytes = 0;
+    boolean recordGone = false;
     List<String> refused = new ArrayList<>();
     for (ObjectInfo o : objects) {
       boolean record = o.key().startsWith(Layout.CATALOG);
@@ -239,6 +248,7 @@ public final class RetentionRun {
         deleted++;
         bytes += o.size();
         if (record) {
+          recordGone = true;
           KillPoints.reach("retention-after-record");
         }
       } catch (DeletionRefusedException e) {
@@ -248,8 +258,8 @@ public final class RetentionRun {
               id,
               leftover,
               Removal.Outcome.REFUSED,
-              0,
-              0,
+              deleted,
+              bytes,
               e.getMessage() + "; the backup is kept whole");
         }
         refused.add(e.getMessage());
@@ -263,7 +273,7 @@ public final class RetentionRun {
             bytes,
             StorageMessages.failed("delete", o.key(), store.describe(), StorageMessages.cause(e))
                 + "; "
-                + (deleted == 0 && record
+                + (!recordGone && !leftover
                     ? "the backup is kept whole"
                     : "the rest is invisible and the next run removes it"));
       }
@@ -281,14 +291,6 @@ public final class RetentionRun {
               + refused.get(0));
     }
     return new Removal(kind, id, leftover, Removal.Outcome.REMOVED, deleted, bytes, "");
-  }
-
-  private List<ObjectInfo> objectsOf(BackupKind kind, BackupId id) throws IOException {
-    List<ObjectInfo> objects = new ArrayList<>();
-    objects.addAll(store.list(Layout.dataPrefix(kind, id)));
-    objects.addAll(store.list(Layout.verifyPrefix(kind, id)));
-    objects.addAll(store.list(Layout.leasePrefix(kind, id)));
-    return objects;
   }
 
   private void notify(RemovalListener listener, Removal removal) throws IOException {

@@ -35,6 +35,7 @@ public final class BlobStores {
       "expected file:///absolute/path, gs://bucket[/prefix] or memory://name";
 
   private static final Map<String, BlobStore> MEMORY = new ConcurrentHashMap<>();
+  private static final Map<String, BlobStore> REGISTERED = new ConcurrentHashMap<>();
 
   private BlobStores() {}
 
@@ -81,7 +82,20 @@ public final class BlobStores {
     if (MEMORY.putIfAbsent(url.location(), store) != null) {
       throw new IllegalStateException("memory://" + name + " is already in use");
     }
-    return () -> MEMORY.remove(url.location(), store);
+    REGISTERED.put(url.location(), store);
+    return () -> {
+      REGISTERED.remove(url.location(), store);
+      MEMORY.remove(url.location(), store);
+    };
+  }
+
+  /**
+   * Whether {@code url} is a {@code memory://} name a store is {@link #register registered} under:
+   * a store that outlives the run (a test's store around a directory or a bucket), unlike a {@link
+   * MemoryBlobStore}, which vanishes with the JVM.
+   */
+  public static boolean isRegistered(RepositoryUrl url) {
+    return url.scheme().equals("memory") && REGISTERED.containsKey(url.location());
   }
 
   /** A store registered under a {@code memory://} name; closing it forgets the store. */

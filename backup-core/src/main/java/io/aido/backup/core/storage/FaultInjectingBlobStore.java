@@ -27,8 +27,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Restrictions: the wrapper has none of the optional abilities ({@link AtomicReplace}, {@link
  * ServerSideCopy}, {@link ObjectLocks}, {@link AbandonedUploads}) even when the wrapped store has
- * them; a subclass may add one. Byte-count faults count per stream, from the first byte the stream
- * returns.
+ * them; a subclass may add one ({@link ReplacingFaultInjectingBlobStore} adds {@link
+ * AtomicReplace}). Byte-count faults count per stream, from the first byte the stream returns.
  *
  * <pre>{@code
  * FaultInjectingBlobStore store = new FaultInjectingBlobStore(new MemoryBlobStore());
@@ -215,7 +215,7 @@ public class FaultInjectingBlobStore implements BlobStore {
   @Override
   public ObjectInfo create(ObjectKey key, InputStream content) throws IOException {
     runHooks(Operation.CREATE, key, key.name());
-    return inner.create(key, filter(uploads, key.name(), content));
+    return inner.create(key, uploadContent(key, content));
   }
 
   @Override
@@ -247,12 +247,19 @@ public class FaultInjectingBlobStore implements BlobStore {
     return inner.describe();
   }
 
-  private void runHooks(Operation operation, ObjectKey key, String name) throws IOException {
+  /** Runs the faults attached to {@code operation}; for subclasses that add an ability. */
+  protected final void runHooks(Operation operation, ObjectKey key, String name)
+      throws IOException {
     for (Hook hook : hooks) {
       if (hook.operation() == operation) {
         hook.check().run(key, name);
       }
     }
+  }
+
+  /** {@code content} of an upload of {@code key} with the upload faults applied. */
+  protected final InputStream uploadContent(ObjectKey key, InputStream content) {
+    return filter(uploads, key.name(), content);
   }
 
   private static InputStream filter(List<Filter> filters, String name, InputStream in) {

@@ -34,7 +34,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -390,6 +389,92 @@ class RepositoryTest {
         .hasMessageContaining(otherKek.id());
   }
 
+  /** Rewrites the stored record's JSON, as someone with write access to the bucket could. */
+  private void editStoredRecord(BackupRecord r, java.util.function.UnaryOperator<String> edit)
+      throws IOException {
+    ObjectKey key = Layout.record(r.kind(), r.id());
+    String json = new String(store.open(key).readAllBytes(), StandardCharsets.UTF_8);
+    store.tamper(key, edit.apply(json).getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void commit_newBackup_recordIsSealedAndMarkerCreatedOnce() throws Exception {
+    Repository repo = Repository.open(store, pipeline, CLOCK);
+    BackupRecord first = backup(repo, TestData.bytes(1000, 1));
+    byte[] marker = store.open(Layout.sealMarker()).readAllBytes();
+    BackupRecord second = backup(repo, TestData.bytes(1000, 2));
+
+    assertThat(first.seal()).isNotBlank();
+    assertThat(second.seal()).isNotBlank();
+    assertThat(repo.catalog().find(first.id()).orElseThrow()).isEqualTo(first);
+    assertThat(store.open(Layout.sealMarker()).readAllBytes()).isEqualTo(marker);
+    assertThat(new String(marker, StandardCharsets.UTF_8))
+        .contains("\"sealedSince\" : \"" + first.startedAt() + "\"");
+    repo.reader(second, kek).readPart(second.parts().get(0), OutputStream.nullOutputStream());
+  }
+
+  @Test
+  void reader_recordFactsEdited_refusedAsTamperedNamingTheBackup() throws Exception {
+    Repository repo = Repository.open(store, pipeline, CLOCK);
+    BackupRecord r = backup(repo, TestData.bytes(1000, 1));
+    editStoredRecord(r, json -> json.replace("\"todo\" : 3", "\"todo\" : 4"));
+    BackupRecord edited = repo.catalog().find(r.id()).orElseThrow();
+    assertThat(edited.facts()).isNotEqualTo(r.facts());
+
+    assertThatThrownBy(() -> repo.reader(edited, kek))
+        .isInstanceOf(TamperedRecordException.class)
+        .hasMessageStartingWith("backup " + r.id() + ": ")
+        .hasMessageContaining("failed authentication")
+        .hasMessageContaining("do not restore it");
+  }
+
+  @Test
+  void reader_kekIdEdited_refusedAsTampered() throws Exception {
+    Repository repo = Repository.open(store, pipeline, CLOCK);
+    BackupRecord r = backup(repo, TestData.bytes(1000, 1));
+    editStoredRecord(r, json -> json.replace(r.encryption().kekId(), "tink-keyset:1"));
+    BackupRecord edited = repo.catalog().find(r.id()).orElseThrow();
+
+    assertThatThrownBy(() -> repo.reader(edited, kek)).isInstanceOf(TamperedRecordException.class);
+  }
+
+  @Test
+  void reader_sealStrippedAfterTheMarker_refusedAsTampered() throws Exception {
+    Repository repo = Repository.open(store, pipeline, CLOCK);
+    BackupRecord r = backup(repo, TestData.bytes(1000, 1));
+    store.tamper(Layout.record(r.kind(), r.id()), RecordJson.write(r.withSeal(null)));
+    BackupRecord stripped = repo.catalog().find(r.id()).orElseThrow();
+
+    assertThatThrownBy(() -> repo.reader(stripped, kek))
+        .isInstanceOf(TamperedRecordException.class)
+        .hasMessageContaining("has no seal");
+  }
+
+  @Test
+  void reader_unsealedRecordOfAnEarlierVersion_reads() throws Exception {
+    Repository repo = Repository.open(store, pipeline, CLOCK);
+    BackupRecord r = backup(repo, TestData.bytes(1000, 1));
+    // what an earlier version left: no seal, no marker
+    store.tamper(Layout.record(r.kind(), r.id()), RecordJson.write(r.withSeal(null)));
+    store.delete(Layout.sealMarker());
+    BackupRecord legacy = repo.catalog().find(r.id()).orElseThrow();
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    repo.reader(legacy, kek).readPart(legacy.parts().get(0), out);
+    assertThat(out.toByteArray()).isEqualTo(TestData.bytes(1000, 1));
+  }
+
+  @Test
+  void reader_recordOtherThanTheStoredOne_refused() throws Exception {
+    Repository repo = Repository.open(store, pipeline, CLOCK);
+    BackupRecord r = backup(repo, TestData.bytes(1000, 1));
+    BackupRecord forged = r.withSeal(null);
+
+    assertThatThrownBy(() -> repo.reader(forged, kek))
+        .isInstanceOf(TamperedRecordException.class)
+        .hasMessageContaining("changed while it was being read");
+  }
+
   @Test
   void record_holdsNoPlainDataKey() throws Exception {
     Repository repo = Repository.open(store, pipeline, CLOCK);
@@ -455,19 +540,26 @@ class RepositoryTest {
         p.name(), p.object(), p.storedSize(), p.plaintextSize(), edited, p.compression());
   }
 
-  private static BackupRecord withPart(BackupRecord r, PartRecord part) {
-    List<PartRecord> parts = new ArrayList<>(List.of(part));
-    return new BackupRecord(
-        r.format(),
-        r.id(),
-        r.kind(),
-        r.source(),
-        r.toolVersion(),
-        r.startedAt(),
-        r.finishedAt(),
-        r.status(),
-        parts,
-        r.encryption(),
-        r.facts());
+  /**
+   * {@code r} with one part edited, stored as an unsealed record of an earlier version (no seal, no
+   * marker), where the part checks are what catches the edit.
+   */
+  private BackupRecord withPart(BackupRecord r, PartRecord part) {
+    BackupRecord edited =
+        new BackupRecord(
+            r.format(),
+            r.id(),
+            r.kind(),
+            r.source(),
+            r.toolVersion(),
+            r.startedAt(),
+            r.finishedAt(),
+            r.status(),
+            List.of(part),
+            r.encryption(),
+            r.facts());
+    store.tamper(Layout.record(r.kind(), r.id()), RecordJson.write(edited));
+    store.delete(Layout.sealMarker());
+    return edited;
   }
 }

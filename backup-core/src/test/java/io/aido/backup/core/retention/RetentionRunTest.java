@@ -10,6 +10,8 @@ import io.aido.backup.core.storage.DeletionRefusedException;
 import io.aido.backup.core.storage.FaultInjectingBlobStore;
 import io.aido.backup.core.storage.FaultInjectingBlobStore.Operation;
 import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.verification.VerificationResult;
+import io.aido.backup.core.verification.VerificationResults;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -127,6 +129,41 @@ class RetentionRunTest {
               assertThat(l.outcome()).isEqualTo(Removal.Outcome.REMOVED);
               assertThat(l.objects()).isEqualTo(2);
             });
+  }
+
+  @Test
+  void apply_crashAfterRecordDeletion_leavesDataWithoutVerificationResults() throws IOException {
+    FaultInjectingBlobStore faulty = new FaultInjectingBlobStore(repo.store);
+    List<BackupRecord> records = daily(40);
+    BackupRecord oldest = records.get(0);
+    for (BackupRecord r : records) {
+      VerificationResults.write(
+          repo.store,
+          new VerificationResult(
+              r.id(),
+              r.kind(),
+              NOW.minusSeconds(60),
+              VerificationResult.INTEGRITY,
+              true,
+              1,
+              1,
+              null));
+    }
+    faulty.before(
+        Operation.DELETE,
+        key -> {
+          if (key.startsWith(Layout.DATA)) {
+            throw new IllegalStateException("injected crash before deleting " + key);
+          }
+        });
+    RetentionRun run = new RetentionRun(faulty, RetentionPolicy.DEFAULT, GRACE, false);
+
+    assertThatThrownBy(() -> run.apply(records, NOW)).hasMessageStartingWith("injected crash");
+
+    // what verify --all reports as a deleted record is data with results: not this
+    assertThat(repo.store.stat(Layout.record(oldest.kind(), oldest.id()))).isEmpty();
+    assertThat(repo.store.list(Layout.dataPrefix(oldest.kind(), oldest.id()))).hasSize(2);
+    assertThat(repo.store.list(Layout.verifyPrefix(oldest.kind(), oldest.id()))).isEmpty();
   }
 
   @Test

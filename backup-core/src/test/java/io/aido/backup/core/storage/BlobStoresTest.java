@@ -53,12 +53,15 @@ class BlobStoresTest {
 
     try (BlobStores.Registration r = BlobStores.register("registered-test", faulty)) {
       assertThat(BlobStores.open("memory://registered-test")).isSameAs(faulty);
+      assertThat(BlobStores.isRegistered(RepositoryUrl.parse("memory://registered-test"))).isTrue();
       assertThatThrownBy(() -> BlobStores.register("registered-test", mine))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("memory://registered-test is already in use");
     }
 
     assertThat(BlobStores.open("memory://registered-test")).isNotSameAs(faulty);
+    // a store opened, not registered, vanishes with the JVM
+    assertThat(BlobStores.isRegistered(RepositoryUrl.parse("memory://registered-test"))).isFalse();
   }
 
   @Test

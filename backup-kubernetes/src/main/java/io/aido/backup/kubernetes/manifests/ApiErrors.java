@@ -7,7 +7,24 @@ public final class ApiErrors {
   /** The name our writes carry in {@code managedFields}. */
   public static final String FIELD_MANAGER = "aido-backup";
 
+  /** Where a job's Kubernetes credentials come from, for messages. */
+  public static final String CREDENTIALS =
+      "the Kubernetes credentials (the pod's ServiceAccount token, or the user of KUBECONFIG)";
+
   private ApiErrors() {}
+
+  /**
+   * Whether the API server refused the client's credentials (HTTP 401): a configuration problem,
+   * not an outage.
+   */
+  public static boolean credentialsRefused(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof KubernetesClientException k && k.getCode() == 401) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   /**
    * What the API server said, in one line: the status code and reason, and the server's message

@@ -5,11 +5,13 @@ import io.aido.backup.core.catalog.BackupKind;
 import io.aido.backup.core.catalog.BackupRecord;
 import io.aido.backup.core.catalog.Layout;
 import io.aido.backup.core.catalog.RecordJson;
+import io.aido.backup.core.catalog.SealMarker;
 import io.aido.backup.core.crypto.DataKey;
 import io.aido.backup.core.crypto.KeyEncryptionKey;
 import io.aido.backup.core.crypto.KeyUnavailableException;
 import io.aido.backup.core.crypto.WrappedDataKey;
 import io.aido.backup.core.crypto.WrongKeyException;
+import io.aido.backup.core.repository.TamperedRecordException;
 import io.aido.backup.core.storage.AtomicReplace;
 import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.ObjectInfo;
@@ -32,12 +34,14 @@ import java.util.Optional;
  * touching backup data: the key rotation behind the {@code rewrap} command.
  *
  * <p>What is rewritten: a backup's wrapped data key lives in its record ({@code
- * catalog/<kind>/<id>.json}), so the record is replaced, with only its {@code encryption} changed;
- * a WAL object's lives in its plaintext header, so the object is replaced by the new header
- * followed by the old encrypted body, copied verbatim (never decrypted: the body's associated data
- * is the object name, which does not change). Data parts are never read. Every new wrapping is
- * bound to where it is stored ({@link Layout#keyBinding}, {@link Layout#walKeyBinding}), and is
- * unwrapped again with the new key before it replaces anything.
+ * catalog/<kind>/<id>.json}), so the record is replaced, with only its {@code encryption} changed
+ * and, for a sealed record, its seal made anew (after the old one was checked: a record edited
+ * behind the tool's back is reported and left as it was, never sealed afresh); a WAL object's lives
+ * in its plaintext header, so the object is replaced by the new header followed by the old
+ * encrypted body, copied verbatim (never decrypted: the body's associated data is the object name,
+ * which does not change). Data parts are never read. Every new wrapping is bound to where it is
+ * stored ({@link Layout#keyBinding}, {@link Layout#walKeyBinding}), and is unwrapped again with the
+ * new key before it replaces anything.
  *
  * <p>Guarantees: replacement goes through the store's {@link AtomicReplace} (rename on a
  * filesystem, a generation precondition on GCS), so a run killed at any instant leaves each object
@@ -130,6 +134,7 @@ public final class KeyRewrap {
   private final Listener listener;
   private long bytesRead;
   private long walBodyBytes;
+  private Optional<SealMarker> sealMarker;
 
   /**
    * @param store the repository's store
@@ -163,6 +168,7 @@ public final class KeyRewrap {
               + store.describe()
               + ": this store cannot replace an object in one step");
     }
+    sealMarker = RecordSeals.marker(store);
     List<Item> items = new ArrayList<>();
     for (ObjectInfo info : store.list(Layout.recordPrefix(null))) {
       Optional<Layout.RecordName> name = Layout.RecordName.parse(info.key());
@@ -180,9 +186,10 @@ public final class KeyRewrap {
       ObjectInfo info, Layout.RecordName name, boolean dryRun, AtomicReplace replace)
       throws IOException, GeneralSecurityException {
     ObjectKey key = info.key();
+    byte[] bytes;
     BackupRecord record;
     try (InputStream in = store.open(key)) {
-      byte[] bytes = in.readNBytes(RecordJson.MAX_BYTES + 1);
+      bytes = in.readNBytes(RecordJson.MAX_BYTES + 1);
       bytesRead += bytes.length;
       record = RecordJson.read(new ByteArrayInputStream(bytes), key.name());
     } catch (ObjectNotFoundException e) {
@@ -208,26 +215,19 @@ public final class KeyRewrap {
     if (dryRun) {
       return with(item, Status.WOULD_REWRAP, null);
     }
-    WrappedDataKey moved;
+    BackupRecord updated;
     try {
-      moved = rewrap(wrapped, binding);
+      DataKey dataKey = open(wrapped, binding);
+      updated =
+          RecordSeals.rewrapped(bytes, record, dataKey, wrapAgain(dataKey, binding), sealMarker);
     } catch (WrongKeyException | NotOpened e) {
       return with(item, Status.FAILED, e.getMessage());
+    } catch (TamperedRecordException e) {
+      return with(item, Status.FAILED, e.getMessage() + "; left as it was");
     }
-    BackupRecord updated =
-        new BackupRecord(
-            record.format(),
-            record.id(),
-            record.kind(),
-            record.source(),
-            record.toolVersion(),
-            record.startedAt(),
-            record.finishedAt(),
-            record.status(),
-            record.parts(),
-            moved,
-            record.facts());
-    return replace(replace, info, item, new ByteArrayInputStream(RecordJson.write(updated)), moved);
+    byte[] content = RecordJson.write(updated);
+    InputStream in = new ByteArrayInputStream(content);
+    return replace(replace, info, item, in, content.length, bytes, updated.encryption());
   }
 
   private Item wal(ObjectInfo info, boolean dryRun, AtomicReplace replace)
@@ -255,7 +255,7 @@ public final class KeyRewrap {
     WrappedDataKey moved;
     try {
       // a WAL header written before binding carries the archiving run's unbound key
-      moved = rewrap(wrapped, binding);
+      moved = wrapAgain(open(wrapped, binding), binding);
     } catch (WrongKeyException | NotOpened e) {
       return with(item, Status.FAILED, e.getMessage());
     }
@@ -270,16 +270,30 @@ public final class KeyRewrap {
             header.archivedAt(),
             moved);
     long bodyLength = info.size() - framed.length();
-    InputStream body = new CountingStream(store.open(key, framed.length(), bodyLength));
-    try (InputStream content =
-        new SequenceInputStream(new ByteArrayInputStream(updated.encode()), body)) {
-      return replace(replace, info, item, content, moved);
+    InputStream body =
+        new ExactLengthStream(
+            store.open(key, framed.length(), bodyLength),
+            bodyLength,
+            "the read of the body of '" + key + "'",
+            n -> {
+              bytesRead += n;
+              walBodyBytes += n;
+            });
+    byte[] newHeader = updated.encode();
+    try (InputStream content = new SequenceInputStream(new ByteArrayInputStream(newHeader), body)) {
+      return replace(replace, info, item, content, newHeader.length + bodyLength, null, moved);
     }
   }
 
-  /** Unwraps with the first key that opens it, wraps with {@link #to}, and checks the result. */
-  private WrappedDataKey rewrap(WrappedDataKey wrapped, String binding)
-      throws GeneralSecurityException {
+  /** Wraps with {@link #to} and checks that it unwraps again. */
+  private WrappedDataKey wrapAgain(DataKey key, String binding) throws GeneralSecurityException {
+    WrappedDataKey moved = key.wrap(to, binding);
+    DataKey.unwrap(moved, to, binding);
+    return moved;
+  }
+
+  /** Unwraps with the first key that opens it. */
+  private DataKey open(WrappedDataKey wrapped, String binding) throws GeneralSecurityException {
     List<KeyEncryptionKey> candidates = new ArrayList<>(from);
     candidates.add(to);
     DataKey key = null;
@@ -303,9 +317,7 @@ public final class KeyRewrap {
               + String.join("', '", tried)
               + "'); left as it was");
     }
-    WrappedDataKey moved = key.wrap(to, binding);
-    DataKey.unwrap(moved, to, binding);
-    return moved;
+    return key;
   }
 
   /** The binding to check an existing wrapping against: where it was found. */
@@ -313,16 +325,24 @@ public final class KeyRewrap {
     return wrapped.boundTo() == null ? null : where;
   }
 
+  /**
+   * Replaces {@code before} with {@code content} of {@code length} bytes. A store that kept fewer
+   * bytes and reported success has damaged the object: {@code original} (the whole old object, or
+   * null when it was not read whole) is put back, and the object reported as failed.
+   */
   private Item replace(
       AtomicReplace replace,
       ObjectInfo before,
       Item item,
       InputStream content,
+      long length,
+      byte[] original,
       WrappedDataKey moved)
       throws IOException {
     listener.on(Step.BEFORE_REPLACE, item);
+    ObjectInfo stored;
     try {
-      replace.replace(before.key(), before, content);
+      stored = replace.replace(before.key(), before, content);
     } catch (IOException e) {
       if (e instanceof ObjectNotFoundException) {
         return with(item, Status.SKIPPED, "deleted meanwhile");
@@ -330,9 +350,34 @@ public final class KeyRewrap {
       // a store that fails to read the WAL body or refuses the write: this object stays as it was
       return with(item, Status.FAILED, describe(e, before.key()));
     }
+    if (stored.size() != length) {
+      return with(item, Status.FAILED, putBack(replace, stored, length, original));
+    }
     Item done = with(item, Status.REWRAPPED, null);
     listener.on(Step.AFTER_REPLACE, done);
     return done;
+  }
+
+  /** Puts {@code original} back over a replacement the store kept short; says what holds. */
+  private String putBack(AtomicReplace replace, ObjectInfo stored, long length, byte[] original) {
+    String kept =
+        StorageMessages.failed(
+            "replace",
+            stored.key(),
+            store.describe(),
+            "the store kept " + stored.size() + " of " + length + " bytes (a short write)");
+    if (original == null) {
+      return kept + "; the object is damaged";
+    }
+    try {
+      ObjectInfo back = replace.replace(stored.key(), stored, new ByteArrayInputStream(original));
+      if (back.size() == original.length) {
+        return kept + "; the original was put back";
+      }
+      return kept + "; putting the original back was kept short too: the object is damaged";
+    } catch (IOException e) {
+      return kept + "; putting the original back failed (" + e.getMessage() + "): damaged";
+    }
   }
 
   private String describe(IOException e, ObjectKey key) {
@@ -352,33 +397,6 @@ public final class KeyRewrap {
 
     NotOpened(String message) {
       super(message);
-    }
-  }
-
-  /** Counts the WAL body bytes copied. */
-  private final class CountingStream extends java.io.FilterInputStream {
-    CountingStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        bytesRead++;
-        walBodyBytes++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws IOException {
-      int n = super.read(buffer, offset, length);
-      if (n > 0) {
-        bytesRead += n;
-        walBodyBytes += n;
-      }
-      return n;
     }
   }
 }

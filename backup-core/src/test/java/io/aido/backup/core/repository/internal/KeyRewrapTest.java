@@ -25,12 +25,14 @@ import io.aido.backup.core.storage.BlobStore;
 import io.aido.backup.core.storage.FaultInjectingBlobStore;
 import io.aido.backup.core.storage.ObjectInfo;
 import io.aido.backup.core.storage.ObjectKey;
+import io.aido.backup.core.storage.ReplacingFaultInjectingBlobStore;
 import io.aido.backup.core.storage.StorageMessages;
 import io.aido.backup.core.storage.local.LocalBlobStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,6 +41,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -129,6 +132,43 @@ class KeyRewrapTest {
     WrappedDataKey moved = repo.catalog().find(before.id()).orElseThrow().encryption();
     assertThat(moved.kekId()).isEqualTo(newOnly.id());
     assertThat(moved.boundTo()).isEqualTo(Layout.keyBinding(before.kind(), before.id()));
+  }
+
+  @Test
+  void rewrap_sealedRecord_isSealedAgainAndStillAuthenticates() throws Exception {
+    BackupRecord before = backup(current(), 1);
+    KeyEncryptionKeys.rotateKeysetFile(keyset);
+
+    new KeyRewrap(store, current(), List.of(), KeyRewrap.Listener.NONE).run(false);
+
+    BackupRecord after = repo.catalog().find(before.id()).orElseThrow();
+    assertThat(after.seal()).isNotBlank().isNotEqualTo(before.seal());
+    assertThat(after.withEncryption(before.encryption()).withSeal(before.seal())).isEqualTo(before);
+    assertThat(restore(before, current())).isEqualTo(content(1));
+  }
+
+  @Test
+  void rewrap_recordEditedBehindTheToolsBack_failsAndIsNotSealedAfresh() throws Exception {
+    BackupRecord before = backup(current(), 1);
+    ObjectKey key = Layout.record(before.kind(), before.id());
+    String json = new String(store.open(key).readAllBytes(), StandardCharsets.UTF_8);
+    String edited = json.replace("\"toolVersion\" : \"dev\"", "\"toolVersion\" : \"9.9\"");
+    assertThat(edited).isNotEqualTo(json);
+    store.replace(
+        key,
+        store.stat(key).orElseThrow(),
+        new ByteArrayInputStream(edited.getBytes(StandardCharsets.UTF_8)));
+    KeyEncryptionKeys.rotateKeysetFile(keyset);
+
+    KeyRewrap.Report report =
+        new KeyRewrap(store, current(), List.of(), KeyRewrap.Listener.NONE).run(false);
+
+    assertThat(report.count(KeyRewrap.Status.FAILED)).isEqualTo(1);
+    assertThat(report.items().get(0).problem())
+        .contains("failed authentication")
+        .contains("left as it was");
+    assertThat(new String(store.open(key).readAllBytes(), StandardCharsets.UTF_8))
+        .isEqualTo(edited);
   }
 
   @Test
@@ -313,11 +353,13 @@ class KeyRewrapTest {
   void formatOneRecordWithoutBindingOrVersion_readsAndRewraps() throws Exception {
     KeyEncryptionKey old = current();
     BackupRecord written = backup(old, 1);
-    // what an earlier version wrote: an unbound wrapping without the new fields
+    // what an earlier version wrote: an unbound wrapping without the new fields, no seal, and a
+    // repository without the seal marker
     DataKey key =
         DataKey.unwrap(written.encryption(), old, Layout.keyBinding(written.kind(), written.id()));
     WrappedDataKey unbound = key.wrap(old);
     overwrite(written, unbound);
+    store.delete(Layout.sealMarker());
     String json =
         new String(store.open(Layout.record(written.kind(), written.id())).readAllBytes());
     assertThat(json).doesNotContain("boundTo").doesNotContain("kekVersion");
@@ -370,6 +412,33 @@ class KeyRewrapTest {
                 .run(false)
                 .count(KeyRewrap.Status.REWRAPPED))
         .isEqualTo(1);
+  }
+
+  @Test
+  void replaceKeptShortByTheStore_originalPutBackAndReported_nextRunFinishes() throws Exception {
+    BackupRecord before = backup(current(), 1);
+    KeyEncryptionKeys.rotateKeysetFile(keyset);
+    ObjectKey record = Layout.record(before.kind(), before.id());
+    byte[] original = store.open(record).readAllBytes();
+    ReplacingFaultInjectingBlobStore shortOnce = new ReplacingFaultInjectingBlobStore(store);
+    AtomicBoolean first = new AtomicBoolean(true);
+    // the store keeps the first 200 bytes of the first replacement and reports success
+    shortOnce.truncateUploads(name -> first.getAndSet(false), 200);
+
+    KeyRewrap.Report report =
+        new KeyRewrap(shortOnce, current(), List.of(), KeyRewrap.Listener.NONE).run(false);
+
+    assertThat(report.count(KeyRewrap.Status.FAILED)).isEqualTo(1);
+    assertThat(report.items().get(0).problem())
+        .contains("kept 200 of")
+        .contains("the original was put back");
+    assertThat(store.open(record).readAllBytes()).isEqualTo(original);
+    assertThat(
+            new KeyRewrap(store, current(), List.of(), KeyRewrap.Listener.NONE)
+                .run(false)
+                .count(KeyRewrap.Status.REWRAPPED))
+        .isEqualTo(1);
+    assertThat(restore(before, current())).isEqualTo(content(1));
   }
 
   /** A store whose replace always fails, as a full disk or a refused upload would. */
