@@ -220,7 +220,7 @@ public final class KeyRewrap {
       DataKey dataKey = open(wrapped, binding);
       updated =
           RecordSeals.rewrapped(bytes, record, dataKey, wrapAgain(dataKey, binding), sealMarker);
-    } catch (WrongKeyException | NotOpened e) {
+    } catch (WrongKeyException | WrappedKeyNotOpened e) {
       return with(item, Status.FAILED, e.getMessage());
     } catch (TamperedRecordException e) {
       return with(item, Status.FAILED, e.getMessage() + "; left as it was");
@@ -256,7 +256,7 @@ public final class KeyRewrap {
     try {
       // a WAL header written before binding carries the archiving run's unbound key
       moved = wrapAgain(open(wrapped, binding), binding);
-    } catch (WrongKeyException | NotOpened e) {
+    } catch (WrongKeyException | WrappedKeyNotOpened e) {
       return with(item, Status.FAILED, e.getMessage());
     }
     WalHeader updated =
@@ -310,7 +310,7 @@ public final class KeyRewrap {
       }
     }
     if (key == null) {
-      throw new NotOpened(
+      throw new WrappedKeyNotOpened(
           "wrapped by key-encryption key '"
               + wrapped.describeKek()
               + "', which no key given opens (tried '"
@@ -389,14 +389,5 @@ public final class KeyRewrap {
 
   private static Item with(Item item, Status status, String problem) {
     return new Item(item.object(), item.kind(), item.backupId(), item.from(), status, problem);
-  }
-
-  /** No configured key opens a wrapped key: that object is reported, the run goes on. */
-  private static final class NotOpened extends GeneralSecurityException {
-    private static final long serialVersionUID = 1L;
-
-    NotOpened(String message) {
-      super(message);
-    }
   }
 }
